@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { loadTemporalSettings, type TemporalSettings } from '../../lib/temporal-config';
+import { createExportWorker, workflowsPath } from '../../worker/create-worker';
+import type { ActivityDeps } from '../../activities';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed in this process.
+  }
+}
+
+export function testSettings(): TemporalSettings {
+  return {
+    ...loadTemporalSettings({ ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace') }),
+    taskQueue: `test-${randomUUID()}`,
+  };
+}
+
+let bundle: Promise<WorkerOptions['workflowBundle']> | undefined;
+/** Bundling takes seconds: once per test file. */
+export function exportWorkflowBundle(): Promise<WorkerOptions['workflowBundle']> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  return bundle;
+}
+
+export interface TestEnv {
+  settings: TemporalSettings;
+  client: Client;
+  connection: Connection;
+  nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+export async function openTestEnv(): Promise<TestEnv> {
+  quietRuntime();
+  const settings = testSettings();
+  const connection = await Connection.connect({ address: settings.address });
+  const nativeConnection = await NativeConnection.connect({ address: settings.address });
+  const client = new Client({ connection, namespace: settings.namespace });
+  return {
+    settings,
+    client,
+    connection,
+    nativeConnection,
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+export async function startExportWorker(env: TestEnv, activityDeps?: ActivityDeps, taskQueue = env.settings.taskQueue): Promise<{ worker: Worker; running: Promise<void> }> {
+  const worker = await createExportWorker({
+    connection: env.nativeConnection,
+    settings: env.settings,
+    taskQueue,
+    activityDeps,
+    workflowBundle: await exportWorkflowBundle(),
+    overrides: { shutdownGraceTime: '2s' },
+  });
+  const running = worker.run();
+  return { worker, running };
+}
