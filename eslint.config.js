@@ -14,7 +14,16 @@ export default tseslint.config(
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O, no clocks.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'http', 'https', 'crypto', '../activities/*', '!../activities/types'] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['fs', 'http', 'https', 'crypto', 'net', 'child_process'].map((name) => ({ name, message: 'no I/O in workflow code' })),
+          patterns: [
+            { group: ['node:*'], message: 'no Node built-ins in workflow code' },
+            { group: ['../activities', '../activities/*', '../activities/**'], allowTypeImports: true, message: 'workflows import activities as types only' },
+          ],
+        },
+      ],
     },
   },
 );
