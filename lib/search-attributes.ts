@@ -1,9 +1,11 @@
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// A CommonJS package: Node's ESM loader cannot see its named exports.
+import proto from '@temporalio/proto';
 import type { TemporalSettings } from './temporal-config';
 
-const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
-const TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+type IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
+const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
+const TYPES: Record<string, IndexedValueType> = {
   Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   Text: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
   Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
@@ -20,7 +22,7 @@ const TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
 export async function ensureSearchAttributes(connection: Connection, settings: TemporalSettings): Promise<string[]> {
   const { namespace } = settings;
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
+  const missing: Record<string, IndexedValueType> = {};
   for (const [name, type] of Object.entries(settings.searchAttributes)) {
     if (!(name in (existing.customAttributes ?? {}))) missing[name] = TYPES[type]!;
   }

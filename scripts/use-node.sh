@@ -29,3 +29,14 @@ auditflow_use_node() {
   export PATH="$dir/bin:$PATH"
   # npm is a script run by the first `node` on PATH, so it now runs on Node 24 too.
 }
+
+# Runs `npm ci` when node_modules is missing or was installed from another lock file or Node.
+auditflow_install_deps() {
+  local stamp="node_modules/.auditflow-lock-sha" want
+  want="$(sha256sum package-lock.json | cut -d' ' -f1)-$(node -p process.version)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "auditflow: installing dependencies (npm ci)" >&2
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$want" > "$stamp"
+  fi
+}

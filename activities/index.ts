@@ -1,0 +1,50 @@
+// The activities the worker registers, built from their dependencies.
+import { createHash } from 'node:crypto';
+import { log } from '@temporalio/activity';
+import type { GcsDestinationConfig } from '../workflows/definitions';
+import { asActivity } from './errors';
+import { fetchNewEvents, type FetchDeps } from './fetch';
+import { mapToOcsfFiles } from './map';
+import { createStorage, GcsSink } from './sinks/gcs-sink';
+import type { FetchInput, MapInput, UploadInput } from './types';
+import { uploadObjects } from './upload';
+
+export interface ActivityDeps {
+  fetch?: FetchDeps;
+}
+
+export function createActivities(deps: ActivityDeps = {}) {
+  // One storage client per destination, so access tokens are cached and connections reused.
+  const sinks = new Map<string, GcsSink>();
+  const sinkFor = (destination: GcsDestinationConfig): GcsSink => {
+    const id = createHash('sha256').update(JSON.stringify(destination)).digest('hex');
+    let sink = sinks.get(id);
+    if (!sink) {
+      sink = new GcsSink(createStorage(destination), destination);
+      sinks.set(id, sink);
+    }
+    return sink;
+  };
+
+  return {
+    async fetch(input: FetchInput) {
+      return asActivity(async () => {
+        const result = await fetchNewEvents(input, deps.fetch);
+        log.info('fetched', { events: result.events.length, scanned: result.scanned, pages: result.pages, exhausted: result.exhausted });
+        return result;
+      });
+    },
+    async map(input: MapInput) {
+      return asActivity(async () => mapToOcsfFiles(input));
+    },
+    async upload(input: UploadInput) {
+      return asActivity(async () => {
+        const result = await uploadObjects(input, sinkFor(input.destination));
+        log.info('uploaded', { objects: result.objects.map((o) => o.name), retried: result.objects.filter((o) => o.alreadyExisted).length });
+        return result;
+      });
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,30 @@
+import { gzipSync } from 'node:zlib';
+import { mapMondooEventToOcsf } from './ocsf/mondoo-to-ocsf';
+import type { MapInput, MapResult, MappedFile } from './types';
+
+/**
+ * Maps source events to OCSF JSON Lines and cuts them into files of at most `maxEventsPerFile`
+ * events and `maxBytesPerFile` bytes. Files go back compressed: OCSF is about three times the size
+ * of the source record, and the result is stored in workflow history.
+ */
+export function mapToOcsfFiles(input: MapInput): MapResult {
+  const files: MappedFile[] = [];
+  let lines: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (lines.length === 0) return;
+    const jsonl = lines.join('');
+    files.push({ events: lines.length, bytes, jsonlGzipBase64: gzipSync(jsonl).toString('base64') });
+    lines = [];
+    bytes = 0;
+  };
+  for (const event of input.events) {
+    const line = `${JSON.stringify(mapMondooEventToOcsf(event, { scopeMrn: input.scopeMrn }))}\n`;
+    const size = Buffer.byteLength(line);
+    if (lines.length >= input.maxEventsPerFile || (lines.length > 0 && bytes + size > input.maxBytesPerFile)) flush();
+    lines.push(line);
+    bytes += size;
+  }
+  flush();
+  return { files };
+}

@@ -1,0 +1,100 @@
+// Google Cloud Storage as a create-only sink: the exporter needs only roles/storage.objectCreator.
+import { createHash } from 'node:crypto';
+import { Storage, type StorageOptions } from '@google-cloud/storage';
+import type { GcsDestinationConfig } from '../../workflows/definitions';
+import { ExportError } from '../errors';
+
+export interface PutResult {
+  bytes: number;
+  /** The object was there already with the same content: a retry of a write that had succeeded. */
+  alreadyExisted: boolean;
+}
+
+export class GcsSink {
+  constructor(
+    private readonly storage: Storage,
+    private readonly destination: GcsDestinationConfig,
+  ) {}
+
+  /** Writes `name` unless it exists (ifGenerationMatch: 0). A 412 with the same content is success. */
+  async putIfAbsent(name: string, body: Buffer): Promise<PutResult> {
+    const file = this.storage.bucket(this.destination.bucket).file(name);
+    try {
+      await file.save(body, {
+        resumable: false,
+        contentType: 'application/x-ndjson',
+        preconditionOpts: { ifGenerationMatch: 0 },
+      });
+      return { bytes: body.length, alreadyExisted: false };
+    } catch (error) {
+      if (httpStatus(error) !== 412) throw classifyGcsError(error, this.destination.bucket, name);
+    }
+    await this.checkSameContent(file, name, body);
+    return { bytes: body.length, alreadyExisted: true };
+  }
+
+  /**
+   * Reading metadata needs storage.objects.get, which objectCreator lacks; without it the existing
+   * object is taken as ours (names are unique per integration sequence, so that is the usual case).
+   */
+  private async checkSameContent(file: ReturnType<ReturnType<Storage['bucket']>['file']>, name: string, body: Buffer): Promise<void> {
+    let md5Hash: string | undefined;
+    try {
+      [{ md5Hash }] = await file.getMetadata();
+    } catch (error) {
+      const status = httpStatus(error);
+      if (status === 403 || status === 401) return;
+      throw classifyGcsError(error, this.destination.bucket, name);
+    }
+    const ours = createHash('md5').update(body).digest('base64');
+    if (md5Hash && md5Hash !== ours) {
+      throw new ExportError(
+        'ObjectConflict',
+        `gs://${this.destination.bucket}/${name} already exists with different content. Another exporter may be writing to the same bucket and prefix; give this integration its own prefix.`,
+        { retryable: false },
+      );
+    }
+  }
+}
+
+export function createStorage(destination: GcsDestinationConfig): Storage {
+  const options: StorageOptions = {
+    retryOptions: { autoRetry: true, maxRetries: 3, totalTimeout: 120 },
+  };
+  if (destination.endpoint) {
+    options.apiEndpoint = destination.endpoint;
+    // An emulator or private endpoint still needs a project id for the client; it is not sent on writes.
+    options.projectId = 'auditflow';
+  }
+  const credentials = destination.credentials;
+  if (credentials && 'serviceAccountJson' in credentials) {
+    options.credentials = JSON.parse(credentials.serviceAccountJson) as StorageOptions['credentials'];
+  } else if (credentials) {
+    throw new ExportError('InvalidConfig', 'Workload identity federation credentials are not supported by this version of the GCS sink', { retryable: false });
+  }
+  return new Storage(options);
+}
+
+function httpStatus(error: unknown): number | undefined {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export function classifyGcsError(error: unknown, bucket: string, name: string): ExportError {
+  const status = httpStatus(error);
+  const where = `gs://${bucket}/${name}`;
+  if (status === 404) {
+    return new ExportError('BucketNotFound', `Bucket "${bucket}" does not exist. Create it or fix the integration's bucket name.`, { retryable: false });
+  }
+  if (status === 401) {
+    return new ExportError('DestinationAuth', `Google Cloud Storage rejected the credentials while writing ${where}. Check the integration's GCP credentials.`, { retryable: false });
+  }
+  if (status === 403) {
+    return new ExportError('DestinationPermission', `Permission denied writing ${where}. Grant the service account roles/storage.objectCreator on the bucket.`, { retryable: false });
+  }
+  if (status === 400) {
+    return new ExportError('InvalidConfig', `Google Cloud Storage rejected the write of ${where} (HTTP 400)`, { retryable: false });
+  }
+  const detail = status ? `HTTP ${status}` : ((error as { code?: string })?.code ?? (error as Error)?.message ?? 'unknown error');
+  return new ExportError('DestinationUnavailable', `Google Cloud Storage write of ${where} failed (${detail})`, { retryable: true });
+}

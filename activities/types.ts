@@ -1,0 +1,53 @@
+// The activity contracts: inputs and results that cross Temporal's history, bounded in size.
+import type { DestinationConfig, SourceConfig } from '../workflows/definitions';
+import type { SourceEvent } from './sources/mondoo-types';
+
+export interface FetchInput {
+  source: SourceConfig;
+  /** Exclusive lower bound: every event at or before it is exported already. Null: from the start. */
+  watermark: string | null;
+  /** Dedupe keys of exported events after the watermark: skipped when seen again. */
+  recentKeys: Record<string, string[]>;
+  maxEvents: number;
+  maxBytes: number;
+  lateArrivalSeconds: number;
+}
+
+export interface FetchResult {
+  /** New events in source order (ascending time), at most maxEvents and about maxBytes. */
+  events: SourceEvent[];
+  /** Events at or before this instant were all visible when the pass began (now - late window). */
+  settledThrough: string;
+  /** True when the pass reached the end of the log: nothing else is visible after the watermark. */
+  exhausted: boolean;
+  /** Source records read, including ones skipped as already exported. */
+  scanned: number;
+  pages: number;
+}
+
+export interface MapInput {
+  events: SourceEvent[];
+  scopeMrn: string;
+  maxEventsPerFile: number;
+  maxBytesPerFile: number;
+}
+
+/** One object's content: OCSF JSON Lines, gzip-compressed and base64-encoded to keep history small. */
+export interface MappedFile {
+  events: number;
+  bytes: number;
+  jsonlGzipBase64: string;
+}
+
+export interface MapResult {
+  files: MappedFile[];
+}
+
+export interface UploadInput {
+  destination: DestinationConfig;
+  objects: Array<{ name: string; events: number; jsonlGzipBase64: string }>;
+}
+
+export interface UploadResult {
+  objects: Array<{ name: string; bytes: number; alreadyExisted: boolean }>;
+}

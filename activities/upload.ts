@@ -1,0 +1,14 @@
+import { gunzipSync } from 'node:zlib';
+import type { GcsSink } from './sinks/gcs-sink';
+import type { UploadInput, UploadResult } from './types';
+
+/** Writes each object create-only, in order; a retry re-writes nothing that is already there. */
+export async function uploadObjects(input: UploadInput, sink: GcsSink): Promise<UploadResult> {
+  const objects: UploadResult['objects'] = [];
+  for (const object of input.objects) {
+    const body = gunzipSync(Buffer.from(object.jsonlGzipBase64, 'base64'));
+    const put = await sink.putIfAbsent(object.name, body);
+    objects.push({ name: object.name, bytes: put.bytes, alreadyExisted: put.alreadyExisted });
+  }
+  return { objects };
+}

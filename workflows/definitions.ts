@@ -1,0 +1,149 @@
+// Everything a client needs to talk to the export workflow: names, types, signals, query.
+// Imported by the workflow, the activities, the API and the scripts (one name, one place).
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const EXPORT_WORKFLOW_TYPE = 'auditLogExportWorkflow';
+export const workflowIdFor = (integrationId: string): string => `audit-log-export-${integrationId}`;
+
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const deleteSignal = defineSignal('delete');
+export const runNowSignal = defineSignal('runNow');
+export const statusQuery = defineQuery<ExportStatusView>('status');
+
+export const IntegrationIdAttribute = defineSearchAttributeKey('IntegrationId', SearchAttributeType.KEYWORD);
+export const ExportStatusAttribute = defineSearchAttributeKey('ExportStatus', SearchAttributeType.KEYWORD);
+export const SourceTypeAttribute = defineSearchAttributeKey('SourceType', SearchAttributeType.KEYWORD);
+
+export type ExportStatus = 'active' | 'paused' | 'error' | 'deleted';
+
+export interface MondooSourceConfig {
+  type: 'mondoo';
+  /** //platform.api.mondoo.app, //captain.api.mondoo.app/organizations/<id> or …/spaces/<id> */
+  scopeMrn: string;
+  /** GraphQL endpoint, e.g. https://us.api.mondoo.com/query */
+  endpoint: string;
+  token: string;
+}
+export type SourceConfig = MondooSourceConfig;
+
+export type GcsCredentials =
+  | { serviceAccountJson: string }
+  | { wifAudience: string; wifServiceAccountEmail: string };
+
+export interface GcsDestinationConfig {
+  type: 'gcs';
+  bucket: string;
+  /** Prepended to every object name, e.g. "mondoo/". */
+  prefix: string;
+  /** Absent: ambient credentials (Application Default Credentials). */
+  credentials?: GcsCredentials;
+  /** An emulator or private endpoint instead of https://storage.googleapis.com. */
+  endpoint?: string;
+}
+export type DestinationConfig = GcsDestinationConfig;
+
+/** Every duration the workflow uses, in milliseconds, so tests can run on seconds. */
+export interface ExportTiming {
+  intervalMs: number;
+  activityTimeoutMs: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+  /** Attempts per activity per run; when they are spent the run ends with status `error`. */
+  retryMaxAttempts: number;
+}
+
+export interface ExportLimits {
+  /** Events in one object (and so in one fetched batch). */
+  maxEventsPerFile: number;
+  /** Bytes of JSONL in one object. */
+  maxBytesPerFile: number;
+  /** Bytes of source records in one fetched batch: bounds the activity payloads in history. */
+  maxFetchBytes: number;
+  /** How late an event may become visible at the source after its timestamp (plus clock skew). */
+  lateArrivalSeconds: number;
+  /** Batches handled by one workflow execution before it continues as new mid-run. */
+  maxBatchesPerExecution: number;
+}
+
+export interface IntegrationConfig {
+  integrationId: string;
+  name: string;
+  source: SourceConfig;
+  destination: DestinationConfig;
+  includeHistorical: boolean;
+  /** RFC 3339; without history the export starts here. */
+  createdAt: string;
+  intervalMinutes: number;
+  timing: ExportTiming;
+  limits: ExportLimits;
+}
+
+export interface RunSummary {
+  startedAt: string;
+  finishedAt?: string;
+  events: number;
+  files: number;
+  outcome?: 'completed' | 'failed' | 'paused' | 'deleted';
+}
+
+/**
+ * The durable progress of an export, carried across continue-as-new.
+ * `watermark`: every event with timestamp <= watermark is in the bucket (null: nothing settled yet,
+ * the export starts at the beginning of history). `recentKeys`: the dedupe keys of exported events
+ * with timestamp > watermark, by epoch second, so a re-read of that window never exports one twice.
+ */
+export interface ExportProgress {
+  watermark: string | null;
+  recentKeys: Record<string, string[]>;
+  nextSeq: number;
+  totals: { events: number; files: number };
+}
+
+export interface ExportState {
+  progress: ExportProgress;
+  paused: boolean;
+  deleted: boolean;
+  runRequested: boolean;
+  lastError?: { message: string; at: string; kind?: string };
+  lastRun?: RunSummary;
+  /** Set when an execution continued as new in the middle of a run. */
+  runInProgress?: RunSummary;
+  nextRunAt?: string;
+}
+
+export interface ExportWorkflowInput {
+  config: IntegrationConfig;
+  /** Absent on the first execution. */
+  state?: ExportState;
+}
+
+export interface ExportStatusView {
+  status: ExportStatus;
+  lastError?: { message: string; at: string };
+  lastRun?: RunSummary;
+  nextRunAt?: string;
+  watermark: string | null;
+  totals: { events: number; files: number };
+  nextSeq: number;
+  running: boolean;
+}
+
+export const DEFAULT_LIMITS: ExportLimits = {
+  maxEventsPerFile: 1000,
+  maxBytesPerFile: 4 * 1024 * 1024,
+  maxFetchBytes: 256 * 1024,
+  lateArrivalSeconds: 6 * 60,
+  maxBatchesPerExecution: 200,
+};
+
+export function defaultTiming(intervalMinutes: number): ExportTiming {
+  return {
+    intervalMs: intervalMinutes * 60_000,
+    activityTimeoutMs: 5 * 60_000,
+    retryInitialMs: 1_000,
+    retryMaxMs: 60_000,
+    retryMaxAttempts: 8,
+  };
+}

@@ -1,0 +1,237 @@
+// One long-lived workflow per integration: export now, sleep the interval, export again, until deleted.
+// Signal handlers only flip flags; one wait reacts to them; every run ends in continue-as-new.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { FetchResult } from '../activities/types';
+import {
+  deleteSignal,
+  ExportStatusAttribute,
+  pauseSignal,
+  resumeSignal,
+  runNowSignal,
+  statusQuery,
+  type ExportState,
+  type ExportStatus,
+  type ExportWorkflowInput,
+  type IntegrationConfig,
+  type RunSummary,
+} from './definitions';
+import { objectName, scopeSlug } from './object-names';
+import { advanceProgress } from './progress';
+
+export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promise<ExportState> {
+  const { config } = input;
+  const state: ExportState = input.state ?? initialState(config);
+  const activities = activityProxies(config);
+  let running = false;
+
+  setHandler(pauseSignal, () => void (state.paused = true));
+  setHandler(resumeSignal, () => void (state.paused = false));
+  setHandler(deleteSignal, () => void (state.deleted = true));
+  setHandler(runNowSignal, () => {
+    // Paused means no export runs at all until resumed (the API answers 409 before sending this).
+    if (!state.paused) state.runRequested = true;
+  });
+  setHandler(statusQuery, () => ({
+    status: statusOf(state),
+    lastError: state.lastError && { message: state.lastError.message, at: state.lastError.at },
+    lastRun: state.lastRun,
+    nextRunAt: state.paused || state.deleted ? undefined : state.nextRunAt,
+    watermark: state.progress.watermark,
+    totals: state.progress.totals,
+    nextSeq: state.progress.nextSeq,
+    running,
+  }));
+
+  let published: ExportStatus | undefined;
+  const publishStatus = () => {
+    const status = statusOf(state);
+    if (status !== published) {
+      upsertSearchAttributes([{ key: ExportStatusAttribute, value: status }]);
+      published = status;
+    }
+  };
+  publishStatus();
+
+  for (;;) {
+    publishStatus();
+    if (state.deleted) {
+      if (state.runInProgress) finishRun(state, state.runInProgress, 'deleted');
+      publishStatus();
+      return state;
+    }
+    const due = state.nextRunAt === undefined || Date.now() >= Date.parse(state.nextRunAt);
+    if (!state.paused && (state.runInProgress || state.runRequested || due)) {
+      running = true;
+      const outcome = await exportRun(config, state, activities, publishStatus);
+      running = false;
+      publishStatus();
+      if (outcome === 'continue-mid-run') {
+        await continueAsNew<typeof auditLogExportWorkflow>({ config, state });
+      }
+      state.nextRunAt = new Date(Date.now() + config.timing.intervalMs).toISOString();
+      await continueAsNew<typeof auditLogExportWorkflow>({ config, state });
+    }
+    if (state.paused) {
+      // A resume after the scheduled time has passed runs at once; otherwise the schedule holds.
+      await condition(() => state.deleted || !state.paused);
+    } else {
+      const wake = () => state.deleted || state.paused || state.runRequested;
+      const waitMs = Math.max(0, Date.parse(state.nextRunAt ?? new Date().toISOString()) - Date.now());
+      await condition(wake, waitMs, { summary: `next export ${state.nextRunAt}` });
+    }
+  }
+}
+
+type RunOutcome = 'finished' | 'continue-mid-run';
+
+/** One export run: fetch → map → upload, batch after batch, until the source has nothing new. */
+async function exportRun(
+  config: IntegrationConfig,
+  state: ExportState,
+  activities: ReturnType<typeof activityProxies>,
+  publishStatus: () => void,
+): Promise<RunOutcome> {
+  const run: RunSummary = state.runInProgress ?? { startedAt: new Date().toISOString(), events: 0, files: 0 };
+  state.runRequested = false;
+  state.runInProgress = run;
+  const { limits, source, destination } = config;
+  const slug = scopeSlug(source.scopeMrn);
+  let batches = 0;
+  try {
+    for (;;) {
+      // Pause and delete take effect between batches: a fetched batch is always finished.
+      if (state.deleted || state.paused) {
+        finishRun(state, run, state.deleted ? 'deleted' : 'paused');
+        if (state.paused) state.runRequested = true; // resume continues the interrupted run
+        return 'finished';
+      }
+      if (batches >= limits.maxBatchesPerExecution || workflowInfo().continueAsNewSuggested) {
+        return 'continue-mid-run';
+      }
+      const since = state.progress.watermark ?? 'the beginning';
+      const batch: FetchResult = await activities.fetch.executeWithOptions(
+        { ...activities.fetchOptions, summary: `fetch ${slug} since ${since}` },
+        [
+          {
+            source,
+            watermark: state.progress.watermark,
+            recentKeys: state.progress.recentKeys,
+            maxEvents: limits.maxEventsPerFile,
+            maxBytes: limits.maxFetchBytes,
+            lateArrivalSeconds: limits.lateArrivalSeconds,
+          },
+        ],
+      );
+      batches++;
+      let files = 0;
+      if (batch.events.length > 0) {
+        const firstSeq = state.progress.nextSeq;
+        const lastSeq = firstSeq + batch.events.length - 1;
+        const mapped = await activities.map.executeWithOptions(
+          { ...activities.options, summary: `map ${batch.events.length} events to OCSF (${firstSeq}-${lastSeq})` },
+          [{ events: batch.events, scopeMrn: source.scopeMrn, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile }],
+        );
+        let seq = firstSeq;
+        const objects = mapped.files.map((file) => {
+          const name = objectName(destination.prefix, source.scopeMrn, seq, seq + file.events - 1);
+          seq += file.events;
+          return { name, events: file.events, jsonlGzipBase64: file.jsonlGzipBase64 };
+        });
+        await activities.upload.executeWithOptions(
+          { ...activities.options, summary: `upload ${objects.length} object(s) to gs://${destination.bucket}/${objects[0]?.name}` },
+          [{ destination, objects }],
+        );
+        files = objects.length;
+      }
+      // The upload is durable: only now does the watermark move.
+      state.progress = advanceProgress(state.progress, batch);
+      state.progress.totals = {
+        events: state.progress.totals.events + batch.events.length,
+        files: state.progress.totals.files + files,
+      };
+      run.events += batch.events.length;
+      run.files += files;
+      if (batch.exhausted) {
+        finishRun(state, run, 'completed');
+        state.lastError = undefined;
+        publishStatus();
+        return 'finished';
+      }
+    }
+  } catch (error) {
+    const failure = describeFailure(error);
+    log.warn('export run failed', { integrationId: config.integrationId, kind: failure.kind, message: failure.message });
+    state.lastError = { message: failure.message, at: new Date().toISOString(), kind: failure.kind };
+    finishRun(state, run, 'failed');
+    return 'finished';
+  }
+}
+
+function finishRun(state: ExportState, run: RunSummary, outcome: NonNullable<RunSummary['outcome']>): void {
+  state.lastRun = { ...run, finishedAt: new Date().toISOString(), outcome };
+  state.runInProgress = undefined;
+}
+
+/**
+ * Only an activity that failed for good ends a run with status `error`. Anything else is a bug in
+ * this code: rethrown, it fails the workflow task, which Temporal retries until a fixed worker runs.
+ */
+function describeFailure(error: unknown): { message: string; kind?: string } {
+  if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
+  const cause = error.cause;
+  if (cause instanceof ApplicationFailure) return { message: cause.message, kind: cause.type ?? undefined };
+  return { message: cause?.message ?? error.message, kind: cause?.name };
+}
+
+function statusOf(state: ExportState): ExportStatus {
+  if (state.deleted) return 'deleted';
+  if (state.paused) return 'paused';
+  // Cleared only by a run that completes, so an error stays visible until the export works again.
+  if (state.lastError) return 'error';
+  return 'active';
+}
+
+function initialState(config: IntegrationConfig): ExportState {
+  return {
+    progress: {
+      // Without history the export starts at the integration's creation.
+      watermark: config.includeHistorical ? null : config.createdAt.replace(/\.\d+Z$/, 'Z'),
+      recentKeys: {},
+      nextSeq: 1,
+      totals: { events: 0, files: 0 },
+    },
+    paused: false,
+    deleted: false,
+    runRequested: true,
+  };
+}
+
+function activityProxies(config: IntegrationConfig) {
+  const { timing } = config;
+  const options: ActivityOptions = {
+    startToCloseTimeout: timing.activityTimeoutMs,
+    retry: {
+      initialInterval: timing.retryInitialMs,
+      maximumInterval: timing.retryMaxMs,
+      backoffCoefficient: 2,
+      maximumAttempts: timing.retryMaxAttempts,
+    },
+  };
+  // The fetch pages through the source and heartbeats per page, so a killed worker is noticed fast.
+  const fetchOptions: ActivityOptions = { ...options, heartbeatTimeout: Math.min(timing.activityTimeoutMs, 30_000) };
+  const { fetch, map, upload } = proxyActivities<Activities>(options);
+  return { fetch, map, upload, options, fetchOptions };
+}
