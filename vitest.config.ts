@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // real GCS emulator for the whole run (test/global-setup.ts) and isolates tests by unique ids.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     // Two cores: more parallel files only make the dev server the bottleneck.
     maxWorkers: 2,
     projects: [
