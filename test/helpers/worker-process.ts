@@ -1,0 +1,35 @@
+// The real worker process (worker/main.ts), started and SIGKILLed by tests that prove crash safety.
+import path from 'node:path';
+import { inject } from 'vitest';
+import { startProcess, waitUntilReady, type ManagedProcess } from '../../lib/child-process';
+import { repoRoot } from '../../lib/temporal-config';
+
+export interface WorkerProcess {
+  proc: ManagedProcess;
+  kill(): Promise<void>;
+}
+
+/** Starts `worker/main.ts` on `taskQueue` and resolves once it polls (its "worker started" log line). */
+export async function startWorkerProcess(taskQueue: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<WorkerProcess> {
+  let started = false;
+  const proc = startProcess('worker process', process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker/main.ts')], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+      AUDITFLOW_TASK_QUEUE: taskQueue,
+      ...extraEnv,
+    },
+  });
+  proc.child.stdout?.on('data', (chunk: Buffer) => {
+    if (chunk.toString().includes('worker started')) started = true;
+  });
+  await waitUntilReady(proc, async () => started, 60_000);
+  return {
+    proc,
+    async kill() {
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+    },
+  };
+}
