@@ -135,7 +135,7 @@ export const DEFAULT_LIMITS: ExportLimits = {
   maxBytesPerFile: 4 * 1024 * 1024,
   maxFetchBytes: 256 * 1024,
   lateArrivalSeconds: 6 * 60,
-  maxBatchesPerExecution: 200,
+  maxBatchesPerExecution: 20,
 };
 
 export function defaultTiming(intervalMinutes: number): ExportTiming {

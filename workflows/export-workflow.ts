@@ -97,6 +97,9 @@ export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promis
 
 type RunOutcome = 'finished' | 'continue-mid-run';
 
+/** Well below Temporal's 10 MB history-size warning. */
+const MAX_HISTORY_BYTES = 4 * 1024 * 1024;
+
 /** One export run: fetch → map → upload, batch after batch, until the source has nothing new. */
 async function exportRun(
   config: IntegrationConfig,
@@ -118,7 +121,9 @@ async function exportRun(
         if (state.paused) state.runRequested = true; // resume continues the interrupted run
         return 'finished';
       }
-      if (batches >= limits.maxBatchesPerExecution || workflowInfo().continueAsNewSuggested) {
+      const info = workflowInfo();
+      // Each batch adds its payloads to history (~0.7 MB at full size); keep every execution small.
+      if (batches >= limits.maxBatchesPerExecution || info.continueAsNewSuggested || info.historySize > MAX_HISTORY_BYTES) {
         return 'continue-mid-run';
       }
       const since = state.progress.watermark ?? 'the beginning';

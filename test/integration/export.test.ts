@@ -1,8 +1,9 @@
 // The export end to end: real worker, real dev server, real emulator, the fake Mondoo API.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import type { MondooAuditNode } from '../../activities/sources/mondoo-types';
 import { deleteSignal, pauseSignal, resumeSignal, runNowSignal, statusQuery } from '../../workflows/definitions';
+import { createFaultProxy } from '../fakes/faults';
 import { createFakeMondoo, orgMrn, spaceMrn, type FakeMondoo } from '../fakes/mondoo';
 import { createTestBucket } from '../helpers/gcs';
 import { expectedKeys, expectExactlyOnce, integrationConfig, readExport, startExport, waitForStatus } from '../helpers/export';
@@ -163,6 +164,27 @@ describe('export workflow', () => {
       await handle.signal(deleteSignal);
     } finally {
       await faulty.close();
+    }
+  });
+
+  it('rides out 503s and dropped responses at the sink: a retried write that had landed is a 412, not a duplicate', async () => {
+    const proxy = await createFaultProxy({
+      target: inject('gcsEndpoint'),
+      policy: { rate: 0.2, kinds: ['5xx', 'drop-response'], seed: 23 },
+    });
+    try {
+      const bucket = await createTestBucket();
+      const scopeMrn = orgMrn('globex-9x7t3q');
+      const config = integrationConfig({ mondooUrl: mondoo.url, mondooToken: mondoo.token, scopeMrn, bucket, limits: { maxEventsPerFile: 40 }, timing: { retryMaxAttempts: 20 } });
+      config.destination.endpoint = proxy.url;
+      const handle = await startExport(env, config);
+      await waitForStatus(handle, (s) => s.lastRun?.outcome === 'completed', 150_000);
+      expect(proxy.policy.injected['drop-response']).toBeGreaterThan(0);
+      expect(proxy.policy.injected['5xx']).toBeGreaterThan(0);
+      expectExactlyOnce(await readExport(bucket), expectedKeys(mondoo.store.all(scopeMrn)));
+      await handle.signal(deleteSignal);
+    } finally {
+      await proxy.close();
     }
   });
 });
