@@ -130,6 +130,29 @@ describe('export workflow', () => {
     await handle.signal(deleteSignal);
   });
 
+  it('a token without access to the scope is an error until an admin grants it; then the next run recovers', async () => {
+    const allowedScopes: string[] = []; // read per request by the fake, like a permission change at Mondoo
+    const restricted = await createFakeMondoo({ generated: { count: 200, start: '2025-08-01T00:00:00Z', perSecond: 2, seed: 2 }, allowedScopes });
+    try {
+      const bucket = await createTestBucket();
+      const scopeMrn = orgMrn('globex-9x7t3q');
+      const config = integrationConfig({ mondooUrl: restricted.url, mondooToken: restricted.token, scopeMrn, bucket });
+      const handle = await startExport(env, config);
+      const failed = await waitForStatus(handle, (s) => s.status === 'error');
+      expect(failed.lastError?.message).toMatch(/Mondoo refused the audit log query: permission denied .*Check the scope MRN and the token's access/);
+      expect(failed.totals.events).toBe(0);
+
+      allowedScopes.push(scopeMrn);
+      await handle.signal(runNowSignal);
+      const recovered = await waitForStatus(handle, (s) => s.status === 'active' && s.lastRun?.outcome === 'completed');
+      expect(recovered.lastError).toBeUndefined();
+      expectExactlyOnce(await readExport(bucket), expectedKeys(restricted.store.all(scopeMrn)));
+      await handle.signal(deleteSignal);
+    } finally {
+      await restricted.close();
+    }
+  });
+
   it('a missing bucket is an error until the bucket exists; then the next run recovers', async () => {
     const bucket = `missing-${Date.now()}`;
     const scopeMrn = spaceMrn('initech-main-8q1e5t');
