@@ -11,6 +11,7 @@ export type ExportErrorKind =
   | 'SourceUnavailable'
   | 'SourceTimeout'
   | 'SourceQueryFailed'
+  | 'SourceCursorExpired'
   | 'SourceProtocol'
   | 'DestinationAuth'
   | 'DestinationPermission'

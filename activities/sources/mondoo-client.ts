@@ -110,7 +110,9 @@ export class MondooAuditLogClient {
       try {
         return await this.page(variables);
       } catch (error) {
-        if (!(error instanceof ExportError) || !error.retryable || attempt >= this.options.attemptsPerPage) throw error;
+        if (!(error instanceof ExportError) || !error.retryable || error.kind === 'SourceCursorExpired' || attempt >= this.options.attemptsPerPage) {
+          throw error;
+        }
         const waitMs = error.retryAfterMs ?? Math.min(250 * 2 ** attempt, 5_000);
         if (waitMs > this.options.maxInlineRetryAfterMs) throw error;
         await new Promise((resolve) => setTimeout(resolve, waitMs));
@@ -169,7 +171,10 @@ export function classifyMondooError(error: unknown, endpoint: string): ExportErr
       if (codes.includes('GRAPHQL_VALIDATION_FAILED') || codes.includes('BAD_USER_INPUT')) {
         return new ExportError('SourceProtocol', `Mondoo rejected the audit log query: ${message}`, { retryable: false });
       }
-      // CURSOR_EXPIRED and server-side errors: a new pass fixes them.
+      if (codes.includes('CURSOR_EXPIRED')) {
+        // The same cursor never works again; only a new pass (a new fetch) does.
+        return new ExportError('SourceCursorExpired', `Mondoo audit log cursor expired: ${message}`, { retryable: true });
+      }
       return new ExportError('SourceQueryFailed', `Mondoo audit log query failed: ${message}`, { retryable: true });
     }
     return new ExportError('SourceProtocol', `Mondoo answered HTTP ${status}`, { retryable: status !== 400 && status !== 404 });

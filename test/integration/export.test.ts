@@ -93,6 +93,34 @@ describe('export workflow', () => {
     await handle.signal(deleteSignal);
   });
 
+  it('runs again by itself when the interval has passed', async () => {
+    const bucket = await createTestBucket();
+    const scopeMrn = spaceMrn('acme-sandbox-1mv8c5');
+    const config = integrationConfig({ mondooUrl: mondoo.url, mondooToken: mondoo.token, scopeMrn, bucket, timing: { intervalMs: 1_500 } });
+    const handle = await startExport(env, config);
+    const first = await waitForStatus(handle, (s) => s.lastRun?.outcome === 'completed');
+    mondoo.store.add([node(secondsAgo(1), 'between runs')], { org: ORG, space: 'acme-sandbox-1mv8c5' });
+    const second = await waitForStatus(handle, (s) => s.lastRun?.outcome === 'completed' && s.lastRun.startedAt !== first.lastRun?.startedAt);
+    expect(Date.parse(second.lastRun!.startedAt)).toBeGreaterThanOrEqual(Date.parse(first.lastRun!.finishedAt!) + 1_500);
+    expect(second.totals.events).toBe(first.totals.events + 1);
+    await handle.signal(deleteSignal);
+  });
+
+  it('never keeps a cursor: with cursors that expire at once, every batch starts a new pass and still completes', async () => {
+    const expiring = await createFakeMondoo({ generated: { count: 700, start: '2025-09-01T00:00:00Z', perSecond: 5, seed: 4 }, cursorTtlMs: 0 });
+    try {
+      const bucket = await createTestBucket();
+      const scopeMrn = orgMrn(ORG);
+      const config = integrationConfig({ mondooUrl: expiring.url, mondooToken: expiring.token, scopeMrn, bucket });
+      const handle = await startExport(env, config);
+      await waitForStatus(handle, (s) => s.lastRun?.outcome === 'completed');
+      expectExactlyOnce(await readExport(bucket), expectedKeys(expiring.store.all(scopeMrn)));
+      await handle.signal(deleteSignal);
+    } finally {
+      await expiring.close();
+    }
+  });
+
   it('pauses, resumes and deletes through signals', async () => {
     const bucket = await createTestBucket();
     const scopeMrn = spaceMrn('globex-dev-3b6y1k');
