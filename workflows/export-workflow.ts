@@ -81,6 +81,7 @@ export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promis
       if (outcome === 'continue-mid-run') {
         await continueAsNew<typeof auditLogExportWorkflow>({ config, state });
       }
+      if (state.deleted) continue; // ends at the top of the loop, without another execution
       state.nextRunAt = new Date(Date.now() + config.timing.intervalMs).toISOString();
       await continueAsNew<typeof auditLogExportWorkflow>({ config, state });
     }
