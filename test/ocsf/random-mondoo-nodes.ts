@@ -2,18 +2,7 @@
 // the odd ones the API can hand us (nulls, empty strings, unicode, huge messages, malformed ips,
 // unknown actions, every RFC 3339 variant). Deterministic per seed so failures reproduce.
 import type { MondooAuditNode, SourceEvent } from '../../activities/sources/mondoo-types';
-
-/** mulberry32: tiny, fast, good enough for test data. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as seededRandom } from '../fakes/faults';
 
 export interface GeneratedEvent {
   event: SourceEvent;
