@@ -1,4 +1,5 @@
 // One real Temporal dev server and one real GCS emulator for the whole integration run.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -6,6 +7,7 @@ import { Connection } from '@temporalio/client';
 import { freePort } from '../lib/child-process';
 import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
+import { FIXTURE_ENCRYPTION_KEY } from './fixtures/histories/fixture-key';
 import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
 
 declare module 'vitest' {
@@ -14,10 +16,19 @@ declare module 'vitest' {
     temporalNamespace: string;
     gcsEndpoint: string;
     temporalCliPath: string;
+    /** AUDITFLOW_ENCRYPTION_KEYS of this run: every test client and worker encrypts payloads with it. */
+    encryptionKeys: string;
   }
 }
 
 export default async function setup(project: TestProject) {
+  // A fresh payload key per run, also in the environment so worker processes the tests start inherit it.
+  // The fixture key decodes recorded histories; it encrypts only while recording new ones.
+  const runKey = `test:${randomBytes(32).toString('base64')}`;
+  const recording = Boolean(process.env.AUDITFLOW_RECORD_HISTORIES);
+  const encryptionKeys =
+    process.env.AUDITFLOW_ENCRYPTION_KEYS || (recording ? `${FIXTURE_ENCRYPTION_KEY},${runKey}` : `${runKey},${FIXTURE_ENCRYPTION_KEY}`);
+  process.env.AUDITFLOW_ENCRYPTION_KEYS = encryptionKeys;
   const logDir = path.join(repoRoot, '.auditflow', 'test-logs');
   mkdirSync(logDir, { recursive: true });
   const port = await freePort();
@@ -34,6 +45,7 @@ export default async function setup(project: TestProject) {
   project.provide('temporalNamespace', settings.namespace);
   project.provide('gcsEndpoint', gcs.url);
   project.provide('temporalCliPath', temporal.child.spawnfile);
+  project.provide('encryptionKeys', encryptionKeys);
 
   return async () => {
     await Promise.all([temporal.stop(), gcs.process.stop()]);

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { createDataConverter } from '../lib/data-converter';
 import type { TemporalSettings } from '../lib/temporal-config';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -10,6 +12,8 @@ export interface CreateWorkerOptions {
   settings: TemporalSettings;
   taskQueue?: string;
   activityDeps?: ActivityDeps;
+  /** Default: createDataConverter() (AUDITFLOW_ENCRYPTION_KEYS or the development key). */
+  dataConverter?: DataConverter;
   /** A prebuilt bundle (tests build it once); otherwise the worker bundles workflowsPath. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   overrides?: Partial<WorkerOptions>;
@@ -22,6 +26,8 @@ export async function createExportWorker(options: CreateWorkerOptions): Promise<
     taskQueue: options.taskQueue ?? options.settings.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities(options.activityDeps),
+    // Encrypts every payload and failure message this worker writes to history.
+    dataConverter: options.dataConverter ?? createDataConverter(),
     // Let an activity in flight finish its batch on SIGTERM; a killed one is retried elsewhere.
     shutdownGraceTime: '30s',
     ...options.overrides,

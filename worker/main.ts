@@ -2,6 +2,7 @@
 // until SIGINT/SIGTERM (the SDK then drains in-flight activities for the shutdown grace time).
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { createDataConverter } from '../lib/data-converter';
 import { createLogger } from '../lib/logger';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadTemporalSettings } from '../lib/temporal-config';
@@ -11,6 +12,8 @@ const log = createLogger('worker');
 
 async function main(): Promise<void> {
   const settings = loadTemporalSettings();
+  // Fails fast on a malformed AUDITFLOW_ENCRYPTION_KEYS, before connecting anywhere.
+  const dataConverter = createDataConverter({ log });
   const client = await Connection.connect({ address: settings.address });
   try {
     const added = await ensureSearchAttributes(client, settings);
@@ -20,7 +23,7 @@ async function main(): Promise<void> {
   }
   const connection = await NativeConnection.connect({ address: settings.address });
   try {
-    const worker = await createExportWorker({ connection, settings });
+    const worker = await createExportWorker({ connection, settings, dataConverter });
     log.info({ address: settings.address, namespace: settings.namespace, taskQueue: settings.taskQueue }, 'worker started');
     await worker.run();
     log.info('worker stopped');

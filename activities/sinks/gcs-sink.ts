@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import type { GcsDestinationConfig } from '../../workflows/definitions';
 import { ExportError } from '../errors';
+import { gcsAuthFor, type GcsAuthContext } from './gcs-credentials';
 
 export interface PutResult {
   bytes: number;
@@ -57,7 +58,12 @@ export class GcsSink {
   }
 }
 
-export function createStorage(destination: GcsDestinationConfig): Storage {
+/**
+ * A storage client for one destination. Credentials (see gcs-credentials.ts): a service-account key,
+ * workload identity federation, or — when absent — the worker's ambient credentials. The client keeps
+ * its access token until shortly before expiry, so callers reuse one client per destination.
+ */
+export function createStorage(destination: GcsDestinationConfig, context: GcsAuthContext = {}): Storage {
   const options: StorageOptions = {
     retryOptions: { autoRetry: true, maxRetries: 3, totalTimeout: 120 },
   };
@@ -66,11 +72,12 @@ export function createStorage(destination: GcsDestinationConfig): Storage {
     // An emulator or private endpoint still needs a project id for the client; it is not sent on writes.
     options.projectId = 'auditflow';
   }
-  const credentials = destination.credentials;
-  if (credentials && 'serviceAccountJson' in credentials) {
-    options.credentials = JSON.parse(credentials.serviceAccountJson) as StorageOptions['credentials'];
-  } else if (credentials) {
-    throw new ExportError('InvalidConfig', 'Workload identity federation credentials are not supported by this version of the GCS sink', { retryable: false });
+  const auth = gcsAuthFor(destination, context);
+  if (auth) {
+    options.authClient = auth;
+    // The client sends no auth to a custom endpoint unless told to: an emulator needs none, a private
+    // endpoint (or our tests' checking proxy) does.
+    if (destination.endpoint) options.useAuthWithCustomEndpoint = true;
   }
   return new Storage(options);
 }
@@ -81,6 +88,8 @@ function httpStatus(error: unknown): number | undefined {
 }
 
 export function classifyGcsError(error: unknown, bucket: string, name: string): ExportError {
+  // Already classified where it was raised (e.g. a credential exchange), with the more precise message.
+  if (error instanceof ExportError) return error;
   const status = httpStatus(error);
   const where = `gs://${bucket}/${name}`;
   if (status === 404) {

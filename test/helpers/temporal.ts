@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../lib/data-converter';
 import { loadTemporalSettings, type TemporalSettings } from '../../lib/temporal-config';
 import { createExportWorker, workflowsPath } from '../../worker/create-worker';
 import type { ActivityDeps } from '../../activities';
@@ -24,10 +25,16 @@ export function testSettings(): TemporalSettings {
   };
 }
 
+/** Every client and worker of the tests encrypts with the run's key (test/global-setup.ts). */
+export function testDataConverter() {
+  return createDataConverter({ env: { AUDITFLOW_ENCRYPTION_KEYS: inject('encryptionKeys') } });
+}
+
 let bundle: Promise<WorkerOptions['workflowBundle']> | undefined;
 /** Bundling takes seconds: once per test file. */
 export function exportWorkflowBundle(): Promise<WorkerOptions['workflowBundle']> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  // The failure converter runs in the sandbox too, so failures the workflow raises are encoded.
+  bundle ??= bundleWorkflowCode({ workflowsPath, failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') });
   return bundle;
 }
 
@@ -44,7 +51,7 @@ export async function openTestEnv(): Promise<TestEnv> {
   const settings = testSettings();
   const connection = await Connection.connect({ address: settings.address });
   const nativeConnection = await NativeConnection.connect({ address: settings.address });
-  const client = new Client({ connection, namespace: settings.namespace });
+  const client = new Client({ connection, namespace: settings.namespace, dataConverter: testDataConverter() });
   return {
     settings,
     client,
@@ -63,6 +70,7 @@ export async function startExportWorker(env: TestEnv, activityDeps?: ActivityDep
     settings: env.settings,
     taskQueue,
     activityDeps,
+    dataConverter: testDataConverter(),
     workflowBundle: await exportWorkflowBundle(),
     overrides: { shutdownGraceTime: '2s' },
   });

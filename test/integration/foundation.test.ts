@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStorage, GcsSink } from '../../activities/sinks/gcs-sink';
 import type { WriteObjectActivities } from '../fixtures/write-object-workflow';
 import { createTestBucket, emulatorStorage, readObjects } from '../helpers/gcs';
-import { openTestEnv, type TestEnv } from '../helpers/temporal';
+import { openTestEnv, testDataConverter, type TestEnv } from '../helpers/temporal';
 
 describe('foundation: a real Temporal dev server and a real GCS emulator', () => {
   let env: TestEnv;
@@ -31,6 +31,7 @@ describe('foundation: a real Temporal dev server and a real GCS emulator', () =>
         logger: new DefaultLogger('WARN'),
       }),
       activities,
+      dataConverter: testDataConverter(),
     });
     const content = `{"hello":"${randomUUID()}"}\n`;
     const result = await worker.runUntil(

@@ -12,13 +12,13 @@ import { deleteSignal, pauseSignal, resumeSignal, runNowSignal } from '../../wor
 import { createFakeMondoo, orgMrn, type FakeMondoo } from '../fakes/mondoo';
 import { createTestBucket } from '../helpers/gcs';
 import { integrationConfig, startExport, waitForStatus } from '../helpers/export';
-import { exportWorkflowBundle, openTestEnv, startExportWorker, type TestEnv } from '../helpers/temporal';
+import { exportWorkflowBundle, openTestEnv, startExportWorker, testDataConverter, type TestEnv } from '../helpers/temporal';
 
 const FIXTURES = path.join(repoRoot, 'test/fixtures/histories');
 type History = temporal.api.history.v1.IHistory;
 
 async function replayAll(histories: Array<{ workflowId: string; history: History }>): Promise<void> {
-  const results = Worker.runReplayHistories({ workflowBundle: await exportWorkflowBundle() }, histories);
+  const results = Worker.runReplayHistories({ workflowBundle: await exportWorkflowBundle(), dataConverter: testDataConverter() }, histories);
   for await (const result of results) {
     expect(result.error, `replay of ${result.workflowId}`).toBeUndefined();
   }
@@ -103,9 +103,11 @@ describe('workflow determinism', () => {
     }
     console.log('history per execution:', JSON.stringify(histories.map(({ history }) => measure(history))));
 
-    if (process.env.AUDITFLOW_RECORD_HISTORIES === '1') {
+    // AUDITFLOW_RECORD_HISTORIES=<name> records them as fixtures, encrypted with the fixture key.
+    const name = process.env.AUDITFLOW_RECORD_HISTORIES;
+    if (name) {
       mkdirSync(FIXTURES, { recursive: true });
-      histories.forEach(({ json }, i) => writeFileSync(path.join(FIXTURES, `export-run-${i}.json`), json));
+      histories.forEach(({ json }, i) => writeFileSync(path.join(FIXTURES, `${name}-${i}.json`), json));
     }
   });
 });
