@@ -1,15 +1,33 @@
-import express, { type Express } from 'express';
+// The HTTP API: health and the OpenAPI document in the open, /v1 behind bearer tokens, one error shape.
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../lib/logger';
+import { bearerAuth } from './auth';
+import { ApiError, errorHandler, sendError, unknownRoute } from './errors';
+import { createIntegrationService } from './integration-service';
+import { openApiDocument } from './openapi';
+import { integrationsRouter } from './routes/integrations';
+import type { ApiSettings } from './settings';
 
 export interface ApiDeps {
+  /** From connectApiClient (api/temporal-client.ts), the one place its data converter is set. */
   client: Client;
   log: Logger;
+  settings: ApiSettings;
+  /** Routers served beside /v1 (the remote codec, OIDC discovery); each brings its own auth. */
+  mounts?: Array<{ path: string; router: Router }>;
 }
 
 export function createApp(deps: ApiDeps): Express {
+  const { client, log, settings } = deps;
   const app = express();
   app.disable('x-powered-by');
+
+  app.use((_req, res, next) => {
+    res.set('X-Request-Id', randomUUID());
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -17,13 +35,25 @@ export function createApp(deps: ApiDeps): Express {
 
   app.get('/readyz', async (_req, res) => {
     try {
-      await deps.client.connection.workflowService.getSystemInfo({});
+      await client.connection.workflowService.getSystemInfo({});
       res.json({ status: 'ready' });
     } catch (error) {
-      deps.log.warn({ err: error }, 'Temporal is not reachable');
-      res.status(503).json({ status: 'unavailable', error: { code: 'temporal_unreachable', message: 'Temporal is not reachable' } });
+      log.warn({ err: error }, 'Temporal is not reachable');
+      sendError(res, new ApiError(503, 'temporal_unavailable', 'Temporal is not reachable'));
     }
   });
 
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+
+  for (const { path, router } of deps.mounts ?? []) app.use(path, router);
+
+  // Authentication before the body is read: an unauthenticated request costs no parsing.
+  app.use('/v1', bearerAuth(settings.tokens), express.json({ limit: settings.bodyLimitBytes }));
+  app.use('/v1/integrations', integrationsRouter(createIntegrationService({ client, settings, log })));
+
+  app.use(unknownRoute);
+  app.use(errorHandler(log));
   return app;
 }

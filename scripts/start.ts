@@ -5,10 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { codecEndpointUrl } from '../api/codec-routes';
+import { apiRoutes } from '../api/openapi';
 import { startProcess, type ManagedProcess } from '../lib/child-process';
 import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
+import { startDemo, type Demo } from './demo';
 
 const say = (line: string) => console.log(`auditflow: ${line}`);
 
@@ -23,11 +26,14 @@ async function main(): Promise<void> {
   const generatedToken = !process.env.AUDITFLOW_API_TOKEN;
 
   const processes: ManagedProcess[] = [];
+  let demo: Demo | undefined;
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('stopping…');
+    // The demo first: it deletes its integration through the API, which is still up.
+    await demo?.stop().catch((error: unknown) => say(`demo: ${(error as Error).message}`));
     // Worker and API first (they drain), then the services they use.
     for (const proc of [...processes].reverse()) await proc.stop(35_000);
     say('stopped');
@@ -49,6 +55,8 @@ async function main(): Promise<void> {
     });
   };
 
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const uiOrigins = [`http://127.0.0.1:${settings.devServer.uiPort}`, `http://localhost:${settings.devServer.uiPort}`];
   if (settings.externalServer) {
     say(`using the Temporal server at ${settings.address} (TEMPORAL_ADDRESS)`);
   } else {
@@ -57,6 +65,8 @@ async function main(): Promise<void> {
       await startTemporalDevServer({
         settings,
         dbFile: path.join(dataDir, settings.devServer.dbFilename),
+        // The UI decodes payloads through the API's remote codec; Temporal itself stores only ciphertext.
+        codecEndpoint: codecEndpointUrl(apiUrl, apiToken.split(',')[0]!.trim()),
         logFile: path.join(logDir, 'temporal.log'),
       }),
     );
@@ -70,22 +80,48 @@ async function main(): Promise<void> {
   const gcs = await startGcsEmulator({ port: gcsPort, filesystemRoot: gcsRoot, logFile: path.join(logDir, 'gcs.log') });
   watch(gcs.process);
 
-  const childEnv = { ...process.env, AUDITFLOW_API_TOKEN: apiToken, AUDITFLOW_API_PORT: String(apiPort), TEMPORAL_ADDRESS: settings.address };
+  const childEnv = {
+    ...process.env,
+    AUDITFLOW_DATA_DIR: dataDir,
+    AUDITFLOW_API_TOKEN: apiToken,
+    AUDITFLOW_API_PORT: String(apiPort),
+    AUDITFLOW_PUBLIC_URL: process.env.AUDITFLOW_PUBLIC_URL || apiUrl,
+    AUDITFLOW_UI_ORIGINS: process.env.AUDITFLOW_UI_ORIGINS || uiOrigins.join(','),
+    AUDITFLOW_CODEC_PATH_KEY: process.env.AUDITFLOW_CODEC_PATH_KEY || '1',
+    TEMPORAL_ADDRESS: settings.address,
+  };
   const tsx = (file: string) => ['--import', 'tsx', path.join(repoRoot, file)];
   watch(startProcess('worker', process.execPath, tsx('worker/main.ts'), { env: childEnv, logFile: path.join(logDir, 'worker.log') }));
   const api = startProcess('API', process.execPath, tsx('api/main.ts'), { env: childEnv, logFile: path.join(logDir, 'api.log') });
   watch(api);
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
   await waitForHttp(`${apiUrl}/healthz`, 30_000);
+
+  const temporalUiUrl = settings.externalServer ? undefined : `http://${settings.devServer.ip}:${settings.devServer.uiPort}`;
+  if (process.env.AUDITFLOW_DEMO !== '0') {
+    say('starting the demo (AUDITFLOW_DEMO=0 skips it)…');
+    try {
+      demo = await startDemo({ apiUrl, apiToken: apiToken.split(',')[0]!.trim(), gcsUrl: gcs.url, gcsRoot, temporalUiUrl, namespace: settings.namespace });
+    } catch (error) {
+      say(`the demo did not start (${(error as Error).message}); the stack runs without it`);
+    }
+  }
 
   console.log('');
   say('the local stack is up');
-  console.log(`  Temporal UI      ${settings.externalServer ? '(your server)' : `http://${settings.devServer.ip}:${settings.devServer.uiPort}`}`);
+  console.log(`  Temporal UI      ${temporalUiUrl ?? '(your server)'}`);
   console.log(`  Temporal gRPC    ${settings.address}  namespace ${settings.namespace}, task queue ${settings.taskQueue}`);
-  console.log(`  API              ${apiUrl}  (GET /healthz, /readyz)`);
+  console.log(`  API              ${apiUrl}  (OpenAPI document at /openapi.json; try npm run ctl -- list)`);
+  for (const route of apiRoutes()) console.log(`                     ${route}`);
   console.log(`  API token        ${generatedToken ? `${apiToken}  (generated; set AUDITFLOW_API_TOKEN to choose one)` : '(from AUDITFLOW_API_TOKEN)'}`);
   console.log(`  GCS emulator     ${gcs.url}  objects as files under ${gcsRoot}`);
   console.log(`  Logs             ${logDir}`);
+  if (demo) {
+    console.log('');
+    say(`demo: integration ${demo.integration.id} exports ${demo.integration.source.scopeMrn} from a local Mondoo sandbox`);
+    console.log(`  Demo workflow    ${demo.workflowUrl ?? demo.integration.workflowId}`);
+    console.log(`  Demo files       ${demo.filesDir}  (OCSF JSON Lines; new ones every ${demo.integration.intervalMinutes} minutes)`);
+    console.log(`  Demo sandbox     ${demo.sandbox.url}  token ${demo.sandbox.token}  (a generated history; new events every few seconds)`);
+  }
 
   console.log('');
   say('press Ctrl-C to stop everything');

@@ -8,6 +8,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -36,6 +37,8 @@ export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promis
   const state: ExportState = input.state ?? initialState(config);
   const activities = activityProxies(config);
   let running = false;
+  // The start's staticSummary does not survive continue-as-new; current details are shown on every run.
+  setCurrentDetails(`${config.name} · ${config.source.scopeMrn} → gs://${config.destination.bucket}/${config.destination.prefix}`);
 
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => void (state.paused = false));

@@ -1,0 +1,100 @@
+// GET /openapi.json: generated from the same zod schemas that validate requests and type responses.
+import { z } from 'zod';
+import { errorBodySchema } from './errors';
+import {
+  actionAcceptedSchema,
+  createIntegrationSchema,
+  exportStatuses,
+  integrationDetailSchema,
+  integrationListSchema,
+  integrationSchema,
+} from './schemas/integration';
+
+type JsonSchema = Record<string, unknown>;
+
+/** Requests are documented as clients write them (defaults optional), responses as the API sends them. */
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, target: 'draft-2020-12' }) as JsonSchema;
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const jsonContent = (schema: JsonSchema) => ({ 'application/json': { schema } });
+const error = (description: string) => ({ description, content: jsonContent(ref('Error')) });
+
+const idParameter = { name: 'id', in: 'path', required: true, description: 'The integration id (a UUID).', schema: { type: 'string', format: 'uuid' } };
+const auth = {
+  security: [{ bearerToken: [] }],
+  401: error('Missing or invalid bearer token.'),
+};
+
+function operation(summary: string, responses: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  const { security, 401: unauthorized } = auth;
+  return { summary, security, ...extra, responses: { ...responses, 401: unauthorized, 500: error('Unexpected error (no internals).'), 503: error('Temporal is not reachable.') } };
+}
+
+function action(verb: string, description: string, conflicts: string) {
+  return operation(verb, { 202: { description, content: jsonContent(ref('ActionAccepted')) }, 404: error('Unknown integration.'), 409: error(conflicts) }, { parameters: [idParameter] });
+}
+
+let cached: JsonSchema | undefined;
+
+export function openApiDocument(): JsonSchema {
+  cached ??= {
+    openapi: '3.1.0',
+    info: {
+      title: 'auditflow API',
+      version: '1',
+      description:
+        'Integrations export an audit log into your bucket as OCSF 1.5.0 JSON Lines; each is one Temporal workflow (id audit-log-export-<id>). Every /v1 route needs Authorization: Bearer <token>.',
+    },
+    components: {
+      securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer', description: 'A token from AUDITFLOW_API_TOKEN (comma-separated list).' } },
+      schemas: {
+        CreateIntegration: schemaOf(createIntegrationSchema, 'input'),
+        Integration: schemaOf(integrationSchema, 'output'),
+        IntegrationDetail: schemaOf(integrationDetailSchema, 'output'),
+        IntegrationList: schemaOf(integrationListSchema, 'output'),
+        ActionAccepted: schemaOf(actionAcceptedSchema, 'output'),
+        Error: schemaOf(errorBodySchema, 'output'),
+      },
+    },
+    paths: {
+      '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: { description: 'The process serves requests.' } } } },
+      '/readyz': { get: { summary: 'Readiness: Temporal is reachable', security: [], responses: { 200: { description: 'Ready.' }, 503: error('Temporal is not reachable.') } } },
+      '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1.' } } } },
+      '/v1/integrations': {
+        post: operation(
+          'Create an integration and start its export (the first run starts at once)',
+          {
+            201: { description: 'Created; the body has no secrets.', content: jsonContent(ref('Integration')) },
+            400: error('Invalid body (validation_failed, invalid_json, invalid_body); nothing was started.'),
+            413: error('Body too large.'),
+          },
+          { requestBody: { required: true, content: jsonContent(ref('CreateIntegration')) } },
+        ),
+        get: operation(
+          'List integrations (newest first)',
+          { 200: { description: 'Integrations.', content: jsonContent(ref('IntegrationList')) }, 400: error('Invalid status filter.') },
+          { parameters: [{ name: 'status', in: 'query', required: false, schema: { type: 'string', enum: [...exportStatuses] } }] },
+        ),
+      },
+      '/v1/integrations/{id}': {
+        get: operation('Read an integration and its export status', { 200: { description: 'The integration.', content: jsonContent(ref('IntegrationDetail')) }, 404: error('Unknown integration.') }, { parameters: [idParameter] }),
+        delete: action('Delete: stop all future exports and end the workflow (objects stay)', 'Delete signal accepted.', 'Already deleted.'),
+        patch: operation('Not supported: an integration is fixed at creation', { 400: error('interval_immutable: intervalMinutes cannot change.'), 404: error('Unknown integration.'), 405: error('Integrations cannot be changed.') }, { parameters: [idParameter] }),
+        put: operation('Not supported: an integration is fixed at creation', { 400: error('interval_immutable: intervalMinutes cannot change.'), 404: error('Unknown integration.'), 405: error('Integrations cannot be changed.') }, { parameters: [idParameter] }),
+      },
+      '/v1/integrations/{id}/pause': { post: action('Pause: no export runs until resumed', 'Pause signal accepted.', 'Deleted.') },
+      '/v1/integrations/{id}/resume': { post: action('Resume a paused integration', 'Resume signal accepted.', 'Deleted.') },
+      '/v1/integrations/{id}/run': { post: action('Export now instead of at the next interval', 'Run signal accepted.', 'Deleted or paused.') },
+    },
+  };
+  return cached;
+}
+
+/** "GET /v1/integrations", … for start-up banners. */
+export function apiRoutes(): string[] {
+  const paths = openApiDocument().paths as Record<string, Record<string, unknown>>;
+  return Object.entries(paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`));
+}

@@ -1,0 +1,124 @@
+// The Google Cloud Storage destination as the API accepts it, and its secret-free view.
+import { z } from 'zod';
+import { CONTROL_CHARACTERS, httpUrlSchema, secretSchema } from './common';
+import { wifPrincipalFor, wifSubjectFor } from '../../lib/wif';
+
+/**
+ * Google's bucket naming rules (https://cloud.google.com/storage/docs/buckets#naming), checked here so
+ * a typo is a 400 at creation instead of an error at the first upload. Returns what is wrong, if anything.
+ */
+export function bucketNameProblem(name: string): string | undefined {
+  if (!/^[a-z0-9._-]+$/.test(name)) return 'may contain only lowercase letters, digits, "-", "_" and "."';
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) return 'must start and end with a letter or digit';
+  if (name.includes('.')) {
+    if (name.length < 3 || name.length > 222) return 'must be 3 to 222 characters long when it contains dots';
+    const components = name.split('.');
+    if (components.some((c) => c.length === 0)) return 'must not contain empty dot-separated parts ("..")';
+    if (components.some((c) => c.length > 63)) return 'must have dot-separated parts of at most 63 characters';
+  } else if (name.length < 3 || name.length > 63) {
+    return 'must be 3 to 63 characters long';
+  }
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'must not be an IP address';
+  if (name.startsWith('goog')) return 'must not start with "goog"';
+  if (name.includes('google')) return 'must not contain "google"';
+  return undefined;
+}
+
+export const bucketNameSchema = z
+  .string()
+  .superRefine((name, ctx) => {
+    const problem = bucketNameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: `bucket name ${problem}` });
+  })
+  .meta({ description: 'An existing bucket; the exporter needs only roles/storage.objectCreator on it.', example: 'my-audit-log-bucket' });
+
+export const objectPrefixSchema = z
+  .string()
+  .max(512, 'prefix must be at most 512 characters')
+  .refine((p) => !p.startsWith('/'), 'prefix must not start with "/"')
+  .refine((p) => !p.includes('..'), 'prefix must not contain ".."')
+  .refine((p) => !CONTROL_CHARACTERS.test(p), 'prefix must not contain control characters')
+  .default('')
+  .meta({ description: 'Prepended to every object name, e.g. "mondoo/". Default: the bucket root.', example: 'mondoo/' });
+
+/** The fields Google's client libraries need from a service-account key file. */
+function serviceAccountKeyProblem(json: string): string | undefined {
+  let key: unknown;
+  try {
+    key = JSON.parse(json);
+  } catch {
+    return 'serviceAccountJson is not valid JSON; paste the whole key file as a string';
+  }
+  if (typeof key !== 'object' || key === null || Array.isArray(key)) return 'serviceAccountJson must be a JSON object (a key file)';
+  const missing = ['client_email', 'private_key'].filter((field) => {
+    const value = (key as Record<string, unknown>)[field];
+    return typeof value !== 'string' || value === '';
+  });
+  return missing.length > 0 ? `serviceAccountJson lacks ${missing.join(' and ')}; is it a service-account key file?` : undefined;
+}
+
+const serviceAccountKeySchema = z
+  .strictObject({
+    serviceAccountJson: secretSchema('serviceAccountJson')
+      .superRefine((json, ctx) => {
+        const problem = serviceAccountKeyProblem(json);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .meta({ description: 'The JSON key file of a service account, as a string. Write-only: never returned.', writeOnly: true }),
+  })
+  .meta({ title: 'ServiceAccountKeyCredentials' });
+
+const WIF_AUDIENCE = /^\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\/[^/\s]+\/providers\/[^/\s]+$/;
+
+const workloadIdentitySchema = z
+  .strictObject({
+    wifAudience: z
+      .string()
+      .regex(WIF_AUDIENCE, 'wifAudience must be //iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>'),
+    wifServiceAccountEmail: z.email({ error: 'wifServiceAccountEmail must be a service account e-mail address' }),
+  })
+  .meta({ title: 'WorkloadIdentityFederationCredentials' });
+
+export const gcsCredentialsSchema = z
+  .union([serviceAccountKeySchema, workloadIdentitySchema], {
+    error: 'credentials must be exactly one of {serviceAccountJson} or {wifAudience, wifServiceAccountEmail}; omit it for ambient credentials',
+  })
+  .meta({ description: 'Absent: ambient credentials (Application Default Credentials of the worker).' });
+
+export const gcsDestinationSchema = z
+  .strictObject({
+    type: z.literal('gcs'),
+    bucket: bucketNameSchema,
+    prefix: objectPrefixSchema,
+    credentials: gcsCredentialsSchema.optional(),
+    endpoint: httpUrlSchema.optional().meta({ description: 'An emulator or private endpoint instead of https://storage.googleapis.com.' }),
+  })
+  .meta({ title: 'GcsDestination' });
+
+export const gcsAuthKinds = ['serviceAccountKey', 'workloadIdentityFederation', 'ambient'] as const;
+
+/** The secret-free view: the kind of credential, and for federation the (public) audience and account. */
+export const gcsDestinationViewSchema = z
+  .strictObject({
+    type: z.literal('gcs'),
+    bucket: z.string(),
+    prefix: z.string(),
+    endpoint: z.string().optional(),
+    auth: z.enum(gcsAuthKinds),
+    wifAudience: z.string().optional(),
+    wifServiceAccountEmail: z.string().optional(),
+    wifSubject: z.string().optional().meta({ description: 'The `sub` of the tokens auditflow signs for this integration: bind it to the service account.' }),
+    wifPrincipal: z.string().optional().meta({ description: 'The IAM principal to grant roles/iam.workloadIdentityUser on the service account.' }),
+  })
+  .meta({ title: 'GcsDestinationView' });
+
+export function gcsDestinationView(destination: z.output<typeof gcsDestinationSchema>, integrationId: string): z.output<typeof gcsDestinationViewSchema> {
+  const { credentials, type, bucket, prefix, endpoint } = destination;
+  const base = { type, bucket, prefix, ...(endpoint ? { endpoint } : {}) };
+  if (!credentials) return { ...base, auth: 'ambient' };
+  if ('serviceAccountJson' in credentials) return { ...base, auth: 'serviceAccountKey' };
+  const { wifAudience, wifServiceAccountEmail } = credentials;
+  const wifSubject = wifSubjectFor(integrationId);
+  const wifPrincipal = wifPrincipalFor(wifAudience, wifSubject);
+  return { ...base, auth: 'workloadIdentityFederation', wifAudience, wifServiceAccountEmail, wifSubject, ...(wifPrincipal ? { wifPrincipal } : {}) };
+}

@@ -1,0 +1,104 @@
+// Every shape the integrations API accepts or returns: one zod schema each, used to validate, to type
+// (z.infer) and to document (api/openapi.ts).
+import { z } from 'zod';
+import type { ExportStatus, ExportStatusView } from '../../workflows/definitions';
+import { CONTROL_CHARACTERS } from './common';
+import { gcsDestinationSchema, gcsDestinationViewSchema } from './gcs-destination';
+import { mondooSourceSchema, mondooSourceViewSchema } from './mondoo-source';
+
+export const MIN_INTERVAL_MINUTES = 5;
+export const MAX_INTERVAL_MINUTES = 7 * 24 * 60;
+
+const sourceSchema = z.discriminatedUnion('type', [mondooSourceSchema]);
+const destinationSchema = z.discriminatedUnion('type', [gcsDestinationSchema]);
+
+export const createIntegrationSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1, 'name must not be empty')
+      .max(200, 'name must be at most 200 characters')
+      .refine((name) => /\S/.test(name), 'name must not be blank')
+      .refine((name) => !CONTROL_CHARACTERS.test(name), 'name must not contain control characters')
+      .meta({ example: 'Audit Log Export to GCS' }),
+    source: sourceSchema,
+    destination: destinationSchema,
+    intervalMinutes: z
+      .int({ error: 'intervalMinutes must be a whole number of minutes' })
+      .min(MIN_INTERVAL_MINUTES, `intervalMinutes must be at least ${MIN_INTERVAL_MINUTES}`)
+      .max(MAX_INTERVAL_MINUTES, `intervalMinutes must be at most ${MAX_INTERVAL_MINUTES} (one week)`)
+      .default(60)
+      .meta({ description: 'Minutes between exports. Fixed at creation.' }),
+    includeHistorical: z
+      .boolean({ error: 'includeHistorical must be true or false' })
+      .default(false)
+      .meta({ description: 'Export the whole existing audit log first; otherwise start at creation.' }),
+  })
+  .meta({ title: 'CreateIntegration' });
+export type CreateIntegration = z.output<typeof createIntegrationSchema>;
+
+export const exportStatuses = ['active', 'paused', 'error', 'deleted'] as const satisfies readonly ExportStatus[];
+export const exportStatusSchema = z.enum(exportStatuses);
+
+/** What the workflow memo holds: the integration without its secrets and without its live status. */
+export const integrationRecordSchema = z.strictObject({
+  id: z.uuid(),
+  workflowId: z.string(),
+  name: z.string(),
+  source: z.discriminatedUnion('type', [mondooSourceViewSchema]),
+  destination: z.discriminatedUnion('type', [gcsDestinationViewSchema]),
+  intervalMinutes: z.int(),
+  includeHistorical: z.boolean(),
+  createdAt: z.iso.datetime(),
+});
+export type IntegrationRecord = z.output<typeof integrationRecordSchema>;
+
+export const integrationSchema = integrationRecordSchema
+  .extend({ status: exportStatusSchema })
+  .meta({ title: 'Integration', description: 'An integration without its secrets.' });
+export type Integration = z.output<typeof integrationSchema>;
+
+const runSummarySchema = z.strictObject({
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  events: z.int(),
+  files: z.int(),
+  outcome: z.enum(['completed', 'failed', 'paused', 'deleted']).optional(),
+});
+
+/** GET /v1/integrations/:id: the integration plus the workflow's `status` query. */
+export const integrationDetailSchema = integrationSchema
+  .extend({
+    lastError: z.strictObject({ message: z.string(), at: z.string() }).optional(),
+    lastRun: runSummarySchema.optional(),
+    nextRunAt: z.string().optional().meta({ description: 'Absent while paused or deleted.' }),
+    watermark: z.string().nullable().optional().meta({ description: 'Every event at or before it is in the bucket.' }),
+    totals: z.strictObject({ events: z.int(), files: z.int() }).optional(),
+  })
+  .meta({
+    title: 'IntegrationDetail',
+    description: "The integration and the workflow's status. The status fields are absent when no worker answered the status query in time.",
+  });
+export type IntegrationDetail = z.output<typeof integrationDetailSchema>;
+
+/** The fields of the status query that the API passes on (a compile error here means the two drifted). */
+export function statusDetail(view: ExportStatusView): Omit<IntegrationDetail, keyof Integration> & { status: ExportStatus } {
+  const { status, lastError, lastRun, nextRunAt, watermark, totals } = view;
+  return { status, lastError, lastRun, nextRunAt, watermark, totals };
+}
+
+export const integrationListSchema = z
+  .strictObject({ integrations: z.array(integrationSchema) })
+  .meta({ title: 'IntegrationList' });
+
+export const listQuerySchema = z.strictObject({
+  status: exportStatusSchema.optional().meta({ description: 'Only integrations in this state.' }),
+});
+
+
+export const integrationActions = ['pause', 'resume', 'run', 'delete'] as const;
+export const actionAcceptedSchema = z
+  .strictObject({ id: z.uuid(), action: z.enum(integrationActions), accepted: z.literal(true) })
+  .meta({ title: 'ActionAccepted', description: 'Temporal accepted the signal; the workflow acts on it within moments.' });
+export type IntegrationAction = (typeof integrationActions)[number];
+export type ActionAccepted = z.output<typeof actionAcceptedSchema>;

@@ -1,0 +1,92 @@
+// `npm run ctl -- <command>`: a small client of the auditflow HTTP API. Prints the API's JSON on
+// success; on failure prints the API's error message and exits non-zero.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ApiRequestError, createApiHttpClient } from '../api/http-client';
+
+const USAGE = `usage: npm run ctl -- <command>
+
+  create FILE.json        create an integration from a JSON file ("-" reads standard input)
+  list [--status STATUS]  list integrations; STATUS is active, paused, error or deleted
+  get ID                  an integration and its export status
+  pause ID                stop exporting until resumed
+  resume ID               export again
+  run ID                  export now instead of at the next interval
+  delete ID               stop all future exports for good (exported objects stay)
+
+environment:
+  AUDITFLOW_API_URL    the API (default http://127.0.0.1:8080)
+  AUDITFLOW_API_TOKEN  a bearer token (of a comma-separated list, the first is sent)`;
+
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+class UsageError extends Error {}
+
+interface Request {
+  method: string;
+  path: string;
+  body?: string;
+}
+
+function requestFor(args: string[]): Request {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { status: { type: 'string' } } });
+  const [command, argument, ...rest] = positionals;
+  if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+  if (values.status !== undefined && command !== 'list') throw new UsageError('--status goes with list');
+  const id = () => {
+    if (!argument) throw new UsageError(`${command} needs an integration id`);
+    return encodeURIComponent(argument);
+  };
+  switch (command) {
+    case 'create': {
+      if (!argument) throw new UsageError('create needs a JSON file (or - for standard input)');
+      return { method: 'POST', path: '/v1/integrations', body: readFileSync(argument === '-' ? 0 : argument, 'utf8') };
+    }
+    case 'list':
+      if (argument) throw new UsageError('list takes no id; filter with --status');
+      return { method: 'GET', path: `/v1/integrations${values.status !== undefined ? `?status=${encodeURIComponent(values.status)}` : ''}` };
+    case 'get':
+      return { method: 'GET', path: `/v1/integrations/${id()}` };
+    case 'pause':
+    case 'resume':
+    case 'run':
+      return { method: 'POST', path: `/v1/integrations/${id()}/${command}` };
+    case 'delete':
+      return { method: 'DELETE', path: `/v1/integrations/${id()}` };
+    default:
+      throw new UsageError(command ? `unknown command "${command}"` : 'no command');
+  }
+}
+
+async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let request: Request;
+  try {
+    if (args.includes('--help') || args.includes('-h')) {
+      console.log(USAGE);
+      return 0;
+    }
+    request = requestFor(args);
+  } catch (error) {
+    console.error(`ctl: ${(error as Error).message}\n\n${USAGE}`);
+    return error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? EXIT_USAGE : EXIT_FAILED;
+  }
+  const token = (env.AUDITFLOW_API_TOKEN ?? '').split(',')[0]?.trim();
+  if (!token) {
+    console.error('ctl: AUDITFLOW_API_TOKEN is not set (npm start prints the token)');
+    return EXIT_USAGE;
+  }
+  const api = createApiHttpClient({ baseUrl: env.AUDITFLOW_API_URL, token });
+  try {
+    console.log(JSON.stringify(await api.request(request.method, request.path, request.body), null, 2));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ApiRequestError)) throw error;
+    const status = error.status ? ` (HTTP ${error.status}${error.code ? `, ${error.code}` : ''})` : '. Is it running (npm start)?';
+    console.error(`ctl: ${error.message}${status}`);
+    for (const detail of error.details) console.error(`  ${detail.path || '(body)'}: ${detail.message}`);
+    return EXIT_FAILED;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,98 @@
+// The demo `npm start` runs (unless AUDITFLOW_DEMO=0): a local Mondoo-compatible sandbox whose audit
+// log has a history and keeps growing, a bucket in the GCS emulator, and one integration created
+// through the API like a user would. It lives and dies with the stack.
+import path from 'node:path';
+import { Storage } from '@google-cloud/storage';
+import { ApiRequestError, createApiHttpClient, type ApiHttpClient } from '../api/http-client';
+import type { Integration } from '../api/schemas/integration';
+import { createFakeMondoo, orgMrn, type FakeMondoo } from '../test/fakes/mondoo';
+
+export const DEMO_NAME = 'Demo: Mondoo sandbox to the GCS emulator';
+const DEMO_BUCKET = 'auditflow-demo';
+const DEMO_ORG = 'acme-corp-2fjq8x1';
+const HISTORY_EVENTS = 5_000;
+const HISTORY_PER_SECOND = 2;
+
+export interface DemoOptions {
+  apiUrl: string;
+  apiToken: string;
+  gcsUrl: string;
+  /** The emulator's filesystem root: objects appear as files under it. */
+  gcsRoot: string;
+  /** The Temporal UI's base URL, when there is one. */
+  temporalUiUrl?: string;
+  namespace: string;
+}
+
+export interface Demo {
+  integration: Integration;
+  /** Where the OCSF files appear. */
+  filesDir: string;
+  /** The workflow in the Temporal UI. */
+  workflowUrl?: string;
+  /** The sandbox's GraphQL endpoint and token, for integrations of your own against it. */
+  sandbox: { url: string; token: string };
+  /** Deletes the demo integration (its sandbox goes away) and stops the sandbox. */
+  stop(): Promise<void>;
+}
+
+export async function startDemo(options: DemoOptions): Promise<Demo> {
+  const api = createApiHttpClient({ baseUrl: options.apiUrl, token: options.apiToken, timeoutMs: 15_000 });
+  // A history that ends now, so the first run has a backlog and later runs follow the appender.
+  const sandbox = await createFakeMondoo({
+    generated: { count: HISTORY_EVENTS, perSecond: HISTORY_PER_SECOND, start: Date.now() - (HISTORY_EVENTS / HISTORY_PER_SECOND) * 1000, seed: 1 },
+  });
+  let integration: Integration;
+  try {
+    sandbox.startAppender({ everyMs: 2_000, perTick: 2 });
+    await ensureBucket(options.gcsUrl, DEMO_BUCKET);
+    await deleteLeftoverDemos(api);
+    integration = await createDemoIntegration(api, sandbox, options.gcsUrl);
+  } catch (error) {
+    await sandbox.close();
+    throw error;
+  }
+  const { id, workflowId, destination } = integration;
+  return {
+    integration,
+    filesDir: path.join(options.gcsRoot, DEMO_BUCKET, destination.prefix),
+    workflowUrl: options.temporalUiUrl && `${options.temporalUiUrl}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
+    sandbox: { url: sandbox.url, token: sandbox.token },
+    async stop() {
+      try {
+        await api.request('DELETE', `/v1/integrations/${id}`);
+      } catch (error) {
+        // Already deleted by hand, or the API is gone: the next start cleans up.
+        if (!(error instanceof ApiRequestError)) throw error;
+      }
+      await sandbox.close();
+    },
+  };
+}
+
+/** The integration a user would create, through the API. */
+function createDemoIntegration(api: ApiHttpClient, sandbox: FakeMondoo, gcsUrl: string): Promise<Integration> {
+  // A fresh prefix per start: every sandbox numbers its events from 1 again.
+  const prefix = `mondoo/demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}/`;
+  return api.request<Integration>('POST', '/v1/integrations', {
+    name: DEMO_NAME,
+    source: { type: 'mondoo', scopeMrn: orgMrn(DEMO_ORG), endpoint: sandbox.url, token: sandbox.token },
+    destination: { type: 'gcs', bucket: DEMO_BUCKET, prefix, endpoint: gcsUrl },
+    intervalMinutes: 5,
+    includeHistorical: true,
+  });
+}
+
+async function ensureBucket(gcsUrl: string, name: string): Promise<void> {
+  const storage = new Storage({ apiEndpoint: gcsUrl, projectId: 'auditflow-demo' });
+  const [exists] = await storage.bucket(name).exists();
+  if (!exists) await storage.createBucket(name);
+}
+
+/** A demo integration left by a stack that died without stopping reads a sandbox that is gone. */
+async function deleteLeftoverDemos(api: ApiHttpClient): Promise<void> {
+  const { integrations } = await api.request<{ integrations: Integration[] }>('GET', '/v1/integrations');
+  for (const leftover of integrations.filter((i) => i.name === DEMO_NAME && i.status !== 'deleted')) {
+    await api.request('DELETE', `/v1/integrations/${leftover.id}`);
+  }
+}

@@ -1,0 +1,229 @@
+// What the API refuses, and how: every bad input is a 400 (or 401/413) in one error shape and starts
+// nothing. No worker here: nothing in this file should ever run an export.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Integration } from '../../api/schemas/integration';
+import { executionsOnQueue, FAKE_SERVICE_ACCOUNT_JSON, integrationBody, startApiHarness, waitFor, type ApiHarness } from '../helpers/api';
+
+type Body = ReturnType<typeof integrationBody>;
+type Case = [name: string, change: (body: Body) => unknown, path: string];
+
+const without = <T extends object>(object: T, key: keyof T) => {
+  const copy = { ...object };
+  delete copy[key];
+  return copy;
+};
+const withSource = (patch: Record<string, unknown>) => (b: Body) => ({ ...b, source: { ...b.source, ...patch } });
+const withDestination = (patch: Record<string, unknown>) => (b: Body) => ({ ...b, destination: { ...b.destination, ...patch } });
+const withCredentials = (credentials: unknown) => withDestination({ credentials });
+const bucket = (name: string) => withDestination({ bucket: name });
+
+const BAD_INPUTS: Case[] = [
+  ['no name', (b) => without(b, 'name'), 'name'],
+  ['empty name', (b) => ({ ...b, name: '' }), 'name'],
+  ['blank name', (b) => ({ ...b, name: '   ' }), 'name'],
+  ['name of 201 characters', (b) => ({ ...b, name: 'n'.repeat(201) }), 'name'],
+  ['name that is a number', (b) => ({ ...b, name: 42 }), 'name'],
+  ['unknown source type', withSource({ type: 'okta' }), 'source.type'],
+  ['no source', (b) => without(b, 'source'), 'source'],
+  ['user scope MRN', withSource({ scopeMrn: '//captain.api.mondoo.app/users/jane' }), 'source.scopeMrn'],
+  ['scope MRN with a path in the id', withSource({ scopeMrn: '//captain.api.mondoo.app/spaces/a/../b' }), 'source.scopeMrn'],
+  ['platform MRN with a suffix', withSource({ scopeMrn: '//platform.api.mondoo.app/x' }), 'source.scopeMrn'],
+  ['ftp endpoint', withSource({ endpoint: 'ftp://us.api.mondoo.com/query' }), 'source.endpoint'],
+  ['endpoint that is no URL', withSource({ endpoint: 'us.api.mondoo.com' }), 'source.endpoint'],
+  ['endpoint with a password', withSource({ endpoint: 'https://user:pw@us.api.mondoo.com/query' }), 'source.endpoint'],
+  ['empty token', withSource({ token: '' }), 'source.token'],
+  ['no token', (b) => ({ ...b, source: without(b.source, 'token') }), 'source.token'],
+  ['unknown source field', withSource({ region: 'eu' }), 'source.region'],
+  ['unknown destination type', withDestination({ type: 's3' }), 'destination.type'],
+  ['no destination', (b) => without(b, 'destination'), 'destination'],
+  ['bucket of 2 characters', bucket('ab'), 'destination.bucket'],
+  ['bucket of 64 characters', bucket('b'.repeat(64)), 'destination.bucket'],
+  ['bucket with capitals', bucket('My-Bucket'), 'destination.bucket'],
+  ['bucket with a space', bucket('my bucket'), 'destination.bucket'],
+  ['bucket starting with a dash', bucket('-bucket'), 'destination.bucket'],
+  ['bucket ending with a dot', bucket('bucket.'), 'destination.bucket'],
+  ['bucket starting with goog', bucket('goog-audit'), 'destination.bucket'],
+  ['bucket that is an IP address', bucket('192.168.5.4'), 'destination.bucket'],
+  ['dotted bucket with a part over 63', bucket(`${'a'.repeat(64)}.example.com`), 'destination.bucket'],
+  ['dotted bucket over 222', bucket(Array.from({ length: 4 }, () => 'a'.repeat(60)).join('.')), 'destination.bucket'],
+  ['bucket with an empty part', bucket('a..b'), 'destination.bucket'],
+  ['prefix with ..', withDestination({ prefix: 'mondoo/../other/' }), 'destination.prefix'],
+  ['prefix with a leading /', withDestination({ prefix: '/mondoo/' }), 'destination.prefix'],
+  ['prefix with a newline', withDestination({ prefix: 'mon\ndoo/' }), 'destination.prefix'],
+  ['prefix with a NUL', withDestination({ prefix: 'mon\u0000doo/' }), 'destination.prefix'],
+  ['empty credentials', withCredentials({}), 'destination.credentials'],
+  ['credentials of both forms', withCredentials({ serviceAccountJson: FAKE_SERVICE_ACCOUNT_JSON, wifAudience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q' }), 'destination.credentials.wifAudience'],
+  ['half of federation', withCredentials({ wifAudience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q' }), 'destination.credentials'],
+  ['federation audience of another form', withCredentials({ wifAudience: 'https://example.com', wifServiceAccountEmail: 'sa@p.iam.gserviceaccount.com' }), 'destination.credentials.wifAudience'],
+  ['federation e-mail that is none', withCredentials({ wifAudience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q', wifServiceAccountEmail: 'nobody' }), 'destination.credentials.wifServiceAccountEmail'],
+  ['key file that is not JSON', withCredentials({ serviceAccountJson: '{not json' }), 'destination.credentials.serviceAccountJson'],
+  ['key file without private_key', withCredentials({ serviceAccountJson: JSON.stringify({ client_email: 'a@b.iam.gserviceaccount.com' }) }), 'destination.credentials.serviceAccountJson'],
+  ['key file without client_email', withCredentials({ serviceAccountJson: JSON.stringify({ private_key: 'k' }) }), 'destination.credentials.serviceAccountJson'],
+  ['key file that is an array', withCredentials({ serviceAccountJson: '[]' }), 'destination.credentials.serviceAccountJson'],
+  ['key file as an object, not a string', withCredentials({ serviceAccountJson: JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object }), 'destination.credentials'],
+  ['destination endpoint that is no URL', withDestination({ endpoint: 'localhost:4443' }), 'destination.endpoint'],
+  ['interval of 4 minutes', (b) => ({ ...b, intervalMinutes: 4 }), 'intervalMinutes'],
+  ['interval over a week', (b) => ({ ...b, intervalMinutes: 10_081 }), 'intervalMinutes'],
+  ['fractional interval', (b) => ({ ...b, intervalMinutes: 7.5 }), 'intervalMinutes'],
+  ['interval as a string', (b) => ({ ...b, intervalMinutes: '60' }), 'intervalMinutes'],
+  ['includeHistorical as a string', (b) => ({ ...b, includeHistorical: 'yes' }), 'includeHistorical'],
+  ['unknown top-level field', (b) => ({ ...b, schedule: '@hourly' }), 'schedule'],
+  ['an array', () => [], ''],
+];
+
+describe('API input validation and errors', () => {
+  let h: ApiHarness;
+  /** Calls of the API's workflow.start, counted over the whole file (spies are cleared between tests). */
+  let starts = 0;
+  beforeAll(async () => {
+    h = await startApiHarness();
+    const workflow = h.api.client.workflow;
+    const start = workflow.start.bind(workflow);
+    workflow.start = ((...args: Parameters<typeof start>) => {
+      starts++;
+      return start(...args);
+    }) as typeof workflow.start;
+  });
+  afterAll(async () => h?.close());
+
+  it.each(BAD_INPUTS)('rejects %s with a 400 naming the field', async (_name, change, path) => {
+    const valid = integrationBody({ bucket: 'valid-bucket' });
+    const response = await h.request<{ error: { code: string; message: string; details: Array<{ path: string; message: string }> } }>('POST', '/v1/integrations', { body: change(valid) });
+    expect(response.status).toBe(400);
+    expect(starts).toBe(0);
+    expect(response.body.error).toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/^Invalid integration: /) });
+    expect(response.body.error.details.map((d) => d.path)).toContain(path);
+    // Secrets are never echoed back, even in an error.
+    expect(JSON.stringify(response.body)).not.toContain('mondoo-token-that-must-stay-secret');
+    expect(JSON.stringify(response.body)).not.toContain('not-a-real-key');
+  });
+
+  it('started no workflow for any bad input (and counting would have seen one)', async () => {
+    expect(starts).toBe(0);
+    expect(await executionsOnQueue(h)).toBe(0);
+    const response = await h.request<Integration>('POST', '/v1/integrations', { body: integrationBody({ bucket: 'valid-bucket' }) });
+    expect(response.status).toBe(201);
+    expect(starts).toBe(1);
+    await waitFor('the one valid create in visibility', async () => ((await executionsOnQueue(h)) === 1 ? true : undefined));
+    // No worker polls this queue; end the workflow so nothing lingers.
+    await h.env.client.workflow.getHandle(response.body.workflowId).terminate('test cleanup');
+  });
+
+  it('answers malformed JSON, a non-JSON body and an oversized body in the same shape, without internals', async () => {
+    const startsBefore = starts;
+    const malformed = await h.request('POST', '/v1/integrations', { rawBody: '{"name": "x",', headers: { 'content-type': 'application/json' } });
+    expect(malformed).toMatchObject({ status: 400, body: { error: { code: 'invalid_json', message: 'The request body is not valid JSON', details: [] } } });
+    const text = await h.request('POST', '/v1/integrations', { rawBody: 'name=x', headers: { 'content-type': 'text/plain' } });
+    expect(text).toMatchObject({ status: 400, body: { error: { code: 'invalid_body', details: [] } } });
+    const huge = await h.request('POST', '/v1/integrations', { body: { ...integrationBody({ bucket: 'valid-bucket' }), name: 'n'.repeat(100_000) } });
+    expect(huge).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large', details: [] } } });
+    // Strict JSON: a body must be an object (or array), so a bare null is malformed too.
+    const bareNull = await h.request('POST', '/v1/integrations', { rawBody: 'null', headers: { 'content-type': 'application/json' } });
+    expect(bareNull).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
+    for (const response of [malformed, text, huge, bareNull]) expect(JSON.stringify(response.body)).not.toMatch(/\bat \S+:\d+|node_modules|SyntaxError/);
+    expect(starts).toBe(startsBefore);
+  });
+
+  it('requires a valid bearer token on /v1, accepts each rotated token, and leaves health and the document open', async () => {
+    const missing = await h.request('GET', '/v1/integrations', { token: null });
+    expect(missing).toMatchObject({ status: 401, body: { error: { code: 'unauthorized', details: [] } } });
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await h.request('GET', '/v1/integrations', { token: 'test-token-primaryX' })).status).toBe(401);
+    expect((await h.request('GET', '/v1/integrations', { token: '' })).status).toBe(401);
+    expect((await h.request('GET', '/v1/integrations', { token: null, headers: { authorization: `Basic ${h.tokens[0]}` } })).status).toBe(401);
+    for (const token of h.tokens) expect((await h.request('GET', '/v1/integrations', { token })).status).toBe(200);
+    // Authentication comes before the body is even read.
+    expect((await h.request('POST', '/v1/integrations', { token: 'wrong', rawBody: '{', headers: { 'content-type': 'application/json' } })).status).toBe(401);
+    expect((await h.request('GET', '/v1/nothing-here', { token: null })).status).toBe(401);
+    for (const path of ['/healthz', '/readyz', '/openapi.json']) expect((await h.request('GET', path, { token: null })).status, path).toBe(200);
+  });
+
+  it('answers unknown routes with 404 in the error shape', async () => {
+    expect(await h.request('GET', '/v1/nothing-here')).toMatchObject({ status: 404, body: { error: { code: 'not_found', details: [] } } });
+    expect(await h.request('GET', '/nothing-here', { token: null })).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+  });
+});
+
+describe('the OpenAPI document', () => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await startApiHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it('is generated from the request and response schemas', async () => {
+    const { status, body } = await h.request<OpenApi>('GET', '/openapi.json', { token: null });
+    expect(status).toBe(200);
+    expect(body.openapi).toBe('3.1.0');
+    expect(body.components.securitySchemes.bearerToken).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
+    const create = body.components.schemas.CreateIntegration!;
+    expect(create).toMatchObject({ type: 'object', additionalProperties: false, required: ['name', 'source', 'destination'] });
+    expect(create.properties.intervalMinutes).toMatchObject({ type: 'integer', minimum: 5, maximum: 10_080, default: 60 });
+    expect(create.properties.includeHistorical).toMatchObject({ type: 'boolean', default: false });
+    expect(JSON.stringify(create)).toContain('"writeOnly":true');
+    const integration = body.components.schemas.Integration!;
+    expect(integration.required).toEqual(expect.arrayContaining(['id', 'workflowId', 'name', 'status', 'source', 'destination', 'intervalMinutes', 'includeHistorical', 'createdAt']));
+    expect(integration.properties.status).toEqual({ type: 'string', enum: ['active', 'paused', 'error', 'deleted'] });
+    for (const secret of ['"token"', 'serviceAccountJson']) expect(JSON.stringify(integration)).not.toContain(secret);
+    expect(body.components.schemas.Error!.properties.error).toMatchObject({ required: ['code', 'message', 'details'] });
+  });
+
+  it('documents exactly the routes the API serves', async () => {
+    const { body } = await h.request<OpenApi>('GET', '/openapi.json', { token: null });
+    const id = '00000000-0000-4000-8000-000000000000';
+    const operations = Object.entries(body.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path] as const));
+    expect(operations.length).toBe(12);
+    for (const [method, path] of operations) {
+      const response = await h.request<{ error?: { message: string } }>(method, path.replace('{id}', id), { body: method === 'GET' || method === 'DELETE' ? undefined : {} });
+      expect(response.body.error?.message ?? '', `${method} ${path}`).not.toMatch(/^There is no route/);
+      if (path.startsWith('/v1')) expect(body.paths[path]![method.toLowerCase()]!.security, `${method} ${path}`).toEqual([{ bearerToken: [] }]);
+    }
+  });
+});
+
+describe('unexpected failures', () => {
+  const settings = { taskQueue: 'unused', tokens: ['t'], bodyLimitBytes: 1024 };
+  async function appWith(list: () => never) {
+    const { createApp } = await import('../../api/app');
+    const { createLogger } = await import('../../lib/logger');
+    const client = { workflow: { list } } as unknown as import('@temporalio/client').Client;
+    const server = createApp({ client, log: createLogger('api-test', 'silent'), settings }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/v1/integrations`;
+    const response = await fetch(url, { headers: { authorization: 'Bearer t' } });
+    server.close();
+    return { status: response.status, requestId: response.headers.get('x-request-id'), text: await response.text() };
+  }
+
+  it('are a 500 in the error shape, without internals', async () => {
+    const { status, requestId, text } = await appWith(() => {
+      throw new Error('connection string postgres://admin:hunter2@db');
+    });
+    expect(status).toBe(500);
+    expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: `Internal error; the API log has the details under request id ${requestId}`, details: [] } });
+    expect(text).not.toContain('hunter2');
+  });
+
+  it('are a 503 when Temporal is unreachable', async () => {
+    const { ServiceError } = await import('@temporalio/client');
+    const unavailable = Object.assign(new Error('14 UNAVAILABLE: connect ECONNREFUSED'), { code: 14, details: 'connect ECONNREFUSED', metadata: {} });
+    const { status, text } = await appWith(() => {
+      throw new ServiceError('Failed to list workflows', { cause: unavailable });
+    });
+    expect(status).toBe(503);
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 'temporal_unavailable', details: [] } });
+    expect(text).not.toContain('ECONNREFUSED');
+  });
+});
+
+interface JsonSchemaObject {
+  type?: string;
+  required?: string[];
+  properties: Record<string, Record<string, unknown>>;
+  [key: string]: unknown;
+}
+interface OpenApi {
+  openapi: string;
+  paths: Record<string, Record<string, { security?: unknown }>>;
+  components: { schemas: Record<string, JsonSchemaObject>; securitySchemes: Record<string, unknown> };
+}

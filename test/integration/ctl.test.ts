@@ -1,0 +1,93 @@
+// `npm run ctl` against the real API (in-process, real dev server, real worker): every command, and
+// the API's error message with a non-zero exit on failure.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Integration, IntegrationDetail } from '../../api/schemas/integration';
+import { repoRoot } from '../../lib/temporal-config';
+import { spaceMrn } from '../fakes/mondoo';
+import { integrationBody, startApiHarness, waitFor, type ApiHarness } from '../helpers/api';
+import { createTestBucket } from '../helpers/gcs';
+
+interface CtlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('npm run ctl', () => {
+  let h: ApiHarness;
+  let dir: string;
+  beforeAll(async () => {
+    h = await startApiHarness({ worker: true });
+    dir = mkdtempSync(path.join(tmpdir(), 'auditflow-ctl-'));
+  });
+  afterAll(async () => h?.close());
+
+  /** The script npm runs, without npm's start-up cost (one test goes through npm itself). */
+  function ctl(args: string[], env: Record<string, string> = {}, viaNpm = false): Promise<CtlResult> {
+    const [command, commandArgs] = viaNpm
+      ? ['npm', ['run', '--silent', 'ctl', '--', ...args]]
+      : [process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/ctl.ts'), ...args]];
+    return new Promise((resolve) => {
+      execFile(command, commandArgs, { cwd: repoRoot, env: { ...process.env, AUDITFLOW_API_URL: h.url, AUDITFLOW_API_TOKEN: h.tokens.join(','), ...env } }, (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      });
+    });
+  }
+  const json = <T>(result: CtlResult): T => {
+    expect(result, result.stderr).toMatchObject({ code: 0 });
+    return JSON.parse(result.stdout) as T;
+  };
+
+  it('creates, lists, gets, pauses, resumes, runs and deletes', async () => {
+    const file = path.join(dir, 'integration.json');
+    writeFileSync(file, JSON.stringify(integrationBody({ bucket: await createTestBucket(), mondoo: h.mondoo, scopeMrn: spaceMrn('acme-sandbox-1mv8c5') })));
+    const created = json<Integration>(await ctl(['create', file]));
+    expect(created).toMatchObject({ status: 'active', source: { scopeMrn: spaceMrn('acme-sandbox-1mv8c5') } });
+    const { id } = created;
+
+    const ran = await waitFor('the first run', async () => {
+      const detail = json<IntegrationDetail>(await ctl(['get', id]));
+      return detail.lastRun?.outcome === 'completed' ? detail : undefined;
+    });
+    expect(ran.totals).toBeDefined();
+    const listed = json<{ integrations: Integration[] }>(await ctl(['list'], {}, true));
+    expect(listed.integrations.map((i) => i.id)).toContain(id);
+
+    expect(json(await ctl(['pause', id]))).toEqual({ id, action: 'pause', accepted: true });
+    await waitFor('paused', async () => (json<{ integrations: Integration[] }>(await ctl(['list', '--status', 'paused'])).integrations.some((i) => i.id === id) ? true : undefined));
+    const refused = await ctl(['run', id]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is paused; resume it to export again (HTTP 409, integration_paused)');
+    expect(json(await ctl(['resume', id]))).toMatchObject({ action: 'resume' });
+    await waitFor('active again', async () => (json<IntegrationDetail>(await ctl(['get', id])).status === 'active' ? true : undefined));
+    expect(json(await ctl(['run', id]))).toMatchObject({ action: 'run' });
+    expect(json(await ctl(['delete', id]))).toMatchObject({ action: 'delete' });
+    await waitFor('deleted', async () => (json<IntegrationDetail>(await ctl(['get', id])).status === 'deleted' ? true : undefined));
+  });
+
+  it("fails with the API's message and a non-zero exit", async () => {
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...integrationBody({ bucket: 'Not_A_Bucket' }), intervalMinutes: 1 }));
+    const invalid = await ctl(['create', bad]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stdout).toBe('');
+    expect(invalid.stderr).toMatch(/^ctl: Invalid integration: destination\.bucket: bucket name .* \(HTTP 400, validation_failed\)/);
+    expect(invalid.stderr).toContain('  intervalMinutes: intervalMinutes must be at least 5');
+
+    const unknown = await ctl(['get', '00000000-0000-4000-8000-000000000000']);
+    expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('was not found (HTTP 404, not_found)') });
+    const unauthorized = await ctl(['list'], { AUDITFLOW_API_TOKEN: 'wrong' });
+    expect(unauthorized).toMatchObject({ code: 1, stderr: expect.stringContaining('The bearer token is not valid (HTTP 401, unauthorized)') });
+    // The second token of a rotation works as well as the first.
+    expect((await ctl(['list'], { AUDITFLOW_API_TOKEN: h.tokens[1]! })).code).toBe(0);
+    const unreachable = await ctl(['list'], { AUDITFLOW_API_URL: 'http://127.0.0.1:9' });
+    expect(unreachable).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot reach the API at http://127.0.0.1:9') });
+    expect(await ctl(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
+    expect(await ctl(['pause'])).toMatchObject({ code: 2, stderr: expect.stringContaining('pause needs an integration id') });
+    expect(await ctl(['list'], { AUDITFLOW_API_TOKEN: '' })).toMatchObject({ code: 2, stderr: expect.stringContaining('AUDITFLOW_API_TOKEN is not set') });
+  });
+});

@@ -1,0 +1,219 @@
+// No secret in plaintext anywhere: integrations with distinctive secrets are created through the API
+// and exported (successfully and failing: wrong token, disabled key, unbound WIF), then every event of
+// every run's history (raw, without the codec), memos, search attributes, the worker's and the API's
+// logs and every API response are searched for them, verbatim and base64-encoded. Zero hits.
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import pino from 'pino';
+import { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { createApp } from '../../api/app';
+import { createCodecRouter } from '../../api/codec-routes';
+import { createOidcRouter } from '../../api/oidc-routes';
+import { ENCRYPTED_ENCODING } from '../../lib/codec';
+import { REDACTED_PATHS } from '../../lib/logger';
+import { wifPrincipalFor, wifSubjectFor } from '../../lib/wif';
+import { workflowIdFor } from '../../workflows/definitions';
+import { createFakeGcp, createGcsAuthProxy, serviceAccountEmail, type FakeGcp, type GcsAuthProxy } from '../fakes/gcp';
+import { providerAudience, startTestIssuer, type TestIssuer } from '../fakes/gcp/issuer';
+import { createFakeMondoo, orgMrn, type FakeMondoo } from '../fakes/mondoo';
+import { createTestBucket } from '../helpers/gcs';
+import { openTestEnv, startExportWorker, testDataConverter, type TestEnv } from '../helpers/temporal';
+
+const { History } = proto.temporal.api.history.v1;
+const { DescribeWorkflowExecutionResponse } = proto.temporal.api.workflowservice.v1;
+const API_TOKEN = `api-token-${randomUUID()}`;
+const MONDOO_TOKEN = `mondoo-secret-${randomUUID()}`;
+const WRONG_MONDOO_TOKEN = `mondoo-wrong-${randomUUID()}`;
+const ORG = 'acme-corp-2fjq8x1';
+
+/** The secret, and its base64 and base64url forms at each of the three byte alignments. */
+function forms(secret: string): string[] {
+  const out = [secret];
+  for (const pad of ['', 'x', 'xy']) {
+    const b64 = Buffer.from(pad + secret).toString('base64');
+    const core = b64.slice(pad.length === 0 ? 0 : pad.length + 1, b64.length - 4);
+    out.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return out.filter((form) => form.length >= 12);
+}
+
+describe('secrets never in plaintext', () => {
+  let env: TestEnv;
+  let worker: { worker: Worker; running: Promise<void> };
+  let mondoo: FakeMondoo;
+  let gcp: FakeGcp;
+  let proxy: GcsAuthProxy;
+  let issuer: TestIssuer;
+  let server: Server;
+  let api: string;
+  const workerLogs: string[] = [];
+  const apiLogs: string[] = [];
+  const responses: string[] = [];
+
+  beforeAll(async () => {
+    // Every log line of the worker (SDK, activities, workflow logger), captured before anything starts.
+    Runtime.install({ logger: new DefaultLogger('DEBUG', (entry) => void workerLogs.push(inspect(entry, { depth: 12, breakLength: Infinity }))) });
+    gcp = await createFakeGcp();
+    proxy = await createGcsAuthProxy({ target: inject('gcsEndpoint'), gcp });
+    issuer = await startTestIssuer(gcp);
+    for (const [name, value] of Object.entries(issuer.env)) vi.stubEnv(name, value);
+    env = await openTestEnv();
+    worker = await startExportWorker(env);
+    mondoo = await createFakeMondoo({ token: MONDOO_TOKEN, generated: { count: 250, start: '2025-06-01T00:00:00Z', perSecond: 4, seed: 41 } });
+
+    // The API as it is deployed, plus the two routers of this change, logging through pino's redaction.
+    const apiLog = pino({ name: 'api', level: 'debug', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, { write: (line: string) => void apiLogs.push(line) });
+    const app = createApp({
+      client: env.client,
+      log: apiLog,
+      settings: { taskQueue: env.settings.taskQueue, tokens: [API_TOKEN], bodyLimitBytes: 64 * 1024 },
+      mounts: [
+        { path: '/codec', router: createCodecRouter({ codec: testDataConverter().payloadCodecs![0]!, tokens: [API_TOKEN], uiOrigin: 'http://127.0.0.1:8233' }) },
+        { path: '/', router: createOidcRouter({ issuer: issuer.issuer, keys: issuer.settings.keys }) },
+      ],
+    });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    worker?.worker.shutdown();
+    await worker?.running;
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await Promise.all([mondoo?.close(), proxy?.close(), issuer?.close(), gcp?.close()]);
+    await env?.close();
+    vi.unstubAllEnvs();
+  });
+
+  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+    const res = await fetch(`${api}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${API_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    responses.push(`${method} ${path} ${res.status} ${JSON.stringify([...res.headers])} ${text}`);
+    return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  async function until(id: string, done: (detail: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+    for (let i = 0; i < 400; i++) {
+      const { json } = await call('GET', `/v1/integrations/${id}`);
+      if (done(json)) return json;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`integration ${id} never reached the expected state`);
+  }
+
+  it('finds none of them in history, memos, search attributes, logs or API responses', async () => {
+    const ok = gcp.createServiceAccountKey(serviceAccountEmail('secret-ok'));
+    const disabled = gcp.createServiceAccountKey(serviceAccountEmail('secret-disabled'));
+    gcp.setKeyEnabled(disabled.keyId, false);
+    const audience = providerAudience('555555555555');
+    gcp.addOidcProvider(audience, issuer.issuer);
+    const wifEmail = serviceAccountEmail('secret-wif');
+    const source = (token: string) => ({ type: 'mondoo', scopeMrn: orgMrn(ORG), endpoint: mondoo.url, token });
+    const destination = async (credentials: unknown) => ({ type: 'gcs', bucket: await createTestBucket(), prefix: 'mondoo/', endpoint: proxy.url, credentials });
+    const create = async (name: string, token: string, credentials: unknown) => {
+      const { status, json } = await call('POST', '/v1/integrations', { name, source: source(token), destination: await destination(credentials), includeHistorical: true });
+      expect(status, JSON.stringify(json)).toBe(201);
+      return String(json.id);
+    };
+
+    const good = await create('key, good token', MONDOO_TOKEN, { serviceAccountJson: ok.json });
+    const wrongToken = await create('wrong Mondoo token', WRONG_MONDOO_TOKEN, { serviceAccountJson: ok.json });
+    const badKey = await create('disabled key', MONDOO_TOKEN, { serviceAccountJson: disabled.json });
+    const wif = await create('wif', MONDOO_TOKEN, { wifAudience: audience, wifServiceAccountEmail: wifEmail });
+    gcp.grantWorkloadIdentityUser(wifEmail, wifPrincipalFor(audience, wifSubjectFor(wif))!);
+    const unbound = await create('wif, not bound', MONDOO_TOKEN, { wifAudience: audience, wifServiceAccountEmail: wifEmail });
+    // A rejected create must not echo the secret it carried either.
+    const rejected = await call('POST', '/v1/integrations', { name: 'x', source: source(MONDOO_TOKEN), destination: await destination({ serviceAccountJson: `{"private_key": "${MONDOO_TOKEN}` }) });
+    expect(rejected.status).toBe(400);
+
+    const completed = (d: Record<string, unknown>) => (d.lastRun as { outcome?: string } | undefined)?.outcome === 'completed';
+    for (const id of [good, wif]) expect((await until(id, (d) => completed(d) || d.status === 'error')).status).toBe('active');
+    for (const id of [wrongToken, badKey, unbound]) expect((await until(id, (d) => d.status === 'error')).lastError).toBeDefined();
+    await call('POST', `/v1/integrations/${good}/run`);
+    await call('GET', '/v1/integrations');
+    await call('GET', '/.well-known/jwks.json');
+    const ids = [good, wrongToken, badKey, wif, unbound];
+    for (const id of ids) await call('DELETE', `/v1/integrations/${id}`);
+    for (const id of ids) await until(id, (d) => d.status === 'deleted');
+
+    // Raw history and descriptions of every run, through a client without the codec (it could not
+    // even list them: the memo does not decode without the key).
+    const raw = new Client({ connection: env.connection, namespace: env.settings.namespace });
+    const namespace = env.settings.namespace;
+    await expect(raw.workflow.list({ query: `WorkflowId = "${workflowIdFor(good)}"` })[Symbol.asyncIterator]().next()).rejects.toThrow(/Unknown encoding: binary\/encrypted/);
+    const stored: Array<{ where: string; bytes: Buffer }> = [];
+    const payloads: Array<{ where: string; payload: proto.temporal.api.common.v1.IPayload }> = [];
+    let failures = 0;
+    for (const id of ids) {
+      for await (const run of env.client.workflow.list({ query: `WorkflowId = "${workflowIdFor(id)}"` })) {
+        const history = await raw.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+        stored.push({ where: `history ${run.runId}`, bytes: Buffer.from(History.encode(history).finish()) });
+        const described = await env.connection.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId: run.workflowId, runId: run.runId } });
+        stored.push({ where: `describe ${run.runId}`, bytes: Buffer.from(DescribeWorkflowExecutionResponse.encode(described).finish()) });
+        collectPayloads(history, `history ${run.runId}`, payloads);
+        failures += history.events?.filter((e) => e.activityTaskFailedEventAttributes?.failure?.message === 'Encoded failure').length ?? 0;
+      }
+    }
+    expect(stored.length).toBeGreaterThanOrEqual(ids.length * 2);
+    // Without the key the history holds only ciphertext, failures included; with it, the input decodes.
+    expect(payloads.length).toBeGreaterThan(50);
+    expect(payloads.filter((p) => Buffer.from(p.payload.metadata?.encoding ?? []).toString() !== ENCRYPTED_ENCODING).map((p) => p.where)).toEqual([]);
+    expect(failures).toBeGreaterThanOrEqual(3);
+    const started = payloads.find((p) => p.where.includes('workflowExecutionStartedEventAttributes.input'))!;
+    const [opened] = await testDataConverter().payloadCodecs![0]!.decode([started.payload]);
+    expect(JSON.stringify(defaultPayloadConverter.fromPayload(opened!))).toMatch(/mondoo-(secret|wrong)-/);
+
+    const secrets: Record<string, string[]> = {
+      'Mondoo token': [MONDOO_TOKEN, WRONG_MONDOO_TOKEN],
+      'service-account private key': [ok, disabled].flatMap((sa) => sa.privateKeyPem.split('\n').filter((line) => line.length >= 40)),
+      'OIDC signing key': [issuer.privateJwk.d!, issuer.privateJwk.p!, issuer.privateJwk.q!],
+      'encryption key': [inject('encryptionKeys').split(':')[1]!],
+      'access tokens, assertions and subject tokens': [...gcp.credentialsSeen],
+      'API token': [API_TOKEN],
+    };
+    expect(secrets['access tokens, assertions and subject tokens']!.length).toBeGreaterThanOrEqual(6);
+    const places = [
+      ...stored,
+      { where: 'worker logs', bytes: Buffer.from(workerLogs.join('\n')) },
+      { where: 'API logs', bytes: Buffer.from(apiLogs.join('\n')) },
+      { where: 'API responses', bytes: Buffer.from(responses.join('\n')) },
+    ];
+    // Not secret, but in the workflow input only: the history must hold them as ciphertext.
+    const inputOnly = { 'WIF settings': [audience, wifEmail], 'key ids': [ok.keyId, disabled.keyId] };
+    const hits: string[] = [];
+    for (const { where, bytes } of places) {
+      const search = where.startsWith('history') || where.startsWith('describe') ? { ...secrets, ...inputOnly } : secrets;
+      for (const [what, values] of Object.entries(search)) {
+        if (values.some((value) => forms(value).some((form) => bytes.includes(form)))) hits.push(`${what} in ${where}`);
+      }
+    }
+    expect(workerLogs.length).toBeGreaterThan(20);
+    expect(apiLogs.length).toBeGreaterThan(5);
+    expect(responses.length).toBeGreaterThan(20);
+    expect(hits).toEqual([]);
+  });
+});
+
+/** Every Payload in the history, with its path; search attributes are excluded (never encoded, by design). */
+function collectPayloads(value: unknown, path: string, out: Array<{ where: string; payload: proto.temporal.api.common.v1.IPayload }>): void {
+  if (!value || typeof value !== 'object' || value instanceof Uint8Array) return;
+  if ('data' in value && 'metadata' in value && (value as { data: unknown }).data instanceof Uint8Array) {
+    out.push({ where: path, payload: value as proto.temporal.api.common.v1.IPayload });
+    return;
+  }
+  for (const [key, child] of Object.entries(value)) {
+    if (key === 'searchAttributes') continue;
+    collectPayloads(child, `${path}.${key}`, out);
+  }
+}
