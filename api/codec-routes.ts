@@ -25,8 +25,9 @@ export interface CodecRouterOptions {
 }
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
-const codecRequestSchema = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).nullish(), data: base64.nullish() })),
+const codecRequestSchema = z.strictObject({
+  // Go clients (the temporal CLI) send protojson, which omits an empty list: `{}` means no payloads.
+  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).nullish(), data: base64.nullish() })).default([]),
 });
 type JsonPayload = { metadata?: Record<string, string>; data?: string };
 

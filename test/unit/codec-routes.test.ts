@@ -84,6 +84,12 @@ describe('POST /codec/decode and /codec/encode', () => {
     expect((await post(`/strict/k/${url.pathname.split('/').pop()}/decode`, { payloads: encoded })).status).toBe(404);
   });
 
+  it('takes `{}` as no payloads, as the temporal CLI sends an empty list (protojson omits it)', async () => {
+    const res = await post('/codec/decode', {}, bearer());
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ payloads: [] });
+  });
+
   it('answers malformed input with 400 and a reason, and a payload under an unknown key likewise', async () => {
     expect((await post('/codec/decode', { nope: 1 }, bearer())).status).toBe(400);
     const bad = await fetch(`${base}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: '{' });
