@@ -5,6 +5,7 @@ import type { GcsDestinationConfig } from '../workflows/definitions';
 import { asActivity } from './errors';
 import { fetchNewEvents, type FetchDeps } from './fetch';
 import { mapToOcsfFiles } from './map';
+import { count } from './metrics';
 import { createStorage, GcsSink } from './sinks/gcs-sink';
 import type { FetchInput, MapInput, UploadInput } from './types';
 import { uploadObjects } from './upload';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps = {}) {
       return asActivity(async () => {
         const result = await fetchNewEvents(input, deps.fetch);
         log.info('fetched', { events: result.events.length, scanned: result.scanned, pages: result.pages, exhausted: result.exhausted });
+        count('auditflow_events_fetched', result.events.length);
         return result;
       });
     },
@@ -40,7 +42,11 @@ export function createActivities(deps: ActivityDeps = {}) {
     async upload(input: UploadInput) {
       return asActivity(async () => {
         const result = await uploadObjects(input, sinkFor(input.destination));
-        log.info('uploaded', { objects: result.objects.map((o) => o.name), retried: result.objects.filter((o) => o.alreadyExisted).length });
+        const alreadyPresent = result.objects.filter((o) => o.alreadyExisted).length;
+        log.info('uploaded', { objects: result.objects.map((o) => o.name), alreadyPresent });
+        count('auditflow_objects_written', result.objects.length - alreadyPresent);
+        count('auditflow_objects_already_present', alreadyPresent);
+        count('auditflow_events_exported', input.objects.reduce((sum, o) => sum + o.events, 0));
         return result;
       });
     },

@@ -1,7 +1,7 @@
 // The worker process: connects to Temporal, registers search attributes, serves the export task queue
 // until SIGINT/SIGTERM (the SDK then drains in-flight activities for the shutdown grace time).
 import { Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createDataConverter } from '../lib/data-converter';
 import { createLogger } from '../lib/logger';
 import { ensureSearchAttributes } from '../lib/search-attributes';
@@ -10,7 +10,25 @@ import { createExportWorker } from './create-worker';
 
 const log = createLogger('worker');
 
+/**
+ * One log stream: the SDK's own lines (workflow and activity loggers, worker lifecycle) go through
+ * pino with the same redaction. With AUDITFLOW_METRICS_PORT the SDK serves Prometheus metrics on
+ * /metrics: its own (task latencies, slots, polls) and ours (activities/metrics.ts).
+ */
+function installRuntime(): void {
+  const pinoLevel = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+  const metricsPort = process.env.AUDITFLOW_METRICS_PORT;
+  Runtime.install({
+    logger: new DefaultLogger((process.env.AUDITFLOW_SDK_LOG_LEVEL ?? 'INFO') as LogLevel, (entry) => {
+      log[pinoLevel[entry.level]]({ sdk: true, ...entry.meta }, entry.message);
+    }),
+    telemetryOptions: metricsPort ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } : undefined,
+  });
+  if (metricsPort) log.info({ url: `http://127.0.0.1:${metricsPort}/metrics` }, 'Prometheus metrics');
+}
+
 async function main(): Promise<void> {
+  installRuntime();
   const settings = loadTemporalSettings();
   // Fails fast on a malformed AUDITFLOW_ENCRYPTION_KEYS, before connecting anywhere.
   const dataConverter = createDataConverter({ log });
