@@ -21,6 +21,7 @@ import {
   type IntegrationConfig,
 } from '../workflows/definitions';
 import type { auditLogExportWorkflow } from '../workflows/export-workflow';
+import { scopeSlug } from '../workflows/object-names';
 import { ApiError, notFound } from './errors';
 import { gcsDestinationView } from './schemas/gcs-destination';
 import {
@@ -104,8 +105,50 @@ export function createIntegrationService({ client, settings, log }: IntegrationS
     }
   }
 
+  /** Every integration Temporal still holds, newest execution of each. */
+async function list(status?: ExportStatus): Promise<Integration[]> {
+    const since = new Date(Date.now() - RECENT_CONTINUE_MS).toISOString();
+    const query =
+      `WorkflowType = "${EXPORT_WORKFLOW_TYPE}" AND ${IntegrationIdAttribute.name} IS NOT NULL ` +
+      `AND (ExecutionStatus != "ContinuedAsNew" OR CloseTime > "${since}")`;
+    const newest = new Map<string, WorkflowExecutionInfo>();
+    for await (const info of client.workflow.list({ query })) {
+      const seen = newest.get(info.workflowId);
+      if (!seen || info.startTime > seen.startTime) newest.set(info.workflowId, info);
+    }
+    const integrations: Integration[] = [];
+    for (const info of newest.values()) {
+      const record = recordOf(info);
+      const current = visibleStatus(info);
+      // Filtered after collapsing: an older run of the chain may carry a status that no longer holds.
+      if (record && (!status || current === status)) integrations.push({ ...record, status: current });
+    }
+    return integrations.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Object names are `<prefix><scope>-audit-logs-<from>-<to>.jsonl` with sequence numbers per integration,
+   * so two integrations of one scope writing to the same place would collide from their first file on.
+   * Deleted ones count too: their objects stay in the bucket.
+   */
+  async function assertDestinationFree(body: CreateIntegration): Promise<void> {
+    const place = (endpoint: string | undefined, bucket: string, prefix: string, scopeMrn: string) =>
+      JSON.stringify([endpoint ?? '', bucket, prefix, scopeSlug(scopeMrn)]);
+    const wanted = place(body.destination.endpoint, body.destination.bucket, body.destination.prefix, body.source.scopeMrn);
+    const clash = (await list()).find((i) => place(i.destination.endpoint, i.destination.bucket, i.destination.prefix, i.source.scopeMrn) === wanted);
+    if (clash) {
+      throw new ApiError(
+        409,
+        'destination_in_use',
+        `Integration ${clash.id} ("${clash.name}", ${clash.status}) already exports ${clash.source.scopeMrn} to gs://${clash.destination.bucket}/${clash.destination.prefix}; ` +
+          'their object names would collide. Choose another prefix.',
+      );
+    }
+  }
+
   return {
     async create(body: CreateIntegration): Promise<Integration> {
+      await assertDestinationFree(body);
       const id = randomUUID();
       const workflowId = workflowIdFor(id);
       const createdAt = new Date().toISOString();
@@ -150,25 +193,7 @@ export function createIntegrationService({ client, settings, log }: IntegrationS
       return { ...record, status: 'active' };
     },
 
-    async list(status?: ExportStatus): Promise<Integration[]> {
-      const since = new Date(Date.now() - RECENT_CONTINUE_MS).toISOString();
-      const query =
-        `WorkflowType = "${EXPORT_WORKFLOW_TYPE}" AND ${IntegrationIdAttribute.name} IS NOT NULL ` +
-        `AND (ExecutionStatus != "ContinuedAsNew" OR CloseTime > "${since}")`;
-      const newest = new Map<string, WorkflowExecutionInfo>();
-      for await (const info of client.workflow.list({ query })) {
-        const seen = newest.get(info.workflowId);
-        if (!seen || info.startTime > seen.startTime) newest.set(info.workflowId, info);
-      }
-      const integrations: Integration[] = [];
-      for (const info of newest.values()) {
-        const record = recordOf(info);
-        const current = visibleStatus(info);
-        // Filtered after collapsing: an older run of the chain may carry a status that no longer holds.
-        if (record && (!status || current === status)) integrations.push({ ...record, status: current });
-      }
-      return integrations.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
-    },
+    list,
 
     async get(id: string): Promise<IntegrationDetail> {
       const { description, record } = await describe(id);

@@ -96,6 +96,32 @@ describe('integrations API', () => {
     expect((await h.request('DELETE', `/v1/integrations/${integration.id}`)).status).toBe(202);
   });
 
+  it('refuses a second integration of the same scope writing to the same bucket and prefix (409), even once the first is deleted', async () => {
+    const first = await create({}, spaceMrn('acme-staging-7hw2p0'));
+    const body = integrationBody({ bucket: first.destination.bucket, mondoo: h.mondoo, scopeMrn: spaceMrn('acme-staging-7hw2p0') });
+    const workflow = h.api.client.workflow;
+    const start = workflow.start;
+    let starts = 0;
+    workflow.start = ((...args: Parameters<typeof start>) => (starts++, start.apply(workflow, args))) as typeof start;
+    try {
+      const clash = await h.request<{ error: { code: string; message: string } }>('POST', '/v1/integrations', { body });
+      expect(clash.status).toBe(409);
+      expect(clash.body.error.code).toBe('destination_in_use');
+      expect(clash.body.error.message).toContain(first.id);
+      expect(starts).toBe(0);
+    } finally {
+      workflow.start = start;
+    }
+
+    expect((await h.request('DELETE', `/v1/integrations/${first.id}`)).status).toBe(202);
+    await waitForIntegration(h, first.id, (d) => d.status === 'deleted');
+    expect((await h.request('POST', '/v1/integrations', { body })).status).toBe(409);
+    // Another prefix, or another scope, is a different place.
+    const elsewhere = await h.request<Integration>('POST', '/v1/integrations', { body: { ...body, destination: { ...body.destination, prefix: 'other/' } } });
+    expect(elsewhere.status).toBe(201);
+    expect((await h.request('DELETE', `/v1/integrations/${elsewhere.body.id}`)).status).toBe(202);
+  });
+
   it('shows workload identity federation without secrets', async () => {
     const credentials = { wifAudience: '//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool/providers/aws', wifServiceAccountEmail: 'exporter@proj.iam.gserviceaccount.com' };
     // A scope without events: its runs never reach the destination.
