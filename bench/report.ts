@@ -1,0 +1,80 @@
+// The figures as Markdown: printed, and appended to bench/RESULTS.md with where they were measured.
+import { execFileSync } from 'node:child_process';
+import type { BackfillResult } from './backfill';
+import type { FanoutResult } from './fanout';
+import type { MappingResult } from './mapping';
+import { machineInfo } from './process-stats';
+
+export interface BenchReport {
+  backfill: BackfillResult[];
+  mapping?: MappingResult;
+  fanout?: FanoutResult;
+}
+
+const goal = (ok: boolean) => (ok ? 'meets goal' : '**misses goal**');
+const n = (x: number | undefined) => (x === undefined ? 'n/a' : x.toLocaleString('en-US'));
+
+export function formatReport(report: BenchReport, command: string): string {
+  const machine = machineInfo();
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    /* not a checkout */
+  }
+  const lines = [
+    `## ${new Date().toISOString()}`,
+    '',
+    `- command: \`${command}\``,
+    `- commit: ${commit}`,
+    `- machine: ${machine.cores} cores, ${machine.ramGb} GB RAM, ${machine.cpuModel}, Node ${machine.node}`,
+    '',
+  ];
+  if (report.backfill.length > 0) {
+    lines.push(
+      '### Backfill (full stack vs direct pipeline, same run)',
+      '',
+      '| events | Temporal ev/s | direct ev/s | ratio (goal ≥ 0.8) | worker RSS start / peak / HWM MB | worker CPU s | dev server CPU s | executions | history events max (median) | history bytes max | largest payload B | complete (Temporal / direct) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    );
+    for (const b of report.backfill) {
+      const t = b.temporal;
+      lines.push(
+        `| ${n(b.events)} | ${n(t.eventsPerSecond)} (${t.seconds} s) | ${n(b.direct.eventsPerSecond)} (${b.direct.seconds} s) | ${b.ratio} ${goal(b.ratio >= 0.8)} | ${t.workerStartRssMb} / ${t.workerPeakRssMb} / ${t.workerHwmMb} | ${t.workerCpuSeconds} | ${t.temporalServerCpuSeconds ?? 'n/a'} | ${t.history.executions} | ${t.history.maxHistoryLength} (${t.history.medianHistoryLength}) | ${n(t.history.maxHistorySizeBytes)} | ${n(t.history.maxPayloadBytes)} (of ${t.history.sampledExecutions} runs) | ${t.tiling.complete} (${t.tiling.objects} objects) / ${b.direct.tiling.complete} |`,
+      );
+    }
+    const peaks = report.backfill.map((b) => b.temporal.workerPeakRssMb);
+    lines.push('', `Worker peak RSS goal ≤ 256 MB: ${goal(Math.max(...peaks) <= 256)}.`);
+    if (report.backfill.length > 1) {
+      const [small, large] = [report.backfill[0]!, report.backfill.at(-1)!];
+      const growth = large.temporal.workerPeakRssMb / small.temporal.workerPeakRssMb;
+      lines.push(`RSS flatness: peak at ${n(large.events)} ÷ peak at ${n(small.events)} = ${growth.toFixed(2)} (goal ≤ 1.2): ${goal(growth <= 1.2)}.`);
+    }
+    lines.push('');
+  }
+  if (report.mapping) {
+    const m = report.mapping;
+    lines.push(
+      `### Mapping (${n(m.records)} generated records, median of ${m.runs} runs)`,
+      '',
+      `- JSON.parse + JSON.stringify: ${n(m.parseStringifyPerSecond)} records/s (the floor)`,
+      `- parse + mapMondooEventToOcsf + stringify: ${n(m.mapPerSecond)} records/s, **${m.ratio}×** the floor (goal ≤ 1.5): ${goal(m.ratio <= 1.5)}`,
+      `- mapToOcsfFiles (+ gzip, base64; the map activity): ${n(m.mapToOcsfFilesPerSecond)} records/s, ${m.mapToOcsfFilesRatio}× the floor`,
+      `- ${m.sourceBytesPerRecord} B per source record, ${m.ocsfBytesPerRecord} B per OCSF line`,
+      '',
+    );
+  }
+  if (report.fanout) {
+    const f = report.fanout;
+    lines.push(
+      `### Fan-out (${n(f.integrations)} integrations, ${f.intervalSeconds} s interval, one worker)`,
+      '',
+      `- started in ${f.startSeconds} s; every first run done after ${f.firstRunsSeconds} s`,
+      `- steady state over ${f.steadySeconds} s: ${n(f.runsPerMinute)} runs/min (a run every interval would be ${n(f.expectedRunsPerMinute)}/min)`,
+      `- worker: ${f.workerCpuPercent}% of a core, ${f.workerCpuMsPerRun} ms CPU per run; RSS median ${f.workerMedianRssMb} MB, peak ${f.workerPeakRssMb} MB`,
+      `- dev server: ${f.temporalServerCpuPercent ?? 'n/a'}% of a core; ${n(f.exportedEvents)} events exported in all`,
+      '',
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,78 @@
+// `npm run bench [-- flags]`: backfill (full stack vs direct), mapping, fan-out. Prints the figures and
+// appends them to bench/RESULTS.md. Sizes are flags; the defaults are the issue's (about 15 minutes on
+// two cores). Timings on a shared machine are noisy: compare the ratios measured in one run.
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../lib/temporal-config';
+import { runBackfill } from './backfill';
+import { runFanout } from './fanout';
+import { runMapping } from './mapping';
+import { formatReport, type BenchReport } from './report';
+import { startStack } from './stack';
+
+const HELP = `npm run bench -- [flags]
+  --events N            backfill size (default 1000000; 0 skips the backfill)
+  --baseline-events N   a smaller backfill first, for RSS flatness (default 100000; 0 skips it)
+  --mapping-records N   records for the mapping benchmark (default 200000; 0 skips it)
+  --mapping-runs N      runs of it, the median is reported (default 5)
+  --integrations N      fan-out size (default 1000; 0 skips it)
+  --interval S          fan-out interval in seconds (default 30)
+  --steady S            fan-out steady-state window in seconds (default 180)
+  --no-record           print only; do not append to bench/RESULTS.md`;
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    'baseline-events': { type: 'string', default: '100000' },
+    'mapping-records': { type: 'string', default: '200000' },
+    'mapping-runs': { type: 'string', default: '5' },
+    integrations: { type: 'string', default: '1000' },
+    interval: { type: 'string', default: '30' },
+    steady: { type: 'string', default: '180' },
+    'no-record': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const int = (name: keyof typeof values) => {
+  const value = Number(values[name]);
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`--${name} must be a whole number ≥ 0\n\n${HELP}`);
+    process.exit(2);
+  }
+  return value;
+};
+const events = int('events');
+const baseline = int('baseline-events');
+const say = (line: string) => console.log(`bench: ${line}`);
+
+const report: BenchReport = { backfill: [] };
+// Mapping first, on a quiet machine: it needs no stack.
+if (int('mapping-records') > 0) {
+  say(`mapping ${int('mapping-records')} records × ${int('mapping-runs')} runs`);
+  report.mapping = runMapping(int('mapping-records'), int('mapping-runs'));
+}
+const stack = await startStack();
+try {
+  for (const size of [baseline, events].filter((size, i, all) => size > 0 && all.indexOf(size) === i)) {
+    report.backfill.push(await runBackfill(stack, size, { log: say }));
+  }
+  if (int('integrations') > 0) {
+    report.fanout = await runFanout(stack, { integrations: int('integrations'), intervalSeconds: int('interval'), steadySeconds: int('steady'), log: say });
+  }
+} finally {
+  await stack.close();
+}
+
+const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+const markdown = formatReport(report, command);
+console.log(`\n${markdown}`);
+console.log(JSON.stringify(report, null, 2));
+if (!values['no-record']) {
+  appendFileSync(path.join(repoRoot, 'bench', 'RESULTS.md'), `${markdown}\n`);
+  say('appended to bench/RESULTS.md');
+}
