@@ -133,7 +133,7 @@ export interface ExportStatusView {
 export const DEFAULT_LIMITS: ExportLimits = {
   maxEventsPerFile: 1000,
   maxBytesPerFile: 4 * 1024 * 1024,
-  maxFetchBytes: 256 * 1024,
+  maxFetchBytes: 512 * 1024,
   lateArrivalSeconds: 6 * 60,
   maxBatchesPerExecution: 20,
 };

@@ -3,10 +3,12 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -23,6 +25,7 @@ import {
   resumeSignal,
   runNowSignal,
   statusQuery,
+  type ExportProgress,
   type ExportState,
   type ExportStatus,
   type ExportWorkflowInput,
@@ -100,6 +103,10 @@ export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promis
 }
 
 type RunOutcome = 'finished' | 'continue-mid-run';
+interface PendingFetch {
+  result: Promise<FetchResult>;
+  cancel(): void;
+}
 
 /** Well below Temporal's 10 MB history-size warning. */
 const MAX_HISTORY_BYTES = 4 * 1024 * 1024;
@@ -117,34 +124,53 @@ async function exportRun(
   const { limits, source, destination } = config;
   const slug = scopeSlug(source.scopeMrn);
   let batches = 0;
+  // From this version on the next batch is fetched while the current one is mapped and uploaded.
+  // Executions that began without it replay without it.
+  const prefetching = patched('prefetch-next-batch');
+  const needsNewExecution = () => {
+    const info = workflowInfo();
+    // Each batch adds its payloads to history; keep every execution small.
+    return batches >= limits.maxBatchesPerExecution || info.continueAsNewSuggested || info.historySize > MAX_HISTORY_BYTES;
+  };
+  const startFetch = (progress: ExportProgress): PendingFetch => {
+    const scope = new CancellationScope();
+    const result = scope.run(() =>
+      activities.fetch.executeWithOptions({ ...activities.fetchOptions, summary: `fetch ${slug} since ${progress.watermark ?? 'the beginning'}` }, [
+        {
+          source,
+          watermark: progress.watermark,
+          recentKeys: progress.recentKeys,
+          maxEvents: limits.maxEventsPerFile,
+          maxBytes: limits.maxFetchBytes,
+          lateArrivalSeconds: limits.lateArrivalSeconds,
+        },
+      ]),
+    );
+    // A cancelled prefetch is never awaited; its rejection must not count as unhandled.
+    result.catch(() => undefined);
+    return { result, cancel: () => scope.cancel() };
+  };
+  let pending: PendingFetch | undefined;
   try {
     for (;;) {
-      // Pause and delete take effect between batches: a fetched batch is always finished.
-      if (state.deleted || state.paused) {
-        finishRun(state, run, state.deleted ? 'deleted' : 'paused');
-        if (state.paused) state.runRequested = true; // resume continues the interrupted run
-        return 'finished';
+      if (!pending) {
+        // Pause and delete take effect before a fetch starts: a fetched batch is always finished.
+        if (state.deleted || state.paused) {
+          finishRun(state, run, state.deleted ? 'deleted' : 'paused');
+          if (state.paused) state.runRequested = true; // resume continues the interrupted run
+          return 'finished';
+        }
+        if (needsNewExecution()) return 'continue-mid-run';
+        pending = startFetch(state.progress);
       }
-      const info = workflowInfo();
-      // Each batch adds its payloads to history (~0.7 MB at full size); keep every execution small.
-      if (batches >= limits.maxBatchesPerExecution || info.continueAsNewSuggested || info.historySize > MAX_HISTORY_BYTES) {
-        return 'continue-mid-run';
-      }
-      const since = state.progress.watermark ?? 'the beginning';
-      const batch: FetchResult = await activities.fetch.executeWithOptions(
-        { ...activities.fetchOptions, summary: `fetch ${slug} since ${since}` },
-        [
-          {
-            source,
-            watermark: state.progress.watermark,
-            recentKeys: state.progress.recentKeys,
-            maxEvents: limits.maxEventsPerFile,
-            maxBytes: limits.maxFetchBytes,
-            lateArrivalSeconds: limits.lateArrivalSeconds,
-          },
-        ],
-      );
+      const batch: FetchResult = await pending.result;
+      pending = undefined;
       batches++;
+      if (prefetching && !batch.exhausted && !state.deleted && !state.paused && !needsNewExecution()) {
+        // Reads as if this batch were uploaded already; if its upload fails the run ends and the
+        // prefetched batch is cancelled unused, so it can never skip an event that did not land.
+        pending = startFetch(advanceProgress(state.progress, batch));
+      }
       let files = 0;
       if (batch.events.length > 0) {
         const firstSeq = state.progress.nextSeq;
@@ -181,6 +207,7 @@ async function exportRun(
       }
     }
   } catch (error) {
+    pending?.cancel();
     const failure = describeFailure(error);
     log.warn('export run failed', { integrationId: config.integrationId, kind: failure.kind, message: failure.message });
     state.lastError = { message: failure.message, at: new Date().toISOString(), kind: failure.kind };
