@@ -108,8 +108,12 @@ interface PendingFetch {
   cancel(): void;
 }
 
-/** Well below Temporal's 10 MB history-size warning. */
-const MAX_HISTORY_BYTES = 4 * 1024 * 1024;
+/**
+ * Well below Temporal's 10 MB history-size warning, and small enough that a client (the UI, the CLI,
+ * a replay) fetches an execution's history within gRPC's default 4 MB message.
+ */
+const MAX_HISTORY_BYTES = 2 * 1024 * 1024;
+const MAX_HISTORY_BYTES_BEFORE_2MB = 4 * 1024 * 1024;
 
 /** One export run: fetch → map → upload, batch after batch, until the source has nothing new. */
 async function exportRun(
@@ -127,10 +131,11 @@ async function exportRun(
   // From this version on the next batch is fetched while the current one is mapped and uploaded.
   // Executions that began without it replay without it.
   const prefetching = patched('prefetch-next-batch');
+  const maxHistoryBytes = patched('history-bound-2mb') ? MAX_HISTORY_BYTES : MAX_HISTORY_BYTES_BEFORE_2MB;
   const needsNewExecution = () => {
     const info = workflowInfo();
     // Each batch adds its payloads to history; keep every execution small.
-    return batches >= limits.maxBatchesPerExecution || info.continueAsNewSuggested || info.historySize > MAX_HISTORY_BYTES;
+    return batches >= limits.maxBatchesPerExecution || info.continueAsNewSuggested || info.historySize > maxHistoryBytes;
   };
   const startFetch = (progress: ExportProgress): PendingFetch => {
     const scope = new CancellationScope();
