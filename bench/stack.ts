@@ -10,6 +10,7 @@ import { createDataConverter } from '../lib/data-converter';
 import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadTemporalSettings, repoRoot, type TemporalSettings } from '../lib/temporal-config';
+import { workerProcessArgs } from '../worker/process-args';
 import { sampleProcess } from './process-stats';
 
 export interface StackOptions {
@@ -94,7 +95,7 @@ export async function startStack(options: StackOptions = {}) {
     /** worker/main.ts on `taskQueue`, resolved once it polls; its RSS is sampled from then on. */
     async startWorker(taskQueue: string, logName = 'worker'): Promise<WorkerHandle> {
       let started = false;
-      const proc = startProcess('worker', process.execPath, tsx('worker/main.ts'), {
+      const proc = startProcess('worker', process.execPath, workerProcessArgs(), {
         env: {
           ...process.env,
           TEMPORAL_ADDRESS: settings.address,

@@ -11,6 +11,7 @@ import { startProcess, type ManagedProcess } from '../lib/child-process';
 import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
+import { workerProcessArgs } from '../worker/process-args';
 import { startDemo, type Demo } from './demo';
 
 const say = (line: string) => console.log(`auditflow: ${line}`);
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: settings.address,
   };
   const tsx = (file: string) => ['--import', 'tsx', path.join(repoRoot, file)];
-  watch(startProcess('worker', process.execPath, tsx('worker/main.ts'), { env: childEnv, logFile: path.join(logDir, 'worker.log') }));
+  watch(startProcess('worker', process.execPath, workerProcessArgs(), { env: childEnv, logFile: path.join(logDir, 'worker.log') }));
   const api = startProcess('API', process.execPath, tsx('api/main.ts'), { env: childEnv, logFile: path.join(logDir, 'api.log') });
   watch(api);
   await waitForHttp(`${apiUrl}/healthz`, 30_000);

@@ -1,11 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createDataConverter } from '../lib/data-converter';
 import type { TemporalSettings } from '../lib/temporal-config';
+import { workflowsPath } from './bundle-workflows';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export { workflowsPath };
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -14,7 +14,7 @@ export interface CreateWorkerOptions {
   activityDeps?: ActivityDeps;
   /** Default: createDataConverter() (AUDITFLOW_ENCRYPTION_KEYS or the development key). */
   dataConverter?: DataConverter;
-  /** A prebuilt bundle (tests build it once); otherwise the worker bundles workflowsPath. */
+  /** A prebuilt bundle (worker/main.ts and the tests build it once); otherwise the worker bundles workflowsPath. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   overrides?: Partial<WorkerOptions>;
 }

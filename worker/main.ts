@@ -1,11 +1,14 @@
 // The worker process: connects to Temporal, registers search attributes, serves the export task queue
 // until SIGINT/SIGTERM (the SDK then drains in-flight activities for the shutdown grace time).
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createDataConverter } from '../lib/data-converter';
 import { createLogger } from '../lib/logger';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadTemporalSettings } from '../lib/temporal-config';
+import { bundleInChildProcess } from './bundle-workflows';
 import { createExportWorker } from './create-worker';
 
 const log = createLogger('worker');
@@ -41,7 +44,9 @@ async function main(): Promise<void> {
   }
   const connection = await NativeConnection.connect({ address: settings.address });
   try {
-    const worker = await createExportWorker({ connection, settings, dataConverter });
+    const workflowBundle = await bundleInChildProcess();
+    const worker = await createExportWorker({ connection, settings, dataConverter, workflowBundle });
+    rmSync(path.dirname(workflowBundle.codePath), { recursive: true, force: true }); // loaded by now
     log.info({ address: settings.address, namespace: settings.namespace, taskQueue: settings.taskQueue }, 'worker started');
     await worker.run();
     log.info('worker stopped');

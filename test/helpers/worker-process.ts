@@ -1,8 +1,7 @@
 // The real worker process (worker/main.ts), started and SIGKILLed by tests that prove crash safety.
-import path from 'node:path';
 import { inject } from 'vitest';
 import { startProcess, waitUntilReady, type ManagedProcess } from '../../lib/child-process';
-import { repoRoot } from '../../lib/temporal-config';
+import { workerProcessArgs } from '../../worker/process-args';
 
 export interface WorkerProcess {
   proc: ManagedProcess;
@@ -12,7 +11,7 @@ export interface WorkerProcess {
 /** Starts `worker/main.ts` on `taskQueue` and resolves once it polls (its "worker started" log line). */
 export async function startWorkerProcess(taskQueue: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<WorkerProcess> {
   let started = false;
-  const proc = startProcess('worker process', process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker/main.ts')], {
+  const proc = startProcess('worker process', process.execPath, workerProcessArgs(), {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
