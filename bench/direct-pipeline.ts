@@ -6,7 +6,7 @@ import { createStorage, GcsSink } from '../activities/sinks/gcs-sink';
 import { uploadObjects } from '../activities/upload';
 import { DEFAULT_LIMITS, type ExportLimits, type ExportProgress, type GcsDestinationConfig, type MondooSourceConfig } from '../workflows/definitions';
 import { objectName } from '../workflows/object-names';
-import { advanceProgress } from '../workflows/progress';
+import { advanceProgress, fetchInputFor } from '../workflows/progress';
 
 export interface DirectRun {
   events: number;
@@ -21,14 +21,7 @@ export async function runDirectPipeline(source: MondooSourceConfig, destination:
   let progress: ExportProgress = { watermark: null, recentKeys: {}, nextSeq: 1, totals: { events: 0, files: 0 } };
   let batches = 0;
   for (;;) {
-    const batch = await fetchNewEvents({
-      source,
-      watermark: progress.watermark,
-      recentKeys: progress.recentKeys,
-      maxEvents: limits.maxEventsPerFile,
-      maxBytes: limits.maxFetchBytes,
-      lateArrivalSeconds: limits.lateArrivalSeconds,
-    });
+    const batch = await fetchNewEvents(fetchInputFor(source, limits, progress));
     batches++;
     let files = 0;
     if (batch.events.length > 0) {

@@ -33,7 +33,7 @@ import {
   type RunSummary,
 } from './definitions';
 import { objectName, scopeSlug } from './object-names';
-import { advanceProgress } from './progress';
+import { advanceProgress, fetchInputFor } from './progress';
 
 export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promise<ExportState> {
   const { config } = input;
@@ -141,14 +141,7 @@ async function exportRun(
     const scope = new CancellationScope();
     const result = scope.run(() =>
       activities.fetch.executeWithOptions({ ...activities.fetchOptions, summary: `fetch ${slug} since ${progress.watermark ?? 'the beginning'}` }, [
-        {
-          source,
-          watermark: progress.watermark,
-          recentKeys: progress.recentKeys,
-          maxEvents: limits.maxEventsPerFile,
-          maxBytes: limits.maxFetchBytes,
-          lateArrivalSeconds: limits.lateArrivalSeconds,
-        },
+        fetchInputFor(source, limits, progress),
       ]),
     );
     // A cancelled prefetch is never awaited; its rejection must not count as unhandled.

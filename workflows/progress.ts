@@ -1,6 +1,7 @@
 // The watermark arithmetic, kept pure so it is unit-tested apart from Temporal.
-import type { ExportProgress } from './definitions';
+import type { ExportLimits, ExportProgress, SourceConfig } from './definitions';
 import type { SourceEvent } from '../activities/sources/mondoo-types';
+import type { FetchInput } from '../activities/types';
 
 export const epochSecond = (timestamp: string): number => Math.floor(Date.parse(timestamp) / 1000);
 const isoSecond = (second: number): string => new Date(second * 1000).toISOString().replace('.000Z', 'Z');
@@ -45,4 +46,16 @@ export function countRecentKeys(progress: ExportProgress): number {
   let n = 0;
   for (const keys of Object.values(progress.recentKeys)) n += keys.length;
   return n;
+}
+
+/** What the next fetch asks for: new events after the progress, within the batch bounds. */
+export function fetchInputFor(source: SourceConfig, limits: ExportLimits, progress: ExportProgress): FetchInput {
+  return {
+    source,
+    watermark: progress.watermark,
+    recentKeys: progress.recentKeys,
+    maxEvents: limits.maxEventsPerFile,
+    maxBytes: limits.maxFetchBytes,
+    lateArrivalSeconds: limits.lateArrivalSeconds,
+  };
 }
