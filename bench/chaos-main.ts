@@ -1,0 +1,52 @@
+// `npm run chaos [-- --events N --kills N --restarts N --seed N --data-dir DIR]`: the chaos run at full
+// size by default (200,000 events, 50 worker kills, 3 dev-server restarts); exits 1 unless every event
+// landed exactly once.
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { runChaos, verdictLine } from './chaos';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '200000' },
+    kills: { type: 'string', default: '50' },
+    restarts: { type: 'string', default: '3' },
+    seed: { type: 'string' },
+    'data-dir': { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+function count(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`chaos: --${name} must be a whole number, got "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+// Ctrl-C: exit, and lib/child-process stops every process this run started.
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
+
+// The workers need a payload key; a development key generated for this run only.
+process.env.AUDITFLOW_ENCRYPTION_KEYS ||= `chaos:${randomBytes(32).toString('base64')}`;
+
+try {
+  const result = await runChaos({
+    events: count('events', values.events)!,
+    kills: count('kills', values.kills)!,
+    restarts: count('restarts', values.restarts)!,
+    seed: count('seed', values.seed),
+    dataDir: values['data-dir'],
+    log: values.quiet ? undefined : (line) => console.error(`${new Date().toISOString()} ${line}`),
+  });
+  for (const problem of result.problems.slice(0, 20)) console.error(`chaos: ${problem}`);
+  console.log(verdictLine(result));
+  process.exit(result.ok ? 0 : 1);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  console.log('CHAOS FAIL | the run did not finish (see above)');
+  process.exit(1);
+}
