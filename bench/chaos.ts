@@ -18,7 +18,7 @@ import { createFaultProxy, mulberry32, type FaultKind } from '../test/fakes/faul
 import { createFakeMondoo } from '../test/fakes/mondoo';
 import { buildNode } from '../test/fakes/mondoo/catalog';
 import { validateOcsfEvent } from '../test/ocsf/validator';
-import { workerProcessArgs } from '../worker/process-args';
+import { workerEnv, workerProcessArgs } from '../worker/process-args';
 import {
   DEFAULT_LIMITS,
   EXPORT_WORKFLOW_TYPE,
@@ -61,19 +61,9 @@ export interface ChaosOptions {
   log?: (line: string) => void;
 }
 
-export interface ChaosResult {
+export interface ChaosResult extends ExportCheck {
   ok: boolean;
-  problems: string[];
   expected: number;
-  exported: number;
-  duplicates: number;
-  missing: number;
-  unexpected: number;
-  invalidLines: number;
-  gaps: number;
-  overlaps: number;
-  miscounted: number;
-  objects: number;
   kills: number;
   workerStarts: number;
   workerSelfExits: number;
@@ -199,14 +189,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const startWorker = () => {
     const id = ++workerStarts;
     const proc = startProcess(`chaos worker ${id}`, process.execPath, workerProcessArgs(), {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: settings.address,
-        TEMPORAL_NAMESPACE: settings.namespace,
-        AUDITFLOW_TASK_QUEUE: taskQueue,
-        AUDITFLOW_ENCRYPTION_KEYS: encryptionKeys,
-        AUDITFLOW_LOG_LEVEL: 'info',
-      },
+      env: { ...workerEnv({ address: settings.address, namespace: settings.namespace, taskQueue, encryptionKeys }), AUDITFLOW_LOG_LEVEL: 'info' },
       logFile: path.join(dataDir, `worker-${id}.log`),
     });
     const slot: WorkerSlot = { id, proc, killed: false };
@@ -365,7 +348,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
 }
 
-interface ExportCheck {
+export interface ExportCheck {
   exported: number;
   duplicates: number;
   missing: number;

@@ -10,7 +10,7 @@ import { createDataConverter } from '../lib/data-converter';
 import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadTemporalSettings, repoRoot, type TemporalSettings } from '../lib/temporal-config';
-import { workerProcessArgs } from '../worker/process-args';
+import { workerEnv, workerProcessArgs } from '../worker/process-args';
 import { sampleProcess } from './process-stats';
 
 export interface StackOptions {
@@ -96,13 +96,7 @@ export async function startStack(options: StackOptions = {}) {
     async startWorker(taskQueue: string, logName = 'worker'): Promise<WorkerHandle> {
       let started = false;
       const proc = startProcess('worker', process.execPath, workerProcessArgs(), {
-        env: {
-          ...process.env,
-          TEMPORAL_ADDRESS: settings.address,
-          TEMPORAL_NAMESPACE: settings.namespace,
-          AUDITFLOW_TASK_QUEUE: taskQueue,
-          AUDITFLOW_ENCRYPTION_KEYS: encryptionKeys,
-        },
+        env: workerEnv({ address: settings.address, namespace: settings.namespace, taskQueue, encryptionKeys }),
         logFile: path.join(logDir, `${logName}.log`),
       });
       proc.child.stdout?.on('data', (chunk: Buffer) => {

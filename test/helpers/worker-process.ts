@@ -1,7 +1,7 @@
 // The real worker process (worker/main.ts), started and SIGKILLed by tests that prove crash safety.
 import { inject } from 'vitest';
 import { startProcess, waitUntilReady, type ManagedProcess } from '../../lib/child-process';
-import { workerProcessArgs } from '../../worker/process-args';
+import { workerEnv, workerProcessArgs } from '../../worker/process-args';
 
 export interface WorkerProcess {
   proc: ManagedProcess;
@@ -12,13 +12,8 @@ export interface WorkerProcess {
 export async function startWorkerProcess(taskQueue: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<WorkerProcess> {
   let started = false;
   const proc = startProcess('worker process', process.execPath, workerProcessArgs(), {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-      AUDITFLOW_TASK_QUEUE: taskQueue,
-      ...extraEnv,
-    },
+    // The encryption keys come from the environment global setup prepared.
+    env: { ...workerEnv({ address: inject('temporalAddress'), namespace: inject('temporalNamespace'), taskQueue }), ...extraEnv },
   });
   proc.child.stdout?.on('data', (chunk: Buffer) => {
     if (chunk.toString().includes('worker started')) started = true;
