@@ -8,8 +8,8 @@ import { parseServiceAccountKey } from '../../activities/sinks/gcs-credentials';
 import { ExportError } from '../../activities/errors';
 import { wifPrincipalFor, wifSubjectFor } from '../../lib/wif';
 import { deleteSignal, runNowSignal, type GcsCredentials, type IntegrationConfig } from '../../workflows/definitions';
-import { createFakeGcp, createGcsAuthProxy, serviceAccountEmail, type FakeGcp, type GcsAuthProxy } from '../fakes/gcp';
-import { providerAudience, startTestIssuer, type TestIssuer } from '../fakes/gcp/issuer';
+import { serviceAccountEmail, startFakeGcpStack, type FakeGcp, type FakeGcpStack, type GcsAuthProxy } from '../fakes/gcp';
+import { providerAudience, type TestIssuer } from '../fakes/gcp/issuer';
 import { createFakeMondoo, orgMrn, spaceMrn, type FakeMondoo } from '../fakes/mondoo';
 import { expectedKeys, expectExactlyOnce, integrationConfig, readExport, startExport, waitForStatus } from '../helpers/export';
 import { createTestBucket } from '../helpers/gcs';
@@ -25,11 +25,11 @@ describe('GCS credentials', () => {
   let gcp: FakeGcp;
   let proxy: GcsAuthProxy;
   let issuer: TestIssuer;
+  let fakes: FakeGcpStack;
 
   beforeAll(async () => {
-    gcp = await createFakeGcp();
-    proxy = await createGcsAuthProxy({ target: inject('gcsEndpoint'), gcp });
-    issuer = await startTestIssuer(gcp);
+    fakes = await startFakeGcpStack(inject('gcsEndpoint'));
+    ({ gcp, proxy, issuer } = fakes);
     // The worker's WIF configuration comes from its environment, never from workflow input.
     for (const [name, value] of Object.entries(issuer.env)) vi.stubEnv(name, value);
     env = await openTestEnv();
@@ -39,7 +39,7 @@ describe('GCS credentials', () => {
   afterAll(async () => {
     worker?.worker.shutdown();
     await worker?.running;
-    await Promise.all([mondoo?.close(), proxy?.close(), issuer?.close(), gcp?.close()]);
+    await Promise.all([mondoo?.close(), fakes?.close()]);
     await env?.close();
     vi.unstubAllEnvs();
   });

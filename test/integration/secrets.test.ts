@@ -19,8 +19,8 @@ import { ENCRYPTED_ENCODING } from '../../lib/codec';
 import { REDACTED_PATHS } from '../../lib/logger';
 import { wifPrincipalFor, wifSubjectFor } from '../../lib/wif';
 import { workflowIdFor } from '../../workflows/definitions';
-import { createFakeGcp, createGcsAuthProxy, serviceAccountEmail, type FakeGcp, type GcsAuthProxy } from '../fakes/gcp';
-import { providerAudience, startTestIssuer, type TestIssuer } from '../fakes/gcp/issuer';
+import { serviceAccountEmail, startFakeGcpStack, type FakeGcp, type FakeGcpStack, type GcsAuthProxy } from '../fakes/gcp';
+import { providerAudience, type TestIssuer } from '../fakes/gcp/issuer';
 import { createFakeMondoo, orgMrn, type FakeMondoo } from '../fakes/mondoo';
 import { createTestBucket } from '../helpers/gcs';
 import { openTestEnv, startExportWorker, testDataConverter, type TestEnv } from '../helpers/temporal';
@@ -50,6 +50,7 @@ describe('secrets never in plaintext', () => {
   let gcp: FakeGcp;
   let proxy: GcsAuthProxy;
   let issuer: TestIssuer;
+  let fakes: FakeGcpStack;
   let server: Server;
   let api: string;
   const workerLogs: string[] = [];
@@ -59,9 +60,8 @@ describe('secrets never in plaintext', () => {
   beforeAll(async () => {
     // Every log line of the worker (SDK, activities, workflow logger), captured before anything starts.
     Runtime.install({ logger: new DefaultLogger('DEBUG', (entry) => void workerLogs.push(inspect(entry, { depth: 12, breakLength: Infinity }))) });
-    gcp = await createFakeGcp();
-    proxy = await createGcsAuthProxy({ target: inject('gcsEndpoint'), gcp });
-    issuer = await startTestIssuer(gcp);
+    fakes = await startFakeGcpStack(inject('gcsEndpoint'));
+    ({ gcp, proxy, issuer } = fakes);
     for (const [name, value] of Object.entries(issuer.env)) vi.stubEnv(name, value);
     env = await openTestEnv();
     worker = await startExportWorker(env);
@@ -87,7 +87,7 @@ describe('secrets never in plaintext', () => {
     await worker?.running;
     server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));
-    await Promise.all([mondoo?.close(), proxy?.close(), issuer?.close(), gcp?.close()]);
+    await Promise.all([mondoo?.close(), fakes?.close()]);
     await env?.close();
     vi.unstubAllEnvs();
   });

@@ -2,3 +2,4 @@
 export { createFakeGcp, serviceAccountEmail, GOOGLE_TOKEN_URI, type FakeGcp, type ServiceAccountKey } from './server';
 export { createGcsAuthProxy, type GcsAuthProxy } from './auth-proxy';
 export { decodeJwt, verifyJwt, JwtRejected, type JwtClaims } from './jwt';
+export { startFakeGcpStack, type FakeGcpStack } from './stack';
