@@ -1,5 +1,6 @@
-// The one DataConverter of every Temporal client and worker (worker, API, scripts, tests): payloads
-// encrypted by the codec, failure messages and stack traces encoded so the codec encrypts them too.
+// The one DataConverter of every Temporal client and worker (worker, API, scripts, tests): JSON payloads
+// encoded natively and encrypted by the codec, failure messages and stack traces encoded so the codec
+// encrypts them too.
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { EncryptionCodec } from './codec';
@@ -10,6 +11,9 @@ import { loadEncryptionKeys, type KeySourceOptions } from './codec-keys';
  * bundles built ahead of time (tests) pass it to bundleWorkflowCode so the sandbox encodes failures too.
  */
 export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./codec-failure-converter.ts', import.meta.url));
+
+/** A module with a `payloadConverter` export: JSON through the runtime's native UTF-8 codec. */
+export const PAYLOAD_CONVERTER_PATH = fileURLToPath(new URL('./json-payload-converter.ts', import.meta.url));
 
 export type DataConverterOptions = KeySourceOptions;
 
@@ -25,6 +29,7 @@ export function createPayloadCodec(options: DataConverterOptions = {}): Encrypti
 export function createDataConverter(options: DataConverterOptions & { codec?: EncryptionCodec } = {}): DataConverter {
   return {
     payloadCodecs: [options.codec ?? createPayloadCodec(options)],
+    payloadConverterPath: PAYLOAD_CONVERTER_PATH,
     failureConverterPath: FAILURE_CONVERTER_PATH,
   };
 }

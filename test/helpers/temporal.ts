@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../lib/data-converter';
+import { createDataConverter, FAILURE_CONVERTER_PATH, PAYLOAD_CONVERTER_PATH } from '../../lib/data-converter';
 import { loadTemporalSettings, type TemporalSettings } from '../../lib/temporal-config';
 import { createExportWorker, workflowsPath } from '../../worker/create-worker';
 import type { ActivityDeps } from '../../activities';
@@ -34,7 +34,7 @@ let bundle: Promise<WorkerOptions['workflowBundle']> | undefined;
 /** Bundling takes seconds: once per test file. */
 export function exportWorkflowBundle(): Promise<WorkerOptions['workflowBundle']> {
   // The failure converter runs in the sandbox too, so failures the workflow raises are encoded.
-  bundle ??= bundleWorkflowCode({ workflowsPath, failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') });
+  bundle ??= bundleWorkflowCode({ workflowsPath, payloadConverterPath: PAYLOAD_CONVERTER_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') });
   return bundle;
 }
 
