@@ -3,14 +3,17 @@
 // compressed when that helps and then sealed with AES-256-GCM under a named key, so keys can rotate.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { deflateRaw, inflateRaw } from 'node:zlib';
+import { constants as zlibConstants, inflateRaw, zstdCompress, zstdDecompress } from 'node:zlib';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 // A CommonJS package: Node's ESM loader cannot see its named exports.
 import proto from '@temporalio/proto';
 
 const PayloadProto = proto.temporal.api.common.v1.Payload;
-const deflateRawAsync = promisify(deflateRaw);
 const inflateRawAsync = promisify(inflateRaw);
+const zstdCompressAsync = promisify(zstdCompress);
+const zstdDecompressAsync = promisify(zstdDecompress);
+/** zstd at level 1 compresses a batch's OCSF several times faster than deflate, and as small. */
+const ZSTD_OPTIONS = { params: { [zlibConstants.ZSTD_c_compressionLevel]: 1 } };
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
@@ -23,7 +26,9 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 /** First byte of the plaintext: how the serialized payload inside is compressed. */
 const PLAIN = 0;
+/** Written before zstd; still read. */
 const DEFLATE = 1;
+const ZSTD = 2;
 /** Smaller payloads rarely shrink; compressing them only costs time. */
 const COMPRESS_FROM_BYTES = 256;
 /** Refuse to inflate past this: a bounded batch is 256 KiB, so anything near this is not ours. */
@@ -79,10 +84,10 @@ export class EncryptionCodec implements PayloadCodec {
     let body = serialized;
     let compression = PLAIN;
     if (serialized.length >= COMPRESS_FROM_BYTES) {
-      const deflated = await deflateRawAsync(serialized);
-      if (deflated.length < serialized.length * 0.9) {
-        body = deflated;
-        compression = DEFLATE;
+      const compressed = await zstdCompressAsync(serialized, ZSTD_OPTIONS);
+      if (compressed.length < serialized.length * 0.9) {
+        body = compressed;
+        compression = ZSTD;
       }
     }
     const { id, key } = this.current;
@@ -127,8 +132,22 @@ export class EncryptionCodec implements PayloadCodec {
       throw new CodecError(`encrypted payload (key id "${keyId}") failed authentication: wrong key or tampered data`);
     }
     const body = opened.subarray(1);
-    const serialized = opened[0] === DEFLATE ? await inflateRawAsync(body, { maxOutputLength: MAX_PLAINTEXT_BYTES }) : body;
+    const serialized = await decompress(opened[0], body, keyId);
     return PayloadProto.decode(serialized);
+  }
+}
+
+async function decompress(compression: number | undefined, body: Buffer, keyId: string): Promise<Buffer> {
+  const limit = { maxOutputLength: MAX_PLAINTEXT_BYTES };
+  switch (compression) {
+    case PLAIN:
+      return body;
+    case DEFLATE:
+      return inflateRawAsync(body, limit);
+    case ZSTD:
+      return zstdDecompressAsync(body, limit);
+    default:
+      throw new CodecError(`encrypted payload (key id "${keyId}") uses an unknown compression (${compression})`);
   }
 }
 

