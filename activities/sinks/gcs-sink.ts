@@ -25,6 +25,9 @@ export class GcsSink {
         resumable: false,
         contentType: 'application/x-ndjson',
         preconditionOpts: { ifGenerationMatch: 0 },
+        // Checked against the hash the server computed. MD5 is hashed natively; the library's
+        // default CRC32C is JavaScript and was the largest single cost of an upload (bench profile).
+        validation: 'md5',
       });
       return { bytes: body.length, alreadyExisted: false };
     } catch (error) {
