@@ -4,8 +4,9 @@ import type { MapInput, MapResult, MappedFile } from './types';
 
 /**
  * Maps source events to OCSF JSON Lines and cuts them into files of at most `maxEventsPerFile`
- * events and `maxBytesPerFile` bytes. Files go back compressed: OCSF is about three times the size
- * of the source record, and the result is stored in workflow history.
+ * events and `maxBytesPerFile` bytes. The result is stored in workflow history, where the payload
+ * codec compresses it (OCSF is about three times the size of the source record); older executions
+ * asked for gzip + base64 here instead.
  */
 export function mapToOcsfFiles(input: MapInput): MapResult {
   const files: MappedFile[] = [];
@@ -14,7 +15,8 @@ export function mapToOcsfFiles(input: MapInput): MapResult {
   const flush = () => {
     if (lines.length === 0) return;
     const jsonl = lines.join('');
-    files.push({ events: lines.length, bytes, jsonlGzipBase64: gzipSync(jsonl).toString('base64') });
+    const content = input.output === 'jsonl' ? { jsonl } : { jsonlGzipBase64: gzipSync(jsonl).toString('base64') };
+    files.push({ events: lines.length, bytes, ...content });
     lines = [];
     bytes = 0;
   };

@@ -30,14 +30,20 @@ export interface MapInput {
   scopeMrn: string;
   maxEventsPerFile: number;
   maxBytesPerFile: number;
+  /**
+   * How file contents come back. `jsonl`: the text, left to the payload codec to compress (the map
+   * runs as a local activity). Absent: gzip + base64, as executions that began before asked for it.
+   */
+  output?: 'jsonl';
 }
 
-/** One object's content: OCSF JSON Lines, gzip-compressed and base64-encoded to keep history small. */
-export interface MappedFile {
+/** One object's content: OCSF JSON Lines, as text or (older executions) gzip-compressed and base64-encoded. */
+export type FileContent = { jsonl: string; jsonlGzipBase64?: undefined } | { jsonlGzipBase64: string; jsonl?: undefined };
+
+export type MappedFile = FileContent & {
   events: number;
   bytes: number;
-  jsonlGzipBase64: string;
-}
+};
 
 export interface MapResult {
   files: MappedFile[];
@@ -45,7 +51,7 @@ export interface MapResult {
 
 export interface UploadInput {
   destination: DestinationConfig;
-  objects: Array<{ name: string; events: number; jsonlGzipBase64: string }>;
+  objects: Array<FileContent & { name: string; events: number }>;
 }
 
 export interface UploadResult {

@@ -171,7 +171,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     createdAt: new Date().toISOString(),
     intervalMinutes: 5,
     timing: { intervalMs: 3_000, activityTimeoutMs, retryInitialMs: 200, retryMaxMs: 2_000, retryMaxAttempts: 60 },
-    limits: { ...DEFAULT_LIMITS, lateArrivalSeconds: late, maxBatchesPerExecution: 10, maxEventsPerFile: options.maxEventsPerFile ?? DEFAULT_LIMITS.maxEventsPerFile },
+    limits: {
+      ...DEFAULT_LIMITS,
+      lateArrivalSeconds: late,
+      maxBatchesPerExecution: 10,
+      // Smaller files, smaller batches (two files each): more uploads and executions to disturb.
+      ...(options.maxEventsPerFile ? { maxEventsPerFile: options.maxEventsPerFile, maxEventsPerBatch: 2 * options.maxEventsPerFile } : {}),
+    },
   };
   const handle: WorkflowHandle = await client.workflow.start(EXPORT_WORKFLOW_TYPE, {
     taskQueue,

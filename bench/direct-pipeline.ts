@@ -25,12 +25,12 @@ export async function runDirectPipeline(source: MondooSourceConfig, destination:
     batches++;
     let files = 0;
     if (batch.events.length > 0) {
-      const mapped = mapToOcsfFiles({ events: batch.events, scopeMrn: source.scopeMrn, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile });
+      const mapped = mapToOcsfFiles({ events: batch.events, scopeMrn: source.scopeMrn, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile, output: 'jsonl' });
       let seq = progress.nextSeq;
       const objects = mapped.files.map((file) => {
         const name = objectName(destination.prefix, source.scopeMrn, seq, seq + file.events - 1);
         seq += file.events;
-        return { name, events: file.events, jsonlGzipBase64: file.jsonlGzipBase64 };
+        return { ...file, name };
       });
       await uploadObjects({ destination, objects }, sink);
       files = objects.length;

@@ -54,7 +54,7 @@ export function fetchInputFor(source: SourceConfig, limits: ExportLimits, progre
     source,
     watermark: progress.watermark,
     recentKeys: progress.recentKeys,
-    maxEvents: limits.maxEventsPerFile,
+    maxEvents: limits.maxEventsPerBatch ?? limits.maxEventsPerFile,
     maxBytes: limits.maxFetchBytes,
     lateArrivalSeconds: limits.lateArrivalSeconds,
   };

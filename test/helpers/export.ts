@@ -49,8 +49,16 @@ export function integrationConfig(setup: ExportSetup): IntegrationConfig {
     createdAt: setup.createdAt ?? new Date().toISOString(),
     intervalMinutes: 60,
     timing: { ...FAST_TIMING, ...setup.timing },
-    limits: { ...DEFAULT_LIMITS, ...setup.limits },
+    limits: { ...DEFAULT_LIMITS, ...smallBatchesFor(setup.limits), ...setup.limits },
   };
+}
+
+/**
+ * A test that shrinks files means a small source spread over many objects: its batches shrink with
+ * them (two files each), so the source still spans many batches, executions and multi-file uploads.
+ */
+export function smallBatchesFor(limits: Partial<ExportLimits> = {}): Partial<ExportLimits> {
+  return limits.maxEventsPerFile === undefined ? {} : { maxEventsPerBatch: 2 * limits.maxEventsPerFile };
 }
 
 export async function startExport(env: TestEnv, config: IntegrationConfig, taskQueue = env.settings.taskQueue): Promise<WorkflowHandle> {
