@@ -1,10 +1,11 @@
-// How to launch the worker process. V8 grows its heap lazily: with default limits the worker's RSS
-// rose from ~250 MB to ~650 MB over a 100k-event backfill without holding on to anything. A bounded
-// old space keeps it flat (bench, 100k events: peak 303 MB vs 292 MB at 20k) at the same throughput.
+// How to launch the worker process. A smaller young generation keeps RSS ~150 MB lower at a small
+// cost in speed (100k-event backfill in 1,000-event batches: peak 488 MB vs 641 MB, 6,650 vs 7,200 events/s). Capping the old
+// space as well (--max-old-space-size=128, as before) halved throughput for ~120 MB less: the worker
+// spent its time collecting garbage (4,800 events/s, worker CPU 23 s vs 13.5 s for the same 100k).
 import path from 'node:path';
 import { repoRoot } from '../lib/temporal-config';
 
-export const WORKER_NODE_ARGS = ['--max-old-space-size=128', '--max-semi-space-size=8'];
+export const WORKER_NODE_ARGS = ['--max-semi-space-size=8'];
 
 /** The environment that points a worker process at a Temporal server, task queue and payload keys. */
 export function workerEnv(options: { address: string; namespace: string; taskQueue: string; encryptionKeys?: string }): NodeJS.ProcessEnv {
