@@ -1,12 +1,11 @@
-import { gzipSync } from 'node:zlib';
+import { encodeFileContent } from './file-content';
 import { mapMondooEventToOcsf } from './ocsf/mondoo-to-ocsf';
 import type { MapInput, MapResult, MappedFile } from './types';
 
 /**
  * Maps source events to OCSF JSON Lines and cuts them into files of at most `maxEventsPerFile`
- * events and `maxBytesPerFile` bytes. The result is stored in workflow history, where the payload
- * codec compresses it (OCSF is about three times the size of the source record); older executions
- * asked for gzip + base64 here instead.
+ * events and `maxBytesPerFile` bytes. Files go back compressed: OCSF is about three times the size of
+ * the source record, and the result is stored in workflow history.
  */
 export function mapToOcsfFiles(input: MapInput): MapResult {
   const files: MappedFile[] = [];
@@ -15,8 +14,7 @@ export function mapToOcsfFiles(input: MapInput): MapResult {
   const flush = () => {
     if (lines.length === 0) return;
     const jsonl = lines.join('');
-    const content = input.output === 'jsonl' ? { jsonl } : { jsonlGzipBase64: gzipSync(jsonl).toString('base64') };
-    files.push({ events: lines.length, bytes, ...content });
+    files.push({ events: lines.length, bytes, ...encodeFileContent(jsonl, input.output ?? 'gzip-base64') });
     lines = [];
     bytes = 0;
   };

@@ -30,15 +30,12 @@ export interface MapInput {
   scopeMrn: string;
   maxEventsPerFile: number;
   maxBytesPerFile: number;
-  /**
-   * How file contents come back. `jsonl`: the text, left to the payload codec to compress (the map
-   * runs as a local activity). Absent: gzip + base64, as executions that began before asked for it.
-   */
-  output?: 'jsonl';
+  /** zstd-base64 from the version that maps in a local activity; absent (gzip-base64) before it. */
+  output?: 'zstd-base64';
 }
 
-/** One object's content: OCSF JSON Lines, as text or (older executions) gzip-compressed and base64-encoded. */
-export type FileContent = { jsonl: string; jsonlGzipBase64?: undefined } | { jsonlGzipBase64: string; jsonl?: undefined };
+/** One object's content: OCSF JSON Lines, compressed and base64-encoded (activities/file-content.ts). */
+export type FileContent = { jsonlZstdBase64: string; jsonlGzipBase64?: undefined } | { jsonlGzipBase64: string; jsonlZstdBase64?: undefined };
 
 export type MappedFile = FileContent & {
   events: number;

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { decodeFileContent } from './file-content';
 import type { GcsSink } from './sinks/gcs-sink';
 import type { UploadInput, UploadResult } from './types';
 
@@ -6,7 +6,7 @@ import type { UploadInput, UploadResult } from './types';
 export async function uploadObjects(input: UploadInput, sink: GcsSink): Promise<UploadResult> {
   const objects: UploadResult['objects'] = [];
   for (const object of input.objects) {
-    const body = object.jsonl !== undefined ? Buffer.from(object.jsonl) : gunzipSync(Buffer.from(object.jsonlGzipBase64, 'base64'));
+    const body = decodeFileContent(object);
     const put = await sink.putIfAbsent(object.name, body);
     objects.push({ name: object.name, bytes: put.bytes, alreadyExisted: put.alreadyExisted });
   }

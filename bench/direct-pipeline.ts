@@ -25,7 +25,7 @@ export async function runDirectPipeline(source: MondooSourceConfig, destination:
     batches++;
     let files = 0;
     if (batch.events.length > 0) {
-      const mapped = mapToOcsfFiles({ events: batch.events, scopeMrn: source.scopeMrn, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile, output: 'jsonl' });
+      const mapped = mapToOcsfFiles({ events: batch.events, scopeMrn: source.scopeMrn, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile, output: 'zstd-base64' });
       let seq = progress.nextSeq;
       const objects = mapped.files.map((file) => {
         const name = objectName(destination.prefix, source.scopeMrn, seq, seq + file.events - 1);

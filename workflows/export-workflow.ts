@@ -185,7 +185,7 @@ async function exportRun(
         const mapInput: MapInput = { events: batch.events, scopeMrn: source.scopeMrn, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile };
         const summary = `map ${batch.events.length} events to OCSF (${firstSeq}-${lastSeq})`;
         const mapped = mappingLocally
-          ? await activities.mapLocally.executeWithOptions({ ...activities.localOptions, summary }, [{ ...mapInput, output: 'jsonl' }])
+          ? await activities.mapLocally.executeWithOptions({ ...activities.localOptions, summary }, [{ ...mapInput, output: 'zstd-base64' }])
           : await activities.map.executeWithOptions({ ...activities.options, summary }, [mapInput]);
         let seq = firstSeq;
         const objects = mapped.files.map(({ bytes: _bytes, ...file }) => {

@@ -1,7 +1,8 @@
-// The map activity's body: cutting OCSF lines into files, as text (local activity) or gzip + base64
+// The map activity's body: cutting OCSF lines into files, compressed with zstd (local activity) or gzip
 // (executions that began before the map ran locally). Both must hold the same bytes.
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { decodeFileContent } from '../../activities/file-content';
 import { mapToOcsfFiles } from '../../activities/map';
 import { MAPPED_MONDOO_ACTIONS } from '../../activities/ocsf/mondoo-action-classes';
 import type { SourceEvent } from '../../activities/sources/mondoo-types';
@@ -14,21 +15,24 @@ describe('mapToOcsfFiles', () => {
   const events: SourceEvent[] = Array.from({ length: 250 }, () => generate().event);
   const input = { events, scopeMrn, maxEventsPerFile: 100, maxBytesPerFile: 4 * 1024 * 1024 };
 
-  it('cuts files at maxEventsPerFile and returns JSON Lines text, or the same bytes gzipped for older executions', () => {
-    const text = mapToOcsfFiles({ ...input, output: 'jsonl' }).files;
+  it('cuts files at maxEventsPerFile; zstd and (for older executions) gzip carry the same JSON Lines', () => {
+    const zstd = mapToOcsfFiles({ ...input, output: 'zstd-base64' }).files;
     const gzipped = mapToOcsfFiles(input).files;
-    expect(text.map((f) => f.events)).toEqual([100, 100, 50]);
+    expect(zstd.map((f) => f.events)).toEqual([100, 100, 50]);
     expect(gzipped.map((f) => f.events)).toEqual([100, 100, 50]);
-    text.forEach((file, i) => {
-      expect(file.jsonl!.split('\n')).toHaveLength(file.events + 1); // every line ends in \n
-      expect(Buffer.byteLength(file.jsonl!)).toBe(file.bytes);
-      expect(gunzipSync(Buffer.from(gzipped[i]!.jsonlGzipBase64!, 'base64')).toString()).toBe(file.jsonl);
-      expect(file.jsonlGzipBase64).toBeUndefined();
+    zstd.forEach((file, i) => {
+      const jsonl = decodeFileContent(file).toString();
+      expect(jsonl.split('\n')).toHaveLength(file.events + 1); // every line ends in \n
+      expect(jsonl.split('\n').slice(0, -1).every((line) => typeof (JSON.parse(line) as { class_uid: unknown }).class_uid === 'number')).toBe(true);
+      expect(Buffer.byteLength(jsonl)).toBe(file.bytes);
+      expect(file.jsonlZstdBase64!.length).toBeLessThan(file.bytes / 3);
+      expect(gunzipSync(Buffer.from(gzipped[i]!.jsonlGzipBase64!, 'base64')).toString()).toBe(jsonl);
+      expect(decodeFileContent(gzipped[i]!).toString()).toBe(jsonl);
     });
   });
 
   it('cuts files at maxBytesPerFile, never leaving a file empty', () => {
-    const files = mapToOcsfFiles({ ...input, maxEventsPerFile: 1000, maxBytesPerFile: 20_000, output: 'jsonl' }).files;
+    const files = mapToOcsfFiles({ ...input, maxEventsPerFile: 1000, maxBytesPerFile: 20_000, output: 'zstd-base64' }).files;
     expect(files.reduce((n, f) => n + f.events, 0)).toBe(250);
     for (const file of files) {
       expect(file.events).toBeGreaterThan(0);
