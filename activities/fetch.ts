@@ -3,7 +3,9 @@ import { ExportError } from './errors';
 import { DedupeKeyer } from './sources/dedupe-key';
 import { MondooAuditLogClient } from './sources/mondoo-client';
 import type { SourceEvent } from './sources/mondoo-types';
-import type { FetchInput, FetchResult } from './types';
+import { summarizeBatch } from '../workflows/progress';
+import { compressEvents } from './compression';
+import type { FetchInput, FetchResult, FetchResultWithEvents } from './types';
 
 export interface FetchDeps {
   /** Injectable for tests of late arrival; the real clock otherwise. */
@@ -18,7 +20,18 @@ const isoSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000)
  * dedupe keys are in `recentKeys`), and stops at the batch bounds. A transient source error after
  * some events were read returns the partial batch: progress is kept and the next fetch continues.
  */
-export async function fetchNewEvents(input: FetchInput, deps: FetchDeps = {}): Promise<FetchResult> {
+export async function fetchNewEvents(input: FetchInput, deps: FetchDeps = {}): Promise<FetchResult | FetchResultWithEvents> {
+  const batch = await readNewEvents(input, deps);
+  return input.resultFormat === 'compressed' ? compressBatch(batch) : batch;
+}
+
+/** The batch as the workflow receives it: compressed events and the summary that moves the progress. */
+export function compressBatch(batch: FetchResultWithEvents): FetchResult {
+  const { events, ...outcome } = batch;
+  return { ...outcome, ...summarizeBatch(batch), ...compressEvents(events) };
+}
+
+async function readNewEvents(input: FetchInput, deps: FetchDeps): Promise<FetchResultWithEvents> {
   const now = deps.now ?? Date.now;
   // Events at or before this instant had time to become visible before the pass began.
   const settledThrough = isoSecond(now() - input.lateArrivalSeconds * 1000);
@@ -33,7 +46,7 @@ export async function fetchNewEvents(input: FetchInput, deps: FetchDeps = {}): P
   let bytes = 0;
   let scanned = 0;
   let pages = 0;
-  const result = (exhausted: boolean): FetchResult => ({ events, settledThrough, exhausted, scanned, pages });
+  const result = (exhausted: boolean): FetchResultWithEvents => ({ events, settledThrough, exhausted, scanned, pages });
 
   try {
     for await (const page of client.ascendingPages(input.source.scopeMrn, input.watermark)) {

@@ -31,8 +31,9 @@ export function createActivities(deps: ActivityDeps = {}) {
     async fetch(input: FetchInput) {
       return asActivity(async () => {
         const result = await fetchNewEvents(input, deps.fetch);
-        log.info('fetched', { events: result.events.length, scanned: result.scanned, pages: result.pages, exhausted: result.exhausted });
-        count('auditflow_events_fetched', result.events.length);
+        const events = 'events' in result ? result.events.length : result.count;
+        log.info('fetched', { events, scanned: result.scanned, pages: result.pages, exhausted: result.exhausted });
+        count('auditflow_events_fetched', events);
         return result;
       });
     },

@@ -1,4 +1,4 @@
-import { encodeFileContent } from './file-content';
+import { decompressEvents, encodeFileContent } from './compression';
 import { mapMondooEventToOcsf } from './ocsf/mondoo-to-ocsf';
 import type { MapInput, MapResult, MappedFile } from './types';
 
@@ -18,7 +18,7 @@ export function mapToOcsfFiles(input: MapInput): MapResult {
     lines = [];
     bytes = 0;
   };
-  for (const event of input.events) {
+  for (const event of decompressEvents(input)) {
     const line = `${JSON.stringify(mapMondooEventToOcsf(event, { scopeMrn: input.scopeMrn }))}\n`;
     const size = Buffer.byteLength(line);
     if (lines.length >= input.maxEventsPerFile || (lines.length > 0 && bytes + size > input.maxBytesPerFile)) flush();

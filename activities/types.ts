@@ -1,5 +1,6 @@
 // The activity contracts: inputs and results that cross Temporal's history, bounded in size.
 import type { DestinationConfig, SourceConfig } from '../workflows/definitions';
+import type { BatchSummary } from '../workflows/progress';
 import type { SourceEvent } from './sources/mondoo-types';
 
 export interface FetchInput {
@@ -11,11 +12,16 @@ export interface FetchInput {
   maxEvents: number;
   maxBytes: number;
   lateArrivalSeconds: number;
+  /** `compressed`: a FetchResult. Absent (older executions): a FetchResultWithEvents. */
+  resultFormat?: 'compressed';
 }
 
-export interface FetchResult {
-  /** New events in source order (ascending time), at most maxEvents and about maxBytes. */
-  events: SourceEvent[];
+/** Fetched events, serialized as JSON, zstd-compressed and base64-encoded (activities/compression.ts). */
+export interface CompressedEvents {
+  eventsZstdBase64: string;
+}
+
+interface FetchOutcome {
   /** Events at or before this instant were all visible when the pass began (now - late window). */
   settledThrough: string;
   /** True when the pass reached the end of the log: nothing else is visible after the watermark. */
@@ -25,16 +31,24 @@ export interface FetchResult {
   pages: number;
 }
 
-export interface MapInput {
-  events: SourceEvent[];
+/**
+ * New events in source order (ascending time), at most maxEvents and about maxBytes: compressed, with
+ * what the workflow needs to move its progress (BatchSummary), so it never parses the events itself.
+ */
+export type FetchResult = FetchOutcome & CompressedEvents & BatchSummary;
+
+/** What fetches returned before `resultFormat` (still in the history of older executions). */
+export type FetchResultWithEvents = FetchOutcome & { events: SourceEvent[] };
+
+export type MapInput = ({ events: SourceEvent[] } | CompressedEvents) & {
   scopeMrn: string;
   maxEventsPerFile: number;
   maxBytesPerFile: number;
   /** zstd-base64 from the version that maps in a local activity; absent (gzip-base64) before it. */
   output?: 'zstd-base64';
-}
+};
 
-/** One object's content: OCSF JSON Lines, compressed and base64-encoded (activities/file-content.ts). */
+/** One object's content: OCSF JSON Lines, compressed and base64-encoded (activities/compression.ts). */
 export type FileContent = { jsonlZstdBase64: string; jsonlGzipBase64?: undefined } | { jsonlGzipBase64: string; jsonlZstdBase64?: undefined };
 
 export type MappedFile = FileContent & {

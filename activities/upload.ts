@@ -1,4 +1,4 @@
-import { decodeFileContent } from './file-content';
+import { decodeFileContent } from './compression';
 import type { GcsSink } from './sinks/gcs-sink';
 import type { UploadInput, UploadResult } from './types';
 

@@ -19,7 +19,7 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { FetchResult, MapInput } from '../activities/types';
+import type { FetchResult, FetchResultWithEvents, MapInput } from '../activities/types';
 import {
   deleteSignal,
   ExportStatusAttribute,
@@ -35,7 +35,7 @@ import {
   type RunSummary,
 } from './definitions';
 import { objectName, scopeSlug } from './object-names';
-import { advanceProgress, fetchInputFor } from './progress';
+import { advanceProgress, batchSummary, fetchInputFor } from './progress';
 
 export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promise<ExportState> {
   const { config } = input;
@@ -106,7 +106,7 @@ export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promis
 
 type RunOutcome = 'finished' | 'continue-mid-run';
 interface PendingFetch {
-  result: Promise<FetchResult>;
+  result: Promise<FetchResult | FetchResultWithEvents>;
   cancel(): void;
 }
 
@@ -170,23 +170,26 @@ async function exportRun(
         if (needsNewExecution()) return 'continue-mid-run';
         pending = startFetch(state.progress);
       }
-      const batch: FetchResult = await pending.result;
+      const batch = await pending.result;
       pending = undefined;
       batches++;
+      // Fetches from before `resultFormat` returned the events themselves (older histories).
+      const summary = batchSummary(batch);
       if (prefetching && !batch.exhausted && !state.deleted && !state.paused && !needsNewExecution()) {
         // Reads as if this batch were uploaded already; if its upload fails the run ends and the
         // prefetched batch is cancelled unused, so it can never skip an event that did not land.
-        pending = startFetch(advanceProgress(state.progress, batch));
+        pending = startFetch(advanceProgress(state.progress, summary));
       }
       let files = 0;
-      if (batch.events.length > 0) {
+      if (summary.count > 0) {
         const firstSeq = state.progress.nextSeq;
-        const lastSeq = firstSeq + batch.events.length - 1;
-        const mapInput: MapInput = { events: batch.events, scopeMrn: source.scopeMrn, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile };
-        const summary = `map ${batch.events.length} events to OCSF (${firstSeq}-${lastSeq})`;
+        const lastSeq = firstSeq + summary.count - 1;
+        const records = 'events' in batch ? { events: batch.events } : { eventsZstdBase64: batch.eventsZstdBase64 };
+        const mapInput: MapInput = { ...records, scopeMrn: source.scopeMrn, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile };
+        const label = `map ${summary.count} events to OCSF (${firstSeq}-${lastSeq})`;
         const mapped = mappingLocally
-          ? await activities.mapLocally.executeWithOptions({ ...activities.localOptions, summary }, [{ ...mapInput, output: 'zstd-base64' }])
-          : await activities.map.executeWithOptions({ ...activities.options, summary }, [mapInput]);
+          ? await activities.mapLocally.executeWithOptions({ ...activities.localOptions, summary: label }, [{ ...mapInput, output: 'zstd-base64' }])
+          : await activities.map.executeWithOptions({ ...activities.options, summary: label }, [mapInput]);
         let seq = firstSeq;
         const objects = mapped.files.map(({ bytes: _bytes, ...file }) => {
           const name = objectName(destination.prefix, source.scopeMrn, seq, seq + file.events - 1);
@@ -200,12 +203,12 @@ async function exportRun(
         files = objects.length;
       }
       // The upload is durable: only now does the watermark move.
-      state.progress = advanceProgress(state.progress, batch);
+      state.progress = advanceProgress(state.progress, summary);
       state.progress.totals = {
-        events: state.progress.totals.events + batch.events.length,
+        events: state.progress.totals.events + summary.count,
         files: state.progress.totals.files + files,
       };
-      run.events += batch.events.length;
+      run.events += summary.count;
       run.files += files;
       const historyBytes = workflowInfo().historySize;
       largestBatchBytes = Math.max(largestBatchBytes, historyBytes - historyBytesAfterLastBatch);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DedupeKeyer, nodeHash } from '../../activities/sources/dedupe-key';
 import type { MondooAuditNode, SourceEvent } from '../../activities/sources/mondoo-types';
 import type { ExportProgress } from '../../workflows/definitions';
-import { advanceProgress, countRecentKeys } from '../../workflows/progress';
+import { advanceProgress, countRecentKeys, coveredSecond, summarizeBatch } from '../../workflows/progress';
 
 const node = (timestamp: string, msg = 'm'): MondooAuditNode => ({
   identity: { name: 'n', mrn: 'u' },
@@ -61,6 +61,38 @@ describe('advanceProgress: the watermark moves only as far as is settled', () =>
     const at = { ...start, recentKeys: { '1': ['k'] } };
     advanceProgress(at, { events: [event('1970-01-01T00:00:01Z', 'j')], settledThrough: '1970-01-01T00:00:00Z', exhausted: false });
     expect(at.recentKeys).toEqual({ '1': ['k'] });
+  });
+});
+
+describe('summarizeBatch: the fetch summarizes, the workflow moves the same progress', () => {
+  // Seeded, so a failure reproduces.
+  let seed = 42;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const base = Date.parse('2025-01-01T00:00:00Z') / 1000;
+  const iso = (second: number) => new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+
+  it('gives advanceProgress exactly what the events themselves give it, over 2000 random batches', () => {
+    let progress: ExportProgress = start;
+    let keptKeys = 0;
+    for (let i = 0; i < 2000; i++) {
+      const from = progress.watermark === null ? base : Date.parse(progress.watermark) / 1000 + Math.floor(random() * 3) - 1;
+      let second = from;
+      const events = Array.from({ length: Math.floor(random() * 6) }, (_, n) => {
+        second += Math.floor(random() * 3); // several events per second, gaps too
+        return event(iso(second), `k${i}.${n}`);
+      });
+      const batch = { events, settledThrough: iso(from + Math.floor(random() * 8) - 2), exhausted: random() < 0.3 };
+      const summary = summarizeBatch(batch);
+      expect(summary.count).toBe(events.length);
+      expect(JSON.parse(JSON.stringify(summary))).toEqual(summary); // survives history as JSON
+      const fromEvents = advanceProgress(progress, batch);
+      expect(advanceProgress(progress, summary)).toEqual(fromEvents);
+      // Only keys that can outlive the move are carried: none at or before the covered second.
+      expect(Object.keys(summary.keysAfterCovered).every((s) => Number(s) > coveredSecond(summary))).toBe(true);
+      progress = fromEvents;
+      keptKeys += countRecentKeys(progress);
+    }
+    expect(keptKeys).toBeGreaterThan(1000); // the cases where keys outlive a batch were exercised
   });
 });
 
