@@ -33,7 +33,16 @@ export interface BackfillResult {
     tiling: Tiling;
     history: HistoryStats;
   };
-  direct: { seconds: number; eventsPerSecond: number; files: number; benchProcessCpuSeconds: number; sourceCpuSeconds: number; tiling: Tiling };
+  direct: {
+    seconds: number;
+    eventsPerSecond: number;
+    files: number;
+    benchProcessCpuSeconds: number;
+    sourceCpuSeconds: number;
+    /** Median milliseconds per batch of each step. */
+    stepMedianMs: { fetch: number; map: number; upload: number };
+    tiling: Tiling;
+  };
   /** Temporal events/s ÷ direct events/s, both measured in this run. */
   ratio: number;
 }
@@ -110,7 +119,15 @@ export async function runBackfill(stack: Stack, events: number, options: { log?:
         tiling,
         history,
       },
-      direct: { seconds: round(direct.seconds), eventsPerSecond: Math.round(directRate), files: direct.files, benchProcessCpuSeconds: round(directSelfCpu), sourceCpuSeconds: round(directSourceCpu), tiling: directTiling },
+      direct: {
+        seconds: round(direct.seconds),
+        eventsPerSecond: Math.round(directRate),
+        files: direct.files,
+        benchProcessCpuSeconds: round(directSelfCpu),
+        sourceCpuSeconds: round(directSourceCpu),
+        stepMedianMs: direct.stepMedianMs,
+        tiling: directTiling,
+      },
       ratio: round(temporalRate / directRate, 2),
     };
   } finally {
