@@ -2,7 +2,7 @@
 // (executions that began before the map ran locally). Both must hold the same bytes.
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeFileContent } from '../../activities/file-content';
+import { decodeFileContent } from '../../activities/compression';
 import { mapToOcsfFiles } from '../../activities/map';
 import { MAPPED_MONDOO_ACTIONS } from '../../activities/ocsf/mondoo-action-classes';
 import type { SourceEvent } from '../../activities/sources/mondoo-types';
