@@ -111,10 +111,15 @@ interface PendingFetch {
 }
 
 /**
- * Well below Temporal's 10 MB history-size warning, and small enough that a client (the UI, the CLI,
- * a replay) fetches an execution's history within gRPC's default 4 MB message.
+ * Well below Temporal's 10 MB history-size warning, and, with the next batch counted in before it
+ * starts, small enough that a client (the UI, the CLI, a replay) fetches an execution's history within
+ * gRPC's default 4 MB message. Large enough that an execution lives over a second during a backfill:
+ * the server delays the first task of a run that follows its predecessor sooner than that
+ * (ContinueAsNewMinInterval, 1 s), which at 2 MB cost every other execution a second.
  */
-const MAX_HISTORY_BYTES = 2 * 1024 * 1024;
+const MAX_HISTORY_BYTES = 3 * 1024 * 1024;
+/** Executions from before the local map (no next-batch projection) and before them. */
+const MAX_HISTORY_BYTES_BEFORE_LOCAL_MAP = 2 * 1024 * 1024;
 const MAX_HISTORY_BYTES_BEFORE_2MB = 4 * 1024 * 1024;
 
 /** One export run: fetch → map → upload, batch after batch, until the source has nothing new. */
@@ -135,15 +140,17 @@ async function exportRun(
   const prefetching = patched('prefetch-next-batch');
   // From this version on the map runs as a local activity in the workflow task that receives the
   // batch (one server round trip less per batch, and its input is not written to history again), and
-  // the history bound counts the next batch in, since batches grew to several hundred KB each.
+  // the history bound (3 MB) counts the next batch in, since batches grew to several hundred KB each.
   const mappingLocally = patched('map-local-activity');
-  const maxHistoryBytes = patched('history-bound-2mb') ? MAX_HISTORY_BYTES : MAX_HISTORY_BYTES_BEFORE_2MB;
+  const boundAt2mb = patched('history-bound-2mb');
+  const maxHistoryBytes = mappingLocally ? MAX_HISTORY_BYTES : boundAt2mb ? MAX_HISTORY_BYTES_BEFORE_LOCAL_MAP : MAX_HISTORY_BYTES_BEFORE_2MB;
   let largestBatchBytes = 0;
   let historyBytesAfterLastBatch = workflowInfo().historySize;
-  const needsNewExecution = () => {
+  /** `batchesToCome`: batches this execution is yet to record if it goes on (two when deciding to fetch ahead). */
+  const needsNewExecution = (batchesToCome = 1) => {
     const info = workflowInfo();
     // Each batch adds its payloads to history; keep every execution small.
-    const projected = info.historySize + (mappingLocally ? largestBatchBytes : 0);
+    const projected = info.historySize + (mappingLocally ? batchesToCome * largestBatchBytes : 0);
     return batches >= limits.maxBatchesPerExecution || info.continueAsNewSuggested || projected > maxHistoryBytes;
   };
   const startFetch = (progress: ExportProgress): PendingFetch => {
@@ -175,7 +182,7 @@ async function exportRun(
       batches++;
       // Fetches from before `resultFormat` returned the events themselves (older histories).
       const summary = batchSummary(batch);
-      if (prefetching && !batch.exhausted && !state.deleted && !state.paused && !needsNewExecution()) {
+      if (prefetching && !batch.exhausted && !state.deleted && !state.paused && !needsNewExecution(2)) {
         // Reads as if this batch were uploaded already; if its upload fails the run ends and the
         // prefetched batch is cancelled unused, so it can never skip an event that did not land.
         pending = startFetch(advanceProgress(state.progress, summary));
