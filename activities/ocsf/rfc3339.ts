@@ -19,6 +19,16 @@ const daysInMonth = (year: number, month: number) => (month === 2 && isLeapYear(
  * second (:60) counts as the first second of the next minute. Throws InvalidTimestampError otherwise.
  */
 export function parseRfc3339ToEpochMs(timestamp: string): number {
+  // Audit logs come in time order, often several events to a second: remember the last answer.
+  if (timestamp === last.timestamp) return last.epochMs;
+  const epochMs = parse(timestamp);
+  last = { timestamp, epochMs };
+  return epochMs;
+}
+
+let last = { timestamp: '', epochMs: 0 };
+
+function parse(timestamp: string): number {
   const match = RFC3339.exec(timestamp);
   if (!match) throw new InvalidTimestampError(timestamp);
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
