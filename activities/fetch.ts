@@ -11,6 +11,12 @@ export interface FetchDeps {
   /** Injectable for tests of late arrival; the real clock otherwise. */
   now?: () => number;
   requestTimeoutMs?: number;
+  /**
+   * How long one fetch may read: then it returns the events it has (at least one page's worth), so a
+   * slow or faulty source still makes progress within the activity's start-to-close timeout. The
+   * activity sets it to half that timeout; unbounded outside an activity.
+   */
+  timeBudgetMs?: number;
 }
 
 const isoSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -35,11 +41,7 @@ async function readNewEvents(input: FetchInput, deps: FetchDeps): Promise<FetchR
   const now = deps.now ?? Date.now;
   // Events at or before this instant had time to become visible before the pass began.
   const settledThrough = isoSecond(now() - input.lateArrivalSeconds * 1000);
-  const client = new MondooAuditLogClient({
-    endpoint: input.source.endpoint,
-    token: input.source.token,
-    requestTimeoutMs: deps.requestTimeoutMs,
-  });
+  const deadline = Date.now() + (deps.timeBudgetMs ?? Infinity);
   const exported = new Set(Object.values(input.recentKeys).flat());
   const keyer = new DedupeKeyer();
   const events: SourceEvent[] = [];
@@ -47,11 +49,18 @@ async function readNewEvents(input: FetchInput, deps: FetchDeps): Promise<FetchR
   let scanned = 0;
   let pages = 0;
   const result = (exhausted: boolean): FetchResultWithEvents => ({ events, settledThrough, exhausted, scanned, pages });
+  const client = new MondooAuditLogClient({
+    endpoint: input.source.endpoint,
+    token: input.source.token,
+    requestTimeoutMs: deps.requestTimeoutMs,
+    // Until a first event is read there is nothing to hand over: the request timeout alone applies.
+    deadline: () => (events.length > 0 ? deadline : Infinity),
+    beforeRequest: () => heartbeat({ pages, scanned, events: events.length }),
+  });
 
   try {
     for await (const page of client.ascendingPages(input.source.scopeMrn, input.watermark)) {
       pages++;
-      heartbeat({ pages, scanned, events: events.length });
       for (const node of page.nodes) {
         scanned++;
         const key = keyer.keyFor(node);
@@ -63,6 +72,8 @@ async function readNewEvents(input: FetchInput, deps: FetchDeps): Promise<FetchR
         events.push({ key, node });
         bytes += size;
       }
+      // Out of time: what was read is a batch like any other (it ends on a page boundary).
+      if (events.length > 0 && page.hasNextPage && Date.now() >= deadline) return result(false);
     }
   } catch (error) {
     if (events.length > 0 && error instanceof ExportError && error.retryable) return result(false);

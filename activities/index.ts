@@ -1,6 +1,6 @@
 // The activities the worker registers, built from their dependencies.
 import { createHash } from 'node:crypto';
-import { log } from '@temporalio/activity';
+import { Context, log, type Info } from '@temporalio/activity';
 import type { GcsDestinationConfig } from '../workflows/definitions';
 import { asActivity } from './errors';
 import { fetchNewEvents, type FetchDeps } from './fetch';
@@ -30,7 +30,7 @@ export function createActivities(deps: ActivityDeps = {}) {
   return {
     async fetch(input: FetchInput) {
       return asActivity(async () => {
-        const result = await fetchNewEvents(input, deps.fetch);
+        const result = await fetchNewEvents(input, { ...timeBoundsOf(Context.current().info), ...deps.fetch });
         const events = 'events' in result ? result.events.length : result.count;
         log.info('fetched', { events, scanned: result.scanned, pages: result.pages, exhausted: result.exhausted });
         count('auditflow_events_fetched', events);
@@ -55,3 +55,15 @@ export function createActivities(deps: ActivityDeps = {}) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * A fetch reads for at most half its start-to-close timeout and returns what it has, so a slow source
+ * still yields progress; no single request outlasts two thirds of the heartbeat timeout (the fetch
+ * heartbeats between pages), so a hung request fails the page rather than the whole attempt.
+ */
+function timeBoundsOf(info: Info): Pick<FetchDeps, 'timeBudgetMs' | 'requestTimeoutMs'> {
+  return {
+    timeBudgetMs: info.startToCloseTimeoutMs / 2,
+    requestTimeoutMs: Math.floor(Math.min(30_000, info.heartbeatTimeoutMs ? (info.heartbeatTimeoutMs * 2) / 3 : 30_000)),
+  };
+}

@@ -60,6 +60,14 @@ export interface MondooClientOptions {
   attemptsPerPage?: number;
   /** Longest Retry-After the client waits itself; beyond it the activity retry takes over. */
   maxInlineRetryAfterMs?: number;
+  /**
+   * Epoch ms after which no request runs or waits: requests are cut short at it, and a retry that
+   * would wait past it gives up. The fetch then returns what it has read (its activity attempt must
+   * finish within its start-to-close timeout, or all of it is lost). Asked before every request.
+   */
+  deadline?: () => number;
+  /** Called before every request, retries included: the fetch heartbeats there. */
+  beforeRequest?: () => void;
 }
 
 export interface AuditLogPage {
@@ -78,6 +86,8 @@ export class MondooAuditLogClient {
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
       attemptsPerPage: options.attemptsPerPage ?? 4,
       maxInlineRetryAfterMs: options.maxInlineRetryAfterMs ?? 10_000,
+      deadline: options.deadline ?? (() => Infinity),
+      beforeRequest: options.beforeRequest ?? (() => undefined),
     };
     this.client = new GraphQLClient(options.endpoint, {
       headers: { Authorization: `Bearer ${options.token}` },
@@ -114,19 +124,23 @@ export class MondooAuditLogClient {
           throw error;
         }
         const waitMs = error.retryAfterMs ?? Math.min(250 * 2 ** attempt, 5_000);
-        if (waitMs > this.options.maxInlineRetryAfterMs) throw error;
+        if (waitMs > this.options.maxInlineRetryAfterMs || Date.now() + waitMs >= this.options.deadline()) throw error;
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }
   }
 
   private async page(variables: Record<string, unknown>): Promise<z.infer<typeof auditLogPageSchema>> {
+    // AbortSignal.timeout wants whole milliseconds.
+    const timeoutMs = Math.floor(Math.min(this.options.requestTimeoutMs, this.options.deadline() - Date.now()));
+    if (timeoutMs <= 0) throw new ExportError('SourceTimeout', 'the fetch ran out of time before this page (activity deadline)', { retryable: true });
+    this.options.beforeRequest();
     let data: unknown;
     try {
       const response = await this.client.rawRequest({
         query: AUDITLOG_QUERY,
         variables,
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       data = response.data;
     } catch (error) {
