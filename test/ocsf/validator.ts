@@ -24,8 +24,12 @@ const INT32_MAX = 2 ** 31 - 1;
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const schemaCache = new Map<string, OcsfSchema>();
 
+/**
+ * The official OCSF 1.5.0 schema sources, vendored under their Apache-2.0 licence (LICENSE and NOTICE
+ * beside them) so that any clone validates on its own; OCSF_SCHEMA_DIR points elsewhere.
+ */
 export function defaultOcsfSchemaDir(): string {
-  return process.env.OCSF_SCHEMA_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'ocsf-1.5.0');
+  return process.env.OCSF_SCHEMA_DIR ?? path.join(REPO_ROOT, 'test', 'ocsf', 'schema-1.5.0');
 }
 
 /** Reads and compiles the schema once per directory. */
