@@ -11,22 +11,23 @@ const ZSTD_LEVEL_1 = { params: { [constants.ZSTD_c_compressionLevel]: 1 } };
 
 export type FileContentFormat = 'zstd-base64' | 'gzip-base64';
 
+const toZstdBase64 = (text: string): string => zstdCompressSync(text, ZSTD_LEVEL_1).toString('base64');
+const fromZstdBase64 = (base64: string): Buffer => zstdDecompressSync(Buffer.from(base64, 'base64'));
+
 export function encodeFileContent(jsonl: string, format: FileContentFormat): FileContent {
-  return format === 'zstd-base64'
-    ? { jsonlZstdBase64: zstdCompressSync(jsonl, ZSTD_LEVEL_1).toString('base64') }
-    : { jsonlGzipBase64: gzipSync(jsonl).toString('base64') };
+  return format === 'zstd-base64' ? { jsonlZstdBase64: toZstdBase64(jsonl) } : { jsonlGzipBase64: gzipSync(jsonl).toString('base64') };
 }
 
 export function decodeFileContent(content: FileContent): Buffer {
-  if (content.jsonlZstdBase64 !== undefined) return zstdDecompressSync(Buffer.from(content.jsonlZstdBase64, 'base64'));
+  if (content.jsonlZstdBase64 !== undefined) return fromZstdBase64(content.jsonlZstdBase64);
   return gunzipSync(Buffer.from(content.jsonlGzipBase64, 'base64'));
 }
 
 export function compressEvents(events: SourceEvent[]): CompressedEvents {
-  return { eventsZstdBase64: zstdCompressSync(JSON.stringify(events), ZSTD_LEVEL_1).toString('base64') };
+  return { eventsZstdBase64: toZstdBase64(JSON.stringify(events)) };
 }
 
 export function decompressEvents(records: CompressedEvents | { events: SourceEvent[] }): SourceEvent[] {
   if ('events' in records) return records.events;
-  return JSON.parse(zstdDecompressSync(Buffer.from(records.eventsZstdBase64, 'base64')).toString()) as SourceEvent[];
+  return JSON.parse(fromZstdBase64(records.eventsZstdBase64).toString()) as SourceEvent[];
 }

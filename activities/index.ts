@@ -59,7 +59,7 @@ export type Activities = ReturnType<typeof createActivities>;
 /**
  * A fetch reads for at most half its start-to-close timeout and returns what it has, so a slow source
  * still yields progress; no single request outlasts two thirds of the heartbeat timeout (the fetch
- * heartbeats between pages), so a hung request fails the page rather than the whole attempt.
+ * heartbeats before every request), so a hung request fails the page rather than the whole attempt.
  */
 function timeBoundsOf(info: Info): Pick<FetchDeps, 'timeBudgetMs' | 'requestTimeoutMs'> {
   return {

@@ -31,7 +31,7 @@ const DEFLATE = 1;
 const ZSTD = 2;
 /** Smaller payloads rarely shrink; compressing them only costs time. */
 const COMPRESS_FROM_BYTES = 256;
-/** Refuse to inflate past this: a bounded batch is 256 KiB, so anything near this is not ours. */
+/** Refuse to decompress past this: a batch's largest payload is a few MB even as plain JSON, so anything near this is not ours. */
 const MAX_PLAINTEXT_BYTES = 64 * 1024 * 1024;
 
 export interface EncryptionKey {
