@@ -3,17 +3,22 @@
 // Every source value lands somewhere: in its OCSF home, and whatever has none in `unmapped.mondoo`
 // (laid out like Mondoo's own OCSF export: identity_mrn, resource_mrn, scope_mrn, ...).
 import { isIP } from 'node:net';
-import type { MondooAuditNode, SourceEvent } from '../sources/mondoo-types';
+import { MONDOO_USER_MRN_PREFIX, type MondooAuditNode, type SourceEvent } from '../sources/mondoo-types';
 import { mondooActionMapping, type MondooActionMapping } from './mondoo-action-classes';
 import {
   ACCOUNT_CHANGE,
+  ACTIVITY_OTHER,
   API_ACTIVITY,
   ENTITY_MANAGEMENT,
   MANAGED_ENTITY_ORGANIZATION,
   MANAGED_ENTITY_OTHER,
+  OBSERVABLE_IP_ADDRESS,
+  OBSERVABLE_USER_NAME,
   OCSF_CLASSES,
   OCSF_VERSION,
   SEVERITY_INFORMATIONAL,
+  USER_TYPE_OTHER,
+  USER_TYPE_USER,
 } from './ocsf-classes';
 import { parseRfc3339ToEpochMs } from './rfc3339';
 
@@ -29,6 +34,8 @@ export interface OcsfMappingContext {
 type OcsfObject = Record<string, unknown>;
 
 const MONDOO_PRODUCT = { name: 'Mondoo Platform', vendor_name: 'Mondoo' } as const;
+/** The GraphQL field the events are read from: OCSF's metadata.log_name ("the event log name"). */
+const MONDOO_LOG_NAME = 'auditlog';
 /** ip_t's max_len in the OCSF dictionary; longer strings (e.g. huge IPv6 zone ids) are not valid ip_t. */
 const IP_MAX_LENGTH = 40;
 /**
@@ -81,15 +88,22 @@ function sourceAddress(ip: string | null): SourceAddress {
   return { keepRaw: true };
 }
 
+/** What kind of account an MRN names: Mondoo's people live under /users/, machines under /serviceaccounts/. */
+function userType(mrn: string | null | undefined): OcsfObject {
+  if (mrn?.startsWith(MONDOO_USER_MRN_PREFIX)) return { type: USER_TYPE_USER.caption, type_id: USER_TYPE_USER.id };
+  if (mrn?.includes('/serviceaccounts/')) return { type: 'Service Account', type_id: USER_TYPE_OTHER };
+  return {};
+}
+
 /** The acting identity. Mondoo records system actions without one: then the platform itself acted. */
 function actor(identity: MondooAuditNode['identity']): OcsfObject {
   const user = defined({ name: orUndefined(identity?.name), uid: orUndefined(identity?.mrn) });
-  return Object.keys(user).length > 0 ? { user } : { app_name: MONDOO_PRODUCT.name };
+  return Object.keys(user).length > 0 ? { user: { ...user, ...userType(identity?.mrn) } } : { app_name: MONDOO_PRODUCT.name };
 }
 
 /** Account Change: the user whose membership changed (the audit record's resource). */
 function targetUser(resource: string | null): OcsfObject {
-  return { user: resource === null ? { name: UNKNOWN } : { uid: resource } };
+  return { user: resource === null ? { name: UNKNOWN } : { uid: resource, ...userType(resource) } };
 }
 
 /** Entity Management: the managed entity; organizations use OCSF's own Organization entity type. */
@@ -132,13 +146,39 @@ function apiDetails(action: string): OcsfObject {
   return { operation: action.slice(dot + 1), service: { name: action.slice(0, dot) } };
 }
 
+/**
+ * OCSF lets activity_name carry the source's own label when activity_id is 99 Other: "Login" says what
+ * happened where "Other" says nothing. An action with no operation name keeps the caption.
+ */
+function activityName(captions: Readonly<Record<number, string>>, activityId: number, action: string): string {
+  const caption = captions[activityId] as string;
+  if (activityId !== ACTIVITY_OTHER) return caption;
+  return action.slice(action.lastIndexOf('.') + 1) || caption;
+}
+
+/**
+ * The pivots OCSF defines for what Mondoo records: the acting user's name (User Name) and every source
+ * address (IP Address). `name` points at the attribute in this event, as OCSF asks.
+ */
+function observables(actorObject: OcsfObject, endpoint: OcsfObject | undefined): OcsfObject[] | undefined {
+  const list: OcsfObject[] = [];
+  const userName = (actorObject.user as OcsfObject | undefined)?.name;
+  if (typeof userName === 'string') list.push({ name: 'actor.user.name', type: OBSERVABLE_USER_NAME.caption, type_id: OBSERVABLE_USER_NAME.id, value: userName });
+  if (typeof endpoint?.ip === 'string') list.push({ name: 'src_endpoint.ip', type: OBSERVABLE_IP_ADDRESS.caption, type_id: OBSERVABLE_IP_ADDRESS.id, value: endpoint.ip });
+  for (const ip of (endpoint?.intermediate_ips as string[] | undefined) ?? []) {
+    list.push({ name: 'src_endpoint.intermediate_ips', type: OBSERVABLE_IP_ADDRESS.caption, type_id: OBSERVABLE_IP_ADDRESS.id, value: ip });
+  }
+  return list.length > 0 ? list : undefined;
+}
+
 export function mapMondooEventToOcsf(event: SourceEvent, ctx: OcsfMappingContext): Record<string, unknown> {
   const { node } = event;
   const mapping = mondooActionMapping(node.action);
   const ocsfClass = OCSF_CLASSES[mapping.classUid];
-  const activityName = ocsfClass.activities[mapping.activityId];
+  const name = activityName(ocsfClass.activities, mapping.activityId, node.action);
   const address = sourceAddress(node.ip);
   const isApiActivity = mapping.classUid === API_ACTIVITY;
+  const actorObject = actor(node.identity);
 
   return defined({
     category_uid: ocsfClass.categoryUid,
@@ -146,9 +186,10 @@ export function mapMondooEventToOcsf(event: SourceEvent, ctx: OcsfMappingContext
     class_uid: mapping.classUid,
     class_name: ocsfClass.caption,
     activity_id: mapping.activityId,
-    activity_name: activityName,
+    activity_name: name,
     type_uid: mapping.classUid * 100 + mapping.activityId,
-    type_name: `${ocsfClass.caption}: ${activityName}`,
+    // type_name is type_uid's caption, which for 99 stays "<class>: Other".
+    type_name: `${ocsfClass.caption}: ${ocsfClass.activities[mapping.activityId]}`,
     severity_id: SEVERITY_INFORMATIONAL.id,
     severity: SEVERITY_INFORMATIONAL.caption,
     time: parseRfc3339ToEpochMs(node.timestamp),
@@ -158,17 +199,20 @@ export function mapMondooEventToOcsf(event: SourceEvent, ctx: OcsfMappingContext
       product: MONDOO_PRODUCT,
       uid: event.key,
       event_code: node.action,
+      log_name: MONDOO_LOG_NAME,
+      log_provider: MONDOO_PRODUCT.name,
       // The source's own time text (second precision, original offset); `time` is its epoch-ms form.
       original_time: node.timestamp,
       tenant_uid: ctx.scopeMrn,
     }),
-    actor: actor(node.identity),
+    actor: actorObject,
     // API Activity requires src_endpoint; the IAM classes only recommend it.
     src_endpoint: address.endpoint ?? (isApiActivity ? { name: UNKNOWN } : undefined),
     ...target(mapping, node.resource),
     // Only API Activity has `api` natively; in the IAM classes it needs the cloud profile (and with it a
     // required `cloud` object we could not fill honestly), so there the action lives in metadata.event_code.
     api: isApiActivity ? apiDetails(node.action) : undefined,
+    observables: observables(actorObject, address.endpoint),
     unmapped: {
       mondoo: defined({
         identity_mrn: orUndefined(node.identity?.mrn),

@@ -51,3 +51,11 @@ export const SEVERITY_INFORMATIONAL = { id: 1, caption: 'Informational' } as con
 /** managed_entity.type_id values used for Mondoo resources. */
 export const MANAGED_ENTITY_ORGANIZATION = { id: 4, caption: 'Organization' } as const;
 export const MANAGED_ENTITY_OTHER = 99;
+
+/** user.type_id values: Mondoo's people are 1 User; service accounts are 99 Other with their own label. */
+export const USER_TYPE_USER = { id: 1, caption: 'User' } as const;
+export const USER_TYPE_OTHER = 99;
+
+/** observable.type_id values, from the data types that define them (ip_t, username_t). */
+export const OBSERVABLE_IP_ADDRESS = { id: 2, caption: 'IP Address' } as const;
+export const OBSERVABLE_USER_NAME = { id: 4, caption: 'User Name' } as const;

@@ -27,3 +27,5 @@ export interface SourceEvent {
 export const MONDOO_PLATFORM_MRN = '//platform.api.mondoo.app';
 export const MONDOO_ORG_MRN_PREFIX = '//captain.api.mondoo.app/organizations/';
 export const MONDOO_SPACE_MRN_PREFIX = '//captain.api.mondoo.app/spaces/';
+/** People: `//captain.api.mondoo.app/users/<id>` (service accounts live under the agents service). */
+export const MONDOO_USER_MRN_PREFIX = '//captain.api.mondoo.app/users/';

@@ -68,6 +68,22 @@ export interface OcsfSchema {
 
 const OTHER_KEY = '99';
 
+/**
+ * observable.type_id's enum: the schema file lists only 0 Unknown and 99 Other; the OCSF server adds
+ * one value per data type and dictionary attribute that carries an `observable` number, captioned as
+ * that type or attribute is (2 IP Address from ip_t, 4 User Name from username_t, ...). Object-level
+ * observables (20 Endpoint, 21 User, ...) are not compiled: the mapper emits none, so they stay rejected.
+ */
+function observableTypeCaptions(source: SchemaSource, declared: Map<string, string> | undefined): Map<string, string> {
+  const captions = new Map(declared);
+  for (const entries of [source.types, source.dictionary]) {
+    for (const entry of Object.values(entries)) {
+      if (typeof entry.observable === 'number') captions.set(String(entry.observable), String(entry.caption));
+    }
+  }
+  return captions;
+}
+
 function compileTypes(types: Record<string, Json>): Map<string, CompiledType> {
   const compiled = new Map<string, CompiledType>();
   for (const name of Object.keys(types)) {
@@ -121,7 +137,8 @@ export function compileSchema(dir: string): OcsfSchema {
       if (!source.resolveObject(typeName)) throw new Error(`OCSF schema: ${owner}.${name} has unknown type ${typeName}`);
       if (!objects.has(typeName) && !pending.includes(typeName)) pending.push(typeName);
     }
-    const captions = enumCaptions(merged);
+    const declared = enumCaptions(merged);
+    const captions = owner === 'observable' && name === 'type_id' ? observableTypeCaptions(source, declared) : declared;
     return {
       name,
       requirement: typeof merged.requirement === 'string' ? merged.requirement : 'optional',

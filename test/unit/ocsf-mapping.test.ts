@@ -95,7 +95,8 @@ describe('ocsfClassForAction and the class table', () => {
     expectNothingDropped(source, event);
     expect([event.class_uid, event.activity_id, event.type_uid]).toEqual([classUid, activityId, classUid * 100 + activityId]);
     expect(event.metadata.event_code).toBe(`mondoo.${action}`);
-    if (classUid === 3001) expect(event.user).toEqual({ uid: documentedNode.resource });
+    if (classUid === 3001) expect(event.user).toEqual({ uid: documentedNode.resource, type: 'Service Account', type_id: 99 });
+    expect(event.activity_name).toBe(activityId === 99 ? action.split('.').at(-1) : event.type_name.split(': ')[1]);
     if (classUid === 3004) expect(event.entity).toMatchObject({ uid: documentedNode.resource, type: entityType });
     if (classUid === 6003) {
       expect(event.resources).toEqual([{ name: '2e3NzLkD73yQe7MTJZLw3', uid: documentedNode.resource }]);
@@ -122,11 +123,16 @@ describe('mapMondooEventToOcsf', () => {
         severity_id: 1, severity: 'Informational', time: 1_711_129_563_000, message: 'created service account',
         metadata: {
           version: '1.5.0', product: { name: 'Mondoo Platform', vendor_name: 'Mondoo' }, uid: 'key-1',
-          event_code: 'mondoo.agents.AgentManager.CreateServiceAccount', original_time: '2024-03-22T17:46:03Z', tenant_uid: ctx.scopeMrn,
+          event_code: 'mondoo.agents.AgentManager.CreateServiceAccount', log_name: 'auditlog', log_provider: 'Mondoo Platform',
+          original_time: '2024-03-22T17:46:03Z', tenant_uid: ctx.scopeMrn,
         },
-        actor: { user: { name: 'Jane Doe', uid: documentedNode.identity?.mrn } },
+        actor: { user: { name: 'Jane Doe', uid: documentedNode.identity?.mrn, type: 'User', type_id: 1 } },
         src_endpoint: { ip: '192.0.2.10' },
         entity: { name: '2e3NzLkD73yQe7MTJZLw3', uid: documentedNode.resource, type: 'Service Account', type_id: 99 },
+        observables: [
+          { name: 'actor.user.name', type: 'User Name', type_id: 4, value: 'Jane Doe' },
+          { name: 'src_endpoint.ip', type: 'IP Address', type_id: 2, value: '192.0.2.10' },
+        ],
         unmapped: { mondoo: { identity_mrn: documentedNode.identity?.mrn, resource_mrn: documentedNode.resource, scope_mrn: ctx.scopeMrn, parent: documentedNode.parent } },
       }),
     );
@@ -193,6 +199,27 @@ describe('mapMondooEventToOcsf: odd content still yields valid OCSF with nothing
     const forwarded = map({ ip: '203.0.113.7, 10.0.0.1' });
     expect(forwarded.src_endpoint).toEqual({ ip: '203.0.113.7', intermediate_ips: ['10.0.0.1'] });
     expect(forwarded.unmapped.mondoo.ip).toBe('203.0.113.7, 10.0.0.1');
+  });
+
+  it('names an Other activity after the source action, and keeps type_name the schema caption', () => {
+    const login = map({ action: 'mondoo.captain.Captain.Login' });
+    expect([login.activity_id, login.activity_name, login.type_name]).toEqual([99, 'Login', 'API Activity: Other']);
+    expect(map({ action: 'Login' }).activity_name).toBe('Login');
+    expect(map({ action: '' }).activity_name).toBe('Other');
+    expect(map({ action: 'mondoo.captain.Captain.' }).activity_name).toBe('Other');
+  });
+
+  it('lists users and every source address as observables, pointing at their attributes', () => {
+    const forwarded = map({ ip: '203.0.113.7, 10.0.0.1', identity: { name: 'ci', mrn: '//agents.api.mondoo.app/organizations/o/serviceaccounts/sa' } });
+    expectValid(forwarded);
+    expect(forwarded.actor.user).toMatchObject({ type: 'Service Account', type_id: 99 });
+    expect(forwarded.observables).toEqual([
+      { name: 'actor.user.name', type: 'User Name', type_id: 4, value: 'ci' },
+      { name: 'src_endpoint.ip', type: 'IP Address', type_id: 2, value: '203.0.113.7' },
+      { name: 'src_endpoint.intermediate_ips', type: 'IP Address', type_id: 2, value: '10.0.0.1' },
+    ]);
+    expect(map({ identity: null, ip: null })).not.toHaveProperty('observables');
+    expect(map({ identity: { name: null, mrn: 'x' }, ip: '999.1.1.1' })).not.toHaveProperty('observables');
   });
 
   it('names the platform as actor when Mondoo recorded no identity', () => {

@@ -144,6 +144,14 @@ describe('validateOcsfEvent: defects', () => {
     expectIssue(variant(minimal.entityManagement(), (e) => (e.entity.type_id = 8)), 'entity.type_id', /not a defined type_id/);
   });
 
+  it('knows the observable types the data types define (as the OCSF server compiles them), with their captions', () => {
+    const withObservable = (observable: Event) => variant(minimal.apiActivity(), (e) => (e.observables = [{ name: 'src_endpoint.ip', value: '192.0.2.10', ...observable }]));
+    expect(validateOcsfEvent(withObservable({ type_id: 2, type: 'IP Address' }))).toEqual([]);
+    expect(validateOcsfEvent(withObservable({ type_id: 4, type: 'User Name' }))).toEqual([]);
+    expectIssue(withObservable({ type_id: 2, type: 'User Name' }), 'observables[0].type', /should be "IP Address"/);
+    expectIssue(withObservable({ type_id: 17 }), 'observables[0].type_id', /not a defined type_id/);
+  });
+
   it('reports *_name siblings that disagree with the enum caption', () => {
     expectIssue(variant(minimal.accountChange(), (e) => (e.activity_name = 'Delete')), 'activity_name', /should be "Create"/);
     expectIssue(variant(minimal.accountChange(), (e) => (e.class_name = 'Entity Management')), 'class_name', /should be "Account Change"/);
