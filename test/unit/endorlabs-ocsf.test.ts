@@ -74,6 +74,11 @@ describe('Endor Labs → OCSF: authentication', () => {
       },
     });
     expect(Number.isInteger(event.time)).toBe(true);
+    expect(event.observables).toEqual([
+      { name: 'actor.user.name', type: 'User Name', type_id: 4, value: 'user@example.com' },
+      { name: 'user.name', type: 'User Name', type_id: 4, value: 'user@example.com' },
+      { name: 'src_endpoint.ip', type: 'IP Address', type_id: 2, value: '203.0.113.42' },
+    ]);
     expect(event.unmapped.endorlabs).toMatchObject({ message_kind: 'AuthenticationLog', payload: SAMPLE.spec.payload });
   });
 
@@ -109,7 +114,7 @@ describe('Endor Labs → OCSF: resource operations', () => {
       activity_id: activityId,
       activity_name: activityName,
       type_uid: 600300 + activityId,
-      type_name: `API Activity: ${activityName}`,
+      type_name: activityId === 99 ? 'API Activity: Other' : `API Activity: ${activityName}`,
       api: { operation, service: { name: 'Endor Labs' } },
       resources: [{ type: 'Project', name: 'acme/backend', uid: '0d7c1a52-8d2e-4c8a-9f50-3f1c2b7e9a11', namespace: 'your-org' }],
       actor: { user: { name: 'jane@acme.example', email_addr: 'jane@acme.example' } },
@@ -155,15 +160,15 @@ function missingRecommended(event: Event): string[] {
 
 describe('Endor Labs → OCSF: recommended attributes', () => {
   it('leaves out only what an Endor Labs record has no data for', () => {
-    // No source data: observables (derived indexes, not emitted by any auditflow mapper), status_code
+    // No source data: status_code
     // (the record has no code), timezone_offset (create_time is UTC; the actor's zone is unknown),
     // certificate, dst_endpoint (no address of the API side), is_mfa and logon_type (not recorded).
     expect(missingRecommended(map(SAMPLE))).toEqual(
-      ['certificate', 'dst_endpoint', 'is_mfa', 'logon_type', 'logon_type_id', 'observables', 'status_code', 'status_detail', 'timezone_offset'].sort(),
+      ['certificate', 'dst_endpoint', 'is_mfa', 'logon_type', 'logon_type_id', 'status_code', 'status_detail', 'timezone_offset'].sort(),
     );
     // API Activity: no HTTP request/response or API-side endpoint is recorded.
     const failed = map(operationRecord('2026-11-20T10:00:00Z', 'OPERATION_CREATE', { error: 'denied' }));
-    expect(missingRecommended(failed)).toEqual(['dst_endpoint', 'http_request', 'http_response', 'observables', 'status_code', 'timezone_offset']);
+    expect(missingRecommended(failed)).toEqual(['dst_endpoint', 'http_request', 'http_response', 'status_code', 'timezone_offset']);
   });
 });
 

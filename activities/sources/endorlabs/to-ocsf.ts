@@ -3,7 +3,7 @@
 // to 3002 Authentication, resource operations to 6003 API Activity; whatever has no OCSF home is kept
 // under `unmapped.endorlabs`, with the payload bounded in size.
 import { isIP } from 'node:net';
-import { OCSF_VERSION, SEVERITY_INFORMATIONAL } from '../../ocsf/ocsf-classes';
+import { OBSERVABLE_IP_ADDRESS, OBSERVABLE_USER_NAME, OCSF_VERSION, SEVERITY_INFORMATIONAL } from '../../ocsf/ocsf-classes';
 import { parseRfc3339ToEpochMs } from '../../ocsf/rfc3339';
 import { endorActivity, AUTHENTICATION, ENDOR_OCSF_CLASSES, type EndorActivity } from './ocsf-activities';
 import type { EndorAuditLog, EndorSourceEvent } from './types';
@@ -118,6 +118,20 @@ function messageOf(log: EndorAuditLog, activity: EndorActivity, resource: OcsfOb
   return `${activity.operation}${target}`;
 }
 
+/** The pivots OCSF defines for what the record names: user names (User Name) and the source address (IP Address). */
+function observables(event: OcsfObject): OcsfObject[] | undefined {
+  const list: OcsfObject[] = [];
+  const userName = (path: string, user: unknown) => {
+    const name = record(user)?.name;
+    if (typeof name === 'string' && name !== UNKNOWN) list.push({ name: path, type: OBSERVABLE_USER_NAME.caption, type_id: OBSERVABLE_USER_NAME.id, value: name });
+  };
+  userName('actor.user.name', record(event.actor)?.user);
+  userName('user.name', event.user);
+  const ip = record(event.src_endpoint)?.ip;
+  if (typeof ip === 'string') list.push({ name: 'src_endpoint.ip', type: OBSERVABLE_IP_ADDRESS.caption, type_id: OBSERVABLE_IP_ADDRESS.id, value: ip });
+  return list.length > 0 ? list : undefined;
+}
+
 export function mapEndorLabsEventToOcsf(event: EndorSourceEvent): Record<string, unknown> {
   const log = event.record;
   const activity = endorActivity(log.spec.operation, log.spec.message_kind);
@@ -153,6 +167,7 @@ export function mapEndorLabsEventToOcsf(event: EndorSourceEvent): Record<string,
         src_endpoint: srcEndpoint ?? { name: UNKNOWN },
       });
 
+  const actor = actorOf(principal);
   return defined({
     category_uid: ocsfClass.categoryUid,
     category_name: ocsfClass.categoryCaption,
@@ -161,7 +176,8 @@ export function mapEndorLabsEventToOcsf(event: EndorSourceEvent): Record<string,
     activity_id: activity.activityId,
     activity_name: activity.activityName,
     type_uid: activity.classUid * 100 + activity.activityId,
-    type_name: `${ocsfClass.caption}: ${activity.activityName}`,
+    // type_name is type_uid's caption, which for 99 stays "<class>: Other" (activity_name names it).
+    type_name: `${ocsfClass.caption}: ${activity.activityId === 99 ? 'Other' : activity.activityName}`,
     severity_id: SEVERITY_INFORMATIONAL.id,
     severity: SEVERITY_INFORMATIONAL.caption,
     time,
@@ -178,8 +194,9 @@ export function mapEndorLabsEventToOcsf(event: EndorSourceEvent): Record<string,
       original_time: log.meta.create_time,
       tenant_uid: log.tenant_meta.namespace,
     }),
-    actor: actorOf(principal),
+    actor,
     ...classSpecific,
+    observables: observables({ actor, user: classSpecific.user, src_endpoint: srcEndpoint }),
     unmapped: {
       endorlabs: defined({
         namespace: log.tenant_meta.namespace,
