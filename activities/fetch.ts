@@ -5,6 +5,7 @@ import { MondooAuditLogClient } from './sources/mondoo-client';
 import type { SourceEvent } from './sources/mondoo-types';
 import { summarizeBatch } from '../workflows/progress';
 import { compressEvents } from './compression';
+import { openedSecret } from '../lib/sealing';
 import type { FetchInput, FetchResult, FetchResultWithEvents } from './types';
 
 export interface FetchDeps {
@@ -51,7 +52,7 @@ async function readNewEvents(input: FetchInput, deps: FetchDeps): Promise<FetchR
   const result = (exhausted: boolean): FetchResultWithEvents => ({ events, settledThrough, exhausted, scanned, pages });
   const client = new MondooAuditLogClient({
     endpoint: input.source.endpoint,
-    token: input.source.token,
+    token: openedSecret(input.source.token, 'source.token'),
     requestTimeoutMs: deps.requestTimeoutMs,
     // Until a first event is read there is nothing to hand over: the request timeout alone applies.
     deadline: () => (events.length > 0 ? deadline : Infinity),

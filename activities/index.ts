@@ -1,8 +1,9 @@
 // The activities the worker registers, built from their dependencies.
 import { createHash } from 'node:crypto';
 import { Context, log, type Info } from '@temporalio/activity';
+import { createUnsealer, loadSealingKeys, UnsealError, type Unsealed, type Unsealer } from '../lib/sealing';
 import type { GcsDestinationConfig } from '../workflows/definitions';
-import { asActivity } from './errors';
+import { asActivity, ExportError } from './errors';
 import { fetchNewEvents, type FetchDeps } from './fetch';
 import { mapToOcsfFiles } from './map';
 import { count } from './metrics';
@@ -12,9 +13,22 @@ import { uploadObjects } from './upload';
 
 export interface ActivityDeps {
   fetch?: FetchDeps;
+  /** Opens sealed secrets (lib/sealing.ts). Default: from AUDITFLOW_SEALING_KEYS or the development key. */
+  unsealer?: Unsealer;
 }
 
 export function createActivities(deps: ActivityDeps = {}) {
+  const unsealer = deps.unsealer ?? createUnsealer(loadSealingKeys());
+  /** Secrets are opened here, just before use, and never returned or logged. */
+  const unseal = async <T>(value: T): Promise<Unsealed<T>> => {
+    try {
+      return await unsealer.unsealAll(value);
+    } catch (error) {
+      // Retryable: another worker of a rolling deployment may hold the key; the run's retry bound ends it.
+      if (error instanceof UnsealError) throw new ExportError('InvalidConfig', error.message, { retryable: true });
+      throw error;
+    }
+  };
   // One storage client per destination, so access tokens are cached and connections reused.
   const sinks = new Map<string, GcsSink>();
   const sinkFor = (destination: GcsDestinationConfig): GcsSink => {
@@ -30,7 +44,7 @@ export function createActivities(deps: ActivityDeps = {}) {
   return {
     async fetch(input: FetchInput) {
       return asActivity(async () => {
-        const result = await fetchNewEvents(input, { ...timeBoundsOf(Context.current().info), ...deps.fetch });
+        const result = await fetchNewEvents({ ...input, source: await unseal(input.source) }, { ...timeBoundsOf(Context.current().info), ...deps.fetch });
         const events = 'events' in result ? result.events.length : result.count;
         log.info('fetched', { events, scanned: result.scanned, pages: result.pages, exhausted: result.exhausted });
         count('auditflow_events_fetched', events);
@@ -42,7 +56,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     },
     async upload(input: UploadInput) {
       return asActivity(async () => {
-        const result = await uploadObjects(input, sinkFor(input.destination));
+        const result = await uploadObjects(input, sinkFor(await unseal(input.destination)));
         const alreadyPresent = result.objects.filter((o) => o.alreadyExisted).length;
         log.info('uploaded', { objects: result.objects.map((o) => o.name), alreadyPresent });
         count('auditflow_objects_written', result.objects.length - alreadyPresent);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../lib/logger';
+import { createSealer, loadSealingPublicKey, type Sealer } from '../lib/sealing';
 import { bearerAuth } from './auth';
 import { ApiError, errorHandler, sendError, unknownRoute } from './errors';
 import { createIntegrationService } from './integration-service';
@@ -17,10 +18,13 @@ export interface ApiDeps {
   settings: ApiSettings;
   /** Routers served beside /v1 (the remote codec, OIDC discovery); each brings its own auth. */
   mounts?: Array<{ path: string; router: Router }>;
+  /** Seals write-only fields before a workflow starts. Default: AUDITFLOW_SEALING_PUBLIC_KEY (lib/sealing.ts). */
+  sealer?: Sealer;
 }
 
 export function createApp(deps: ApiDeps): Express {
   const { client, log, settings } = deps;
+  const sealer = deps.sealer ?? createSealer(loadSealingPublicKey({ log }));
   const app = express();
   app.disable('x-powered-by');
 
@@ -51,7 +55,7 @@ export function createApp(deps: ApiDeps): Express {
 
   // Authentication before the body is read: an unauthenticated request costs no parsing.
   app.use('/v1', bearerAuth(settings.tokens), express.json({ limit: settings.bodyLimitBytes }));
-  app.use('/v1/integrations', integrationsRouter(createIntegrationService({ client, settings, log })));
+  app.use('/v1/integrations', integrationsRouter(createIntegrationService({ client, settings, log, sealer })));
 
   app.use(unknownRoute);
   app.use(errorHandler(log));

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo as FullExecutionInfo, type WorkflowHandle } from '@temporalio/client';
 import type { Logger } from '../lib/logger';
+import type { Sealer } from '../lib/sealing';
 import {
   DEFAULT_LIMITS,
   defaultTiming,
@@ -25,6 +26,7 @@ import { scopeSlug } from '../workflows/object-names';
 import { ApiError, notFound } from './errors';
 import { gcsDestinationView } from './schemas/gcs-destination';
 import {
+  createIntegrationSchema,
   exportStatusSchema,
   integrationRecordSchema,
   statusDetail,
@@ -57,9 +59,11 @@ export interface IntegrationServiceDeps {
   client: Client;
   settings: Pick<ApiSettings, 'taskQueue'>;
   log: Logger;
+  /** Seals the write-only fields of the workflow input to the workers' key (lib/sealing.ts). */
+  sealer: Sealer;
 }
 
-export function createIntegrationService({ client, settings, log }: IntegrationServiceDeps) {
+export function createIntegrationService({ client, settings, log, sealer }: IntegrationServiceDeps) {
   const handleFor = (id: string) => client.workflow.getHandle<typeof auditLogExportWorkflow>(workflowIdFor(id));
 
   /** The latest run of the integration's workflow, or 404. */
@@ -163,11 +167,13 @@ async function list(status?: ExportStatus): Promise<Integration[]> {
         includeHistorical,
         createdAt,
       };
+      // Sealed: not even the codec endpoint the Temporal UI decodes through can read them.
+      const sealed = await sealer.sealWriteOnly({ source, destination }, createIntegrationSchema);
       const config: IntegrationConfig = {
         integrationId: id,
         name,
-        source,
-        destination,
+        source: sealed.source,
+        destination: sealed.destination,
         includeHistorical,
         createdAt,
         intervalMinutes,

@@ -1,6 +1,7 @@
 // The API process: serves the HTTP API until SIGINT/SIGTERM, then closes connections cleanly.
 import { createDataConverter, createPayloadCodec } from '../lib/data-converter';
 import { createLogger } from '../lib/logger';
+import { createSealer, loadSealingPublicKey } from '../lib/sealing';
 import { publicUrlFrom } from '../lib/wif';
 import { loadOidcSigningKeys } from '../lib/wif-keys';
 import { loadTemporalSettings } from '../lib/temporal-config';
@@ -17,12 +18,15 @@ async function main(): Promise<void> {
   const settings = loadApiSettings(process.env, temporal);
   // One codec for the Temporal client and the UI's remote-codec endpoint.
   const codec = createPayloadCodec({ log });
+  // The public key only: the API seals secrets but cannot open them.
+  const sealer = createSealer(loadSealingPublicKey({ log }));
   const { client, connection } = await connectApiClient(temporal, { dataConverter: createDataConverter({ codec }), log });
   const uiOrigins = (process.env.AUDITFLOW_UI_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   const app = createApp({
     client,
     log,
     settings,
+    sealer,
     mounts: [
       {
         path: '/codec',

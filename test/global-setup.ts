@@ -8,6 +8,7 @@ import { freePort } from '../lib/child-process';
 import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { FIXTURE_ENCRYPTION_KEY } from './fixtures/histories/fixture-key';
+import { generateSealingKey, SEALING_KEYS_VAR, SEALING_PUBLIC_KEY_VAR } from '../lib/sealing';
 import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
 
 declare module 'vitest' {
@@ -18,6 +19,8 @@ declare module 'vitest' {
     temporalCliPath: string;
     /** AUDITFLOW_ENCRYPTION_KEYS of this run: every test client and worker encrypts payloads with it. */
     encryptionKeys: string;
+    /** AUDITFLOW_SEALING_KEYS of this run: the workers' private keys for sealed secrets (lib/sealing.ts). */
+    sealingKeys: string;
   }
 }
 
@@ -29,6 +32,13 @@ export default async function setup(project: TestProject) {
   const encryptionKeys =
     process.env.AUDITFLOW_ENCRYPTION_KEYS || (recording ? `${FIXTURE_ENCRYPTION_KEY},${runKey}` : `${runKey},${FIXTURE_ENCRYPTION_KEY}`);
   process.env.AUDITFLOW_ENCRYPTION_KEYS = encryptionKeys;
+  // A fresh sealing key pair per run, in the environment too: the API side seals with the public half.
+  if (!process.env[SEALING_KEYS_VAR]) {
+    const sealing = generateSealingKey();
+    process.env[SEALING_KEYS_VAR] = JSON.stringify([sealing.privateJwk]);
+    process.env[SEALING_PUBLIC_KEY_VAR] = JSON.stringify(sealing.publicJwk);
+  }
+  const sealingKeys = process.env[SEALING_KEYS_VAR];
   const logDir = path.join(repoRoot, '.auditflow', 'test-logs');
   mkdirSync(logDir, { recursive: true });
   const port = await freePort();
@@ -46,6 +56,7 @@ export default async function setup(project: TestProject) {
   project.provide('gcsEndpoint', gcs.url);
   project.provide('temporalCliPath', temporal.child.spawnfile);
   project.provide('encryptionKeys', encryptionKeys);
+  project.provide('sealingKeys', sealingKeys);
 
   return async () => {
     await Promise.all([temporal.stop(), gcs.process.stop()]);

@@ -6,6 +6,7 @@ import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createDataConverter } from '../lib/data-converter';
 import { createLogger } from '../lib/logger';
+import { createUnsealer, loadSealingKeys } from '../lib/sealing';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadTemporalSettings } from '../lib/temporal-config';
 import { bundleInChildProcess } from './bundle-workflows';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   const settings = loadTemporalSettings();
   // Fails fast on a malformed AUDITFLOW_ENCRYPTION_KEYS, before connecting anywhere.
   const dataConverter = createDataConverter({ log });
+  const unsealer = createUnsealer(loadSealingKeys({ log }));
   const client = await Connection.connect({ address: settings.address });
   try {
     const added = await ensureSearchAttributes(client, settings);
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: settings.address });
   try {
     const workflowBundle = await bundleInChildProcess();
-    const worker = await createExportWorker({ connection, settings, dataConverter, workflowBundle });
+    const worker = await createExportWorker({ connection, settings, dataConverter, workflowBundle, activityDeps: { unsealer } });
     rmSync(path.dirname(workflowBundle.codePath), { recursive: true, force: true }); // loaded by now
     log.info({ address: settings.address, namespace: settings.namespace, taskQueue: settings.taskQueue }, 'worker started');
     await worker.run();

@@ -18,18 +18,25 @@ export const SourceTypeAttribute = defineSearchAttributeKey('SourceType', Search
 
 export type ExportStatus = 'active' | 'paused' | 'error' | 'deleted';
 
+/** A write-only field sealed to the workers' key (lib/sealing.ts): a compact JWE. */
+export interface SealedSecret {
+  sealed: string;
+}
+/** A write-only field as the workflow carries it: sealed, or plaintext in executions from before sealing. */
+export type WriteOnlyValue = string | SealedSecret;
+
 export interface MondooSourceConfig {
   type: 'mondoo';
   /** //platform.api.mondoo.app, //captain.api.mondoo.app/organizations/<id> or …/spaces/<id> */
   scopeMrn: string;
   /** GraphQL endpoint, e.g. https://us.api.mondoo.com/query */
   endpoint: string;
-  token: string;
+  token: WriteOnlyValue;
 }
 export type SourceConfig = MondooSourceConfig;
 
 export type GcsCredentials =
-  | { serviceAccountJson: string }
+  | { serviceAccountJson: WriteOnlyValue }
   | { wifAudience: string; wifServiceAccountEmail: string };
 
 export interface GcsDestinationConfig {

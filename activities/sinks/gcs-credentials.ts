@@ -7,6 +7,7 @@ import { Context, log } from '@temporalio/activity';
 import { GoogleAuth, IdentityPoolClient, JWT, type AnyAuthClient, type GoogleAuthOptions } from 'google-auth-library';
 import { z } from 'zod';
 import { impersonationUrlFor, loadWifSettings, mintSubjectToken, parseWifAudience, SUBJECT_TOKEN_TYPE, wifPrincipalFor, wifSubjectFor, type WifSettings } from '../../lib/wif';
+import { openedSecret } from '../../lib/sealing';
 import { workflowIdFor, type GcsCredentials, type GcsDestinationConfig } from '../../workflows/definitions';
 import { ExportError } from '../errors';
 
@@ -38,7 +39,7 @@ export interface GcsAuthContext {
 export function gcsAuthFor(destination: GcsDestinationConfig, context: GcsAuthContext = {}): GoogleAuth | undefined {
   const { credentials } = destination;
   if (credentials && 'serviceAccountJson' in credentials) {
-    const key = parseServiceAccountKey(credentials.serviceAccountJson);
+    const key = parseServiceAccountKey(openedSecret(credentials.serviceAccountJson, 'destination.credentials.serviceAccountJson'));
     return new ExporterAuth({ authClient: serviceAccountClient(key) }, serviceAccountFailure(key.client_email));
   }
   if (credentials) return wifAuth(credentials, context);

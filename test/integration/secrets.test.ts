@@ -1,6 +1,7 @@
 // No secret in plaintext anywhere: integrations with distinctive secrets are created through the API
 // and exported (successfully and failing: wrong token, disabled key, unbound WIF), then every event of
-// every run's history (raw, without the codec), memos, search attributes, the worker's and the API's
+// every run's history (raw, without the codec, and decoded through the codec endpoint the Temporal UI
+// uses: secrets are sealed to the workers' key), memos, search attributes, the worker's and the API's
 // logs and every API response are searched for them, verbatim and base64-encoded. Zero hits.
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -13,7 +14,7 @@ import proto from '@temporalio/proto';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createApp } from '../../api/app';
-import { createCodecRouter } from '../../api/codec-routes';
+import { codecEndpointUrl, createCodecRouter, payloadsToJson } from '../../api/codec-routes';
 import { createOidcRouter } from '../../api/oidc-routes';
 import { ENCRYPTED_ENCODING } from '../../lib/codec';
 import { REDACTED_PATHS } from '../../lib/logger';
@@ -74,7 +75,7 @@ describe('secrets never in plaintext', () => {
       log: apiLog,
       settings: { taskQueue: env.settings.taskQueue, tokens: [API_TOKEN], bodyLimitBytes: 64 * 1024 },
       mounts: [
-        { path: '/codec', router: createCodecRouter({ codec: testDataConverter().payloadCodecs![0]!, tokens: [API_TOKEN], uiOrigin: 'http://127.0.0.1:8233' }) },
+        { path: '/codec', router: createCodecRouter({ codec: testDataConverter().payloadCodecs![0]!, tokens: [API_TOKEN], uiOrigin: 'http://127.0.0.1:8233', allowPathKey: true }) },
         { path: '/', router: createOidcRouter({ issuer: issuer.issuer, keys: issuer.settings.keys }) },
       ],
     });
@@ -188,7 +189,30 @@ describe('secrets never in plaintext', () => {
     expect(failures).toBeGreaterThanOrEqual(3);
     const started = payloads.find((p) => p.where.includes('workflowExecutionStartedEventAttributes.input'))!;
     const [opened] = await testDataConverter().payloadCodecs![0]!.decode([started.payload]);
-    expect(JSON.stringify(defaultPayloadConverter.fromPayload(opened!))).toMatch(/mondoo-(secret|wrong)-/);
+    // Decoded, the input shows its write-only fields sealed (and the rest in the clear).
+    const input = JSON.stringify(defaultPayloadConverter.fromPayload(opened!));
+    expect(input).toMatch(/"token":\{"sealed":"eyJ[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+"\}/);
+    expect(input).toContain('"scopeMrn"');
+
+    // Every payload decoded as the Temporal UI sees it: through the codec URL it is given (the path key).
+    const decodedThroughCodec: string[] = [];
+    const encrypted = payloads.filter((p) => !plain.includes(p));
+    for (let i = 0; i < encrypted.length; i += 200) {
+      const batch = encrypted.slice(i, i + 200).map((p) => ({ metadata: p.payload.metadata ?? {}, data: p.payload.data ?? new Uint8Array() }));
+      const res = await fetch(`${codecEndpointUrl(api, API_TOKEN)}/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-namespace': namespace },
+        body: JSON.stringify({ payloads: payloadsToJson(batch) }),
+      });
+      expect(res.status).toBe(200);
+      const { payloads: decoded } = (await res.json()) as { payloads: Array<{ metadata: Record<string, string>; data: string }> };
+      for (const p of decoded) {
+        expect(Buffer.from(p.metadata.encoding ?? '', 'base64').toString()).not.toBe(ENCRYPTED_ENCODING);
+        decodedThroughCodec.push(Buffer.from(p.data, 'base64').toString());
+      }
+    }
+    expect(decodedThroughCodec.length).toBe(encrypted.length);
+    expect(decodedThroughCodec.filter((text) => text.includes('"sealed":"')).length).toBeGreaterThanOrEqual(ids.length);
 
     const secrets: Record<string, string[]> = {
       'Mondoo token': [MONDOO_TOKEN, WRONG_MONDOO_TOKEN],
@@ -204,6 +228,7 @@ describe('secrets never in plaintext', () => {
       { where: 'worker logs', bytes: Buffer.from(workerLogs.join('\n')) },
       { where: 'API logs', bytes: Buffer.from(apiLogs.join('\n')) },
       { where: 'API responses', bytes: Buffer.from(responses.join('\n')) },
+      { where: 'codec-decoded history (as the Temporal UI shows it)', bytes: Buffer.from(decodedThroughCodec.join('\n')) },
     ];
     // Not secret, but in the workflow input only: the history must hold them as ciphertext.
     const inputOnly = { 'WIF settings': [audience, wifEmail], 'key ids': [ok.keyId, disabled.keyId] };
