@@ -13,6 +13,8 @@ export type ExportErrorKind =
   | 'SourceQueryFailed'
   | 'SourceCursorExpired'
   | 'SourceProtocol'
+  | 'SourceRedirected'
+  | 'SourceResponseTooLarge'
   | 'DestinationAuth'
   | 'DestinationPermission'
   | 'BucketNotFound'

@@ -3,6 +3,7 @@ import { ClientError, GraphQLClient, gql } from 'graphql-request';
 import { z } from 'zod';
 import { ExportError } from '../errors';
 import { mondooAuditNodeSchema, type MondooAuditNode } from './mondoo-types';
+import { DEFAULT_MAX_RESPONSE_BYTES, sourceFetch, sourceFetchError } from './source-fetch';
 
 const AUDITLOG_QUERY = gql`
   query AuditLogExport(
@@ -68,6 +69,10 @@ export interface MondooClientOptions {
   deadline?: () => number;
   /** Called before every request, retries included: the fetch heartbeats there. */
   beforeRequest?: () => void;
+  /** The most bytes one response may have; beyond it the page fails (default DEFAULT_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
+  /** Aborts the request in flight and any further one (the activity was cancelled). */
+  signal?: AbortSignal;
 }
 
 export interface AuditLogPage {
@@ -77,7 +82,7 @@ export interface AuditLogPage {
 
 export class MondooAuditLogClient {
   private readonly client: GraphQLClient;
-  private readonly options: Required<MondooClientOptions>;
+  private readonly options: Required<Omit<MondooClientOptions, 'signal'>> & Pick<MondooClientOptions, 'signal'>;
 
   constructor(options: MondooClientOptions) {
     this.options = {
@@ -88,9 +93,12 @@ export class MondooAuditLogClient {
       maxInlineRetryAfterMs: options.maxInlineRetryAfterMs ?? 10_000,
       deadline: options.deadline ?? (() => Infinity),
       beforeRequest: options.beforeRequest ?? (() => undefined),
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      signal: options.signal,
     };
     this.client = new GraphQLClient(options.endpoint, {
       headers: { Authorization: `Bearer ${options.token}` },
+      fetch: sourceFetch({ service: 'the Mondoo API', maxResponseBytes: this.options.maxResponseBytes }),
     });
   }
 
@@ -120,7 +128,7 @@ export class MondooAuditLogClient {
       try {
         return await this.page(variables);
       } catch (error) {
-        if (!(error instanceof ExportError) || !error.retryable || error.kind === 'SourceCursorExpired' || attempt >= this.options.attemptsPerPage) {
+        if (!(error instanceof ExportError) || !error.retryable || error.kind === 'SourceCursorExpired' || attempt >= this.options.attemptsPerPage || this.options.signal?.aborted) {
           throw error;
         }
         const waitMs = error.retryAfterMs ?? Math.min(250 * 2 ** attempt, 5_000);
@@ -140,7 +148,7 @@ export class MondooAuditLogClient {
       const response = await this.client.rawRequest({
         query: AUDITLOG_QUERY,
         variables,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: this.options.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), this.options.signal]) : AbortSignal.timeout(timeoutMs),
       });
       data = response.data;
     } catch (error) {
@@ -156,6 +164,9 @@ export class MondooAuditLogClient {
 
 /** Turns what the Mondoo API answered into an error a person can act on (never echoing the token). */
 export function classifyMondooError(error: unknown, endpoint: string): ExportError {
+  // A redirect or an oversized body, as the source fetch worded it.
+  const own = sourceFetchError(error);
+  if (own) return own;
   if (error instanceof ClientError) {
     const status = error.response.status;
     const graphQLErrors = error.response.errors ?? [];
