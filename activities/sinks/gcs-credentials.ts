@@ -16,6 +16,36 @@ export const TRUSTED_ENDPOINTS_VAR = 'AUDITFLOW_GCS_TRUSTED_ENDPOINTS';
 /** Create-only writes need no more; IAM on the bucket decides the rest. */
 const STORAGE_SCOPES = ['https://www.googleapis.com/auth/devstorage.read_write'];
 const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
+/** Google's own token endpoints as key files name them (older files name the accounts.google.com one). */
+const GOOGLE_TOKEN_URIS = new Set([GOOGLE_TOKEN_URI, 'https://accounts.google.com/o/oauth2/token']);
+/** Token endpoints besides Google's that may receive a key's signed assertion (comma-separated URLs). */
+export const TRUSTED_TOKEN_URIS_VAR = 'AUDITFLOW_GCP_TRUSTED_TOKEN_URIS';
+
+/**
+ * Whether the worker may send a key file's signed assertion to its `token_uri`: Google's, or one the
+ * operator lists in AUDITFLOW_GCP_TRUSTED_TOKEN_URIS. Anyone who may create an integration chooses the
+ * key file, so an arbitrary token_uri would make the worker POST to any URL they like.
+ */
+export function isTrustedTokenUri(tokenUri: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const uri = normalizedUrl(tokenUri);
+  if (uri === undefined) return false;
+  if (GOOGLE_TOKEN_URIS.has(uri)) return true;
+  return (env[TRUSTED_TOKEN_URIS_VAR] ?? '').split(',').some((entry) => entry.trim() !== '' && normalizedUrl(entry.trim()) === uri);
+}
+
+/** The reason a key file's token_uri is refused, for the API's validation and the worker's; undefined if it is fine. */
+export function tokenUriProblem(tokenUri: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (tokenUri === undefined || isTrustedTokenUri(tokenUri, env)) return undefined;
+  return `token_uri must be Google's token endpoint ${GOOGLE_TOKEN_URI}; the worker sends a key's signed assertion nowhere else unless its operator lists the URL in ${TRUSTED_TOKEN_URIS_VAR}`;
+}
+
+function normalizedUrl(url: string): string | undefined {
+  try {
+    return new URL(url).href;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The key file fields we use; anything but a service-account key is refused (no external configs). */
 export const serviceAccountKeySchema = z.object({
@@ -40,6 +70,8 @@ export function gcsAuthFor(destination: GcsDestinationConfig, context: GcsAuthCo
   const { credentials } = destination;
   if (credentials && 'serviceAccountJson' in credentials) {
     const key = parseServiceAccountKey(openedSecret(credentials.serviceAccountJson, 'destination.credentials.serviceAccountJson'));
+    const problem = tokenUriProblem(key.token_uri, context.env ?? process.env);
+    if (problem) throw invalidConfig(`The integration's serviceAccountJson (${key.client_email}) is refused: its ${problem}.`);
     return new ExporterAuth({ authClient: serviceAccountClient(key) }, serviceAccountFailure(key.client_email));
   }
   if (credentials) return wifAuth(credentials, context);
@@ -97,9 +129,9 @@ export function parseServiceAccountKey(json: string): z.infer<typeof serviceAcco
 function serviceAccountClient(key: z.infer<typeof serviceAccountKeySchema>): JWT {
   const jwt = new JWT({ email: key.client_email, key: key.private_key, keyId: key.private_key_id, scopes: STORAGE_SCOPES, projectId: key.project_id });
   const tokenUri = key.token_uri;
-  if (tokenUri && tokenUri !== GOOGLE_TOKEN_URI) {
-    // google-auth-library always posts to Google's endpoint; the key file names its own (as Google's
-    // Python and Go libraries honour). The assertion is signed by this key, so it only helps its owner.
+  if (tokenUri && !GOOGLE_TOKEN_URIS.has(normalizedUrl(tokenUri) ?? tokenUri)) {
+    // google-auth-library always posts to Google's endpoint; a key file may name another one that the
+    // operator trusts (gcsAuthFor refused any other), as Google's Python and Go libraries honour it.
     jwt.transporter.interceptors.request.add({
       resolved: async (config) => {
         if (String(config.url) === GOOGLE_TOKEN_URI) config.url = new URL(tokenUri);

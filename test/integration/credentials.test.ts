@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { createStorage } from '../../activities/sinks/gcs-sink';
-import { parseServiceAccountKey } from '../../activities/sinks/gcs-credentials';
+import { isTrustedTokenUri, parseServiceAccountKey, TRUSTED_TOKEN_URIS_VAR } from '../../activities/sinks/gcs-credentials';
 import { ExportError } from '../../activities/errors';
 import { wifPrincipalFor, wifSubjectFor } from '../../lib/wif';
 import { deleteSignal, runNowSignal, type GcsCredentials, type IntegrationConfig } from '../../workflows/definitions';
@@ -104,6 +104,35 @@ describe('GCS credentials', () => {
     await waitForStatus(handle, (s) => s.status === 'active' && s.lastRun?.outcome === 'completed');
     expectExactlyOnce(await readExport(bucket), expectedKeys(mondoo.store.all(orgMrn(ORG))));
     await handle.signal(deleteSignal);
+  });
+
+  it('a key file whose token_uri is not Google’s is refused, and nothing is sent to it, unless the operator trusts that URL', async () => {
+    expect(isTrustedTokenUri('https://oauth2.googleapis.com/token', {})).toBe(true);
+    expect(isTrustedTokenUri('HTTPS://OAUTH2.googleapis.com:443/token', {})).toBe(true);
+    expect(isTrustedTokenUri('https://oauth2.googleapis.com.evil.example/token', {})).toBe(false);
+    expect(isTrustedTokenUri(gcp.tokenUri, {})).toBe(false);
+    expect(isTrustedTokenUri(gcp.tokenUri, { [TRUSTED_TOKEN_URIS_VAR]: `https://other.example/token, ${gcp.tokenUri}` })).toBe(true);
+
+    const sa = gcp.createServiceAccountKey(serviceAccountEmail('untrusted-uri'));
+    const bucket = await createTestBucket();
+    const destination = configFor(bucket, { serviceAccountJson: sa.json }).destination;
+    const before = gcp.hits.oauth;
+    const direct = await (async () => createStorage(destination, { env: {} }).bucket(bucket).file('probe.jsonl').save('x', { resumable: false }))().catch((e: unknown) => e);
+    expect(direct).toMatchObject({ kind: 'InvalidConfig', retryable: false });
+    expect((direct as Error).message).toContain(`token_uri must be Google's token endpoint https://oauth2.googleapis.com/token`);
+    expect((direct as Error).message).toContain(TRUSTED_TOKEN_URIS_VAR);
+
+    // The worker as deployed without the operator's trust: the run ends in `error`, the fake never hears of it.
+    vi.stubEnv(TRUSTED_TOKEN_URIS_VAR, '');
+    try {
+      const handle = await startExport(env, configFor(bucket, { serviceAccountJson: sa.json }));
+      const failed = await waitForStatus(handle, (s) => s.status === 'error');
+      expect(failed.lastError?.message).toMatch(/token_uri must be Google's token endpoint/);
+      await handle.signal(deleteSignal);
+    } finally {
+      vi.stubEnv(TRUSTED_TOKEN_URIS_VAR, gcp.tokenUri);
+    }
+    expect(gcp.hits.oauth).toBe(before);
   });
 
   it('a malformed key file is an InvalidConfig error that quotes none of it', async () => {

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createOidcRouter } from '../../../api/oidc-routes';
+import { TRUSTED_TOKEN_URIS_VAR } from '../../../activities/sinks/gcs-credentials';
 import { loadWifSettings, type WifSettings } from '../../../lib/wif';
 import { generateOidcSigningJwk } from '../../../lib/wif-keys';
 import type { FakeGcp } from './server';
@@ -11,7 +12,10 @@ import type { FakeGcp } from './server';
 export interface TestIssuer {
   issuer: string;
   settings: WifSettings;
-  /** The variables a worker reads for WIF: AUDITFLOW_PUBLIC_URL, signing keys, STS and IAM URLs. */
+  /**
+   * The variables a worker reads for WIF (AUDITFLOW_PUBLIC_URL, signing keys, STS and IAM URLs), and the
+   * fake's OAuth token endpoint as a trusted token_uri for its service-account keys.
+   */
   env: Record<string, string>;
   /** The private JWK (its `d` must never show up anywhere). */
   privateJwk: ReturnType<typeof generateOidcSigningJwk>;
@@ -29,6 +33,7 @@ export async function startTestIssuer(gcp: FakeGcp): Promise<TestIssuer> {
     AUDITFLOW_OIDC_SIGNING_KEYS: JSON.stringify([privateJwk]),
     AUDITFLOW_GCP_STS_URL: gcp.stsUrl,
     AUDITFLOW_GCP_IAM_CREDENTIALS_URL: gcp.iamCredentialsUrl,
+    [TRUSTED_TOKEN_URIS_VAR]: gcp.tokenUri,
   };
   const settings = loadWifSettings({ env });
   app.use(createOidcRouter({ issuer, keys: settings.keys }));
