@@ -6,6 +6,7 @@ import type { SourceEvent } from './sources/mondoo-types';
 import { summarizeBatch } from '../workflows/progress';
 import { compressEvents } from './compression';
 import { openedSecret } from '../lib/sealing';
+import { maxResponseBytesFrom } from './sources/source-fetch';
 import type { FetchInput, FetchResult, FetchResultWithEvents } from './types';
 
 export interface FetchDeps {
@@ -18,6 +19,10 @@ export interface FetchDeps {
    * activity sets it to half that timeout; unbounded outside an activity.
    */
   timeBudgetMs?: number;
+  /** The most bytes of one source response (default: AUDITFLOW_SOURCE_MAX_RESPONSE_BYTES or 4 MiB). */
+  maxResponseBytes?: number;
+  /** The activity's cancellation: aborts the request in flight. */
+  signal?: AbortSignal;
 }
 
 const isoSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -54,6 +59,8 @@ async function readNewEvents(input: FetchInput, deps: FetchDeps): Promise<FetchR
     endpoint: input.source.endpoint,
     token: openedSecret(input.source.token, 'source.token'),
     requestTimeoutMs: deps.requestTimeoutMs,
+    maxResponseBytes: deps.maxResponseBytes ?? maxResponseBytesFrom(),
+    signal: deps.signal,
     // Until a first event is read there is nothing to hand over: the request timeout alone applies.
     deadline: () => (events.length > 0 ? deadline : Infinity),
     beforeRequest: () => heartbeat({ pages, scanned, events: events.length }),

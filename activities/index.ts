@@ -7,6 +7,7 @@ import { asActivity, ExportError } from './errors';
 import { fetchNewEvents, type FetchDeps } from './fetch';
 import { mapToOcsfFiles } from './map';
 import { count } from './metrics';
+import { reportingRetries } from './retry-report';
 import { createStorage, GcsSink } from './sinks/gcs-sink';
 import type { FetchInput, MapInput, UploadInput } from './types';
 import { uploadObjects } from './upload';
@@ -43,19 +44,21 @@ export function createActivities(deps: ActivityDeps = {}) {
 
   return {
     async fetch(input: FetchInput) {
-      return asActivity(async () => {
-        const result = await fetchNewEvents({ ...input, source: await unseal(input.source) }, { ...timeBoundsOf(Context.current().info), ...deps.fetch });
+      return asActivity(() => reportingRetries(async () => {
+        // A pause or delete cancels the activity (seen at its next heartbeat): stop reading at once.
+        const { info, cancellationSignal } = Context.current();
+        const result = await fetchNewEvents({ ...input, source: await unseal(input.source) }, { ...timeBoundsOf(info), signal: cancellationSignal, ...deps.fetch });
         const events = 'events' in result ? result.events.length : result.count;
         log.info('fetched', { events, scanned: result.scanned, pages: result.pages, exhausted: result.exhausted });
         count('auditflow_events_fetched', events);
         return result;
-      });
+      }));
     },
     async map(input: MapInput) {
       return asActivity(async () => mapToOcsfFiles(input));
     },
     async upload(input: UploadInput) {
-      return asActivity(async () => {
+      return asActivity(() => reportingRetries(async () => {
         const result = await uploadObjects(input, sinkFor(await unseal(input.destination)));
         const alreadyPresent = result.objects.filter((o) => o.alreadyExisted).length;
         log.info('uploaded', { objects: result.objects.map((o) => o.name), alreadyPresent });
@@ -63,7 +66,7 @@ export function createActivities(deps: ActivityDeps = {}) {
         count('auditflow_objects_already_present', alreadyPresent);
         count('auditflow_events_exported', input.objects.reduce((sum, o) => sum + o.events, 0));
         return result;
-      });
+      }));
     },
   };
 }

@@ -11,6 +11,27 @@ export const resumeSignal = defineSignal('resume');
 export const deleteSignal = defineSignal('delete');
 export const runNowSignal = defineSignal('runNow');
 export const statusQuery = defineQuery<ExportStatusView>('status');
+/**
+ * Sent by an activity of the workflow's own run when an attempt failed and Temporal will retry it:
+ * the workflow does not see activity retries otherwise, and a failing source must not look healthy.
+ */
+export const activityRetryingSignal = defineSignal<[ActivityRetryingReport]>('activityRetrying');
+
+export interface ActivityRetryingReport {
+  /** The activity type: fetch or upload. */
+  activity: string;
+  /** The attempt that failed (1 is the first). */
+  attempt: number;
+  /** Its error, as a person reads it (never a secret: the same text the run's lastError would carry). */
+  message: string;
+  /** When it failed (or, if `lost`, when the next attempt began), RFC 3339. */
+  at: string;
+  /**
+   * Sent by the next attempt as it begins: `attempt` ended without a word (it timed out, or its worker
+   * stopped). Ignored when that attempt reported its failure itself.
+   */
+  lost?: boolean;
+}
 
 export const IntegrationIdAttribute = defineSearchAttributeKey('IntegrationId', SearchAttributeType.KEYWORD);
 export const ExportStatusAttribute = defineSearchAttributeKey('ExportStatus', SearchAttributeType.KEYWORD);
@@ -131,9 +152,18 @@ export interface ExportWorkflowInput {
   state?: ExportState;
 }
 
+/** A run that is retrying a failed activity: `attempt` failed last, the streak began at `since`. */
+export interface RetryingView {
+  attempt: number;
+  message: string;
+  since: string;
+}
+
 export interface ExportStatusView {
   status: ExportStatus;
   lastError?: { message: string; at: string };
+  /** Present while an activity of the current run fails and is retried; gone once one succeeds again. */
+  retrying?: RetryingView;
   lastRun?: RunSummary;
   nextRunAt?: string;
   watermark: string | null;

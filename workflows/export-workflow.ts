@@ -21,47 +21,39 @@ import {
 import type { Activities } from '../activities';
 import type { FetchResult, FetchResultWithEvents, MapInput } from '../activities/types';
 import {
+  activityRetryingSignal,
   deleteSignal,
   ExportStatusAttribute,
   pauseSignal,
   resumeSignal,
   runNowSignal,
   statusQuery,
+  type ActivityRetryingReport,
   type ExportProgress,
   type ExportState,
   type ExportStatus,
   type ExportWorkflowInput,
   type IntegrationConfig,
+  type RetryingView,
   type RunSummary,
 } from './definitions';
 import { objectName, scopeSlug } from './object-names';
 import { advanceProgress, batchSummary, fetchInputFor } from './progress';
 
+/**
+ * From this version on a pause or a delete cancels the activities in flight and publishes the new
+ * `ExportStatus` from the signal handler, instead of waiting for the fetch or upload to finish.
+ */
+export const CANCEL_IN_FLIGHT_PATCH = 'cancel-in-flight-on-pause-delete';
+
 export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promise<ExportState> {
   const { config } = input;
   const state: ExportState = input.state ?? initialState(config);
   const activities = activityProxies(config);
+  // Asked once, first thing: executions that began before the patch keep waiting for their activities.
+  const inFlight = new InFlight(patched(CANCEL_IN_FLIGHT_PATCH));
   let running = false;
-  // The start's staticSummary does not survive continue-as-new; current details are shown on every run.
-  setCurrentDetails(`${config.name} · ${config.source.scopeMrn} → gs://${config.destination.bucket}/${config.destination.prefix}`);
-
-  setHandler(pauseSignal, () => void (state.paused = true));
-  setHandler(resumeSignal, () => void (state.paused = false));
-  setHandler(deleteSignal, () => void (state.deleted = true));
-  setHandler(runNowSignal, () => {
-    // Paused means no export runs at all until resumed (the API answers 409 before sending this).
-    if (!state.paused) state.runRequested = true;
-  });
-  setHandler(statusQuery, () => ({
-    status: statusOf(state),
-    lastError: state.lastError && { message: state.lastError.message, at: state.lastError.at },
-    lastRun: state.lastRun,
-    nextRunAt: state.paused || state.deleted ? undefined : state.nextRunAt,
-    watermark: state.progress.watermark,
-    totals: state.progress.totals,
-    nextSeq: state.progress.nextSeq,
-    running,
-  }));
+  const retrying = new RetryStreak(`${config.name} · ${config.source.scopeMrn} → gs://${config.destination.bucket}/${config.destination.prefix}`);
 
   let published: ExportStatus | undefined;
   const publishStatus = () => {
@@ -71,6 +63,46 @@ export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promis
       published = status;
     }
   };
+  /** A pause or delete stops the run now: its activities are cancelled, the status shows it at once. */
+  const interrupt = () => {
+    if (!inFlight.cancels) return;
+    inFlight.cancelAll();
+    retrying.clear();
+    publishStatus();
+  };
+
+  setHandler(pauseSignal, () => {
+    state.paused = true;
+    interrupt();
+  });
+  setHandler(resumeSignal, () => {
+    state.paused = false;
+    // A run parked at its upload by the pause goes on inside exportRun: say so now, not when it ends.
+    if (inFlight.cancels) publishStatus();
+  });
+  setHandler(deleteSignal, () => {
+    state.deleted = true;
+    interrupt();
+  });
+  setHandler(runNowSignal, () => {
+    // Paused means no export runs at all until resumed (the API answers 409 before sending this).
+    if (!state.paused) state.runRequested = true;
+  });
+  setHandler(activityRetryingSignal, (report) => {
+    // A report from an activity the run no longer waits for (cancelled by a pause or delete) is stale.
+    if (running && !state.paused && !state.deleted) retrying.report(report);
+  });
+  setHandler(statusQuery, () => ({
+    status: statusOf(state),
+    lastError: state.lastError && { message: state.lastError.message, at: state.lastError.at },
+    retrying: retrying.view(),
+    lastRun: state.lastRun,
+    nextRunAt: state.paused || state.deleted ? undefined : state.nextRunAt,
+    watermark: state.progress.watermark,
+    totals: state.progress.totals,
+    nextSeq: state.progress.nextSeq,
+    running,
+  }));
   publishStatus();
 
   for (;;) {
@@ -83,8 +115,9 @@ export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promis
     const due = state.nextRunAt === undefined || Date.now() >= Date.parse(state.nextRunAt);
     if (!state.paused && (state.runInProgress || state.runRequested || due)) {
       running = true;
-      const outcome = await exportRun(config, state, activities, publishStatus);
+      const outcome = await exportRun(config, state, { ...activities, inFlight, retrying }, publishStatus);
       running = false;
+      retrying.clear();
       publishStatus();
       if (outcome === 'continue-mid-run') {
         await continueAsNew<typeof auditLogExportWorkflow>({ config, state });
@@ -110,6 +143,71 @@ interface PendingFetch {
   cancel(): void;
 }
 
+/** The cancellation scopes of the activities in flight, which a pause or delete cancels. */
+class InFlight {
+  private readonly scopes = new Set<CancellationScope>();
+  /** Whether anything was cancelled since the run began (a cancellation we caused, not a bug). */
+  interrupted = false;
+
+  constructor(readonly cancels: boolean) {}
+
+  /** Runs `body` in a scope that cancelAll() cancels (before the patch: as it ran then, in `scope` if given). */
+  run<T>(body: () => Promise<T>, scope?: CancellationScope): Promise<T> {
+    if (!this.cancels) return scope ? scope.run(body) : body();
+    scope ??= new CancellationScope();
+    this.scopes.add(scope);
+    const result = scope.run(body);
+    const forget = () => void this.scopes.delete(scope);
+    result.then(forget, forget);
+    return result;
+  }
+
+  cancelAll(): void {
+    if (this.scopes.size > 0) this.interrupted = true;
+    for (const scope of this.scopes) scope.cancel();
+    this.scopes.clear();
+  }
+
+  /** Whether `error` is the cancellation a pause or delete caused. */
+  causedBy(error: unknown): boolean {
+    return this.cancels && this.interrupted && isCancellation(error);
+  }
+}
+
+/**
+ * The failed attempts of the run's activities, as their `activityRetrying` signals report them: shown
+ * in the status query and the UI's current details until that activity succeeds again.
+ */
+class RetryStreak {
+  private current?: RetryingView & { activity: string };
+
+  constructor(private readonly summary: string) {
+    // The start's staticSummary does not survive continue-as-new; current details are shown on every run.
+    setCurrentDetails(summary);
+  }
+
+  report(report: ActivityRetryingReport): void {
+    const same = this.current?.activity === report.activity;
+    if (report.lost && same && this.current!.attempt >= report.attempt) return;
+    const since = same ? this.current!.since : report.at;
+    this.current = { activity: report.activity, attempt: report.attempt, message: report.message, since };
+    setCurrentDetails(
+      `${this.summary}\n\n**Retrying**: ${report.activity} attempt ${report.attempt} failed: ${report.message} (failing since ${since})`,
+    );
+  }
+
+  /** An activity of `activity`'s type succeeded (or, without one, the run ended or was interrupted). */
+  clear(activity?: string): void {
+    if (!this.current || (activity && this.current.activity !== activity)) return;
+    this.current = undefined;
+    setCurrentDetails(this.summary);
+  }
+
+  view(): RetryingView | undefined {
+    return this.current && { attempt: this.current.attempt, message: this.current.message, since: this.current.since };
+  }
+}
+
 /**
  * Well below Temporal's 10 MB history-size warning, and, with the next batch counted in before it
  * starts, small enough that a client (the UI, the CLI, a replay) fetches an execution's history within
@@ -126,9 +224,11 @@ const MAX_HISTORY_BYTES_BEFORE_2MB = 4 * 1024 * 1024;
 async function exportRun(
   config: IntegrationConfig,
   state: ExportState,
-  activities: ReturnType<typeof activityProxies>,
+  activities: ReturnType<typeof activityProxies> & { inFlight: InFlight; retrying: RetryStreak },
   publishStatus: () => void,
 ): Promise<RunOutcome> {
+  const { inFlight, retrying } = activities;
+  inFlight.interrupted = false;
   const run: RunSummary = state.runInProgress ?? { startedAt: new Date().toISOString(), events: 0, files: 0 };
   state.runRequested = false;
   state.runInProgress = run;
@@ -155,10 +255,12 @@ async function exportRun(
   };
   const startFetch = (progress: ExportProgress): PendingFetch => {
     const scope = new CancellationScope();
-    const result = scope.run(() =>
-      activities.fetch.executeWithOptions({ ...activities.fetchOptions, summary: `fetch ${slug} since ${progress.watermark ?? 'the beginning'}` }, [
-        fetchInputFor(source, limits, progress),
-      ]),
+    const result = inFlight.run(
+      () =>
+        activities.fetch.executeWithOptions({ ...activities.fetchOptions, summary: `fetch ${slug} since ${progress.watermark ?? 'the beginning'}` }, [
+          fetchInputFor(source, limits, progress),
+        ]),
+      scope,
     );
     // A cancelled prefetch is never awaited; its rejection must not count as unhandled.
     result.catch(() => undefined);
@@ -179,6 +281,7 @@ async function exportRun(
       }
       const batch = await pending.result;
       pending = undefined;
+      retrying.clear('fetch');
       batches++;
       // Fetches from before `resultFormat` returned the events themselves (older histories).
       const summary = batchSummary(batch);
@@ -194,19 +297,41 @@ async function exportRun(
         const records = 'events' in batch ? { events: batch.events } : { eventsZstdBase64: batch.eventsZstdBase64 };
         const mapInput: MapInput = { ...records, scopeMrn: source.scopeMrn, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile };
         const label = `map ${summary.count} events to OCSF (${firstSeq}-${lastSeq})`;
-        const mapped = mappingLocally
-          ? await activities.mapLocally.executeWithOptions({ ...activities.localOptions, summary: label }, [{ ...mapInput, output: 'zstd-base64' }])
-          : await activities.map.executeWithOptions({ ...activities.options, summary: label }, [mapInput]);
+        const mapped = await inFlight.run(() =>
+          mappingLocally
+            ? activities.mapLocally.executeWithOptions({ ...activities.localOptions, summary: label }, [{ ...mapInput, output: 'zstd-base64' }])
+            : activities.map.executeWithOptions({ ...activities.options, summary: label }, [mapInput]),
+        );
         let seq = firstSeq;
         const objects = mapped.files.map(({ bytes: _bytes, ...file }) => {
           const name = objectName(destination.prefix, source.scopeMrn, seq, seq + file.events - 1);
           seq += file.events;
           return { ...file, name };
         });
-        await activities.upload.executeWithOptions(
-          { ...activities.options, summary: `upload ${objects.length} object(s) to gs://${destination.bucket}/${objects[0]?.name}` },
-          [{ destination, objects }],
-        );
+        const upload = () =>
+          inFlight.run(() =>
+            activities.upload.executeWithOptions(
+              { ...activities.options, summary: `upload ${objects.length} object(s) to gs://${destination.bucket}/${objects[0]?.name}` },
+              [{ destination, objects }],
+            ),
+          );
+        for (;;) {
+          try {
+            await upload();
+            break;
+          } catch (error) {
+            if (!inFlight.causedBy(error)) throw error;
+            // Some of these objects may have landed. Nothing else may be written under their names, so
+            // a paused run waits here and, once resumed, uploads exactly these objects again (a landed
+            // one is a 412, which is success); a deleted run ends with them, its prefix stays reserved.
+            pending?.cancel();
+            pending = undefined;
+            await condition(() => state.deleted || !state.paused);
+            if (state.deleted) throw error;
+            inFlight.interrupted = false;
+          }
+        }
+        retrying.clear('upload');
         files = objects.length;
       }
       // The upload is durable: only now does the watermark move.
@@ -229,6 +354,12 @@ async function exportRun(
     }
   } catch (error) {
     pending?.cancel();
+    if (inFlight.causedBy(error)) {
+      // A fetch or map cut short wrote nothing: the state is where it was, and resuming continues from it.
+      finishRun(state, run, state.deleted ? 'deleted' : 'paused');
+      if (!state.deleted) state.runRequested = true;
+      return 'finished';
+    }
     const failure = describeFailure(error);
     log.warn('export run failed', { integrationId: config.integrationId, kind: failure.kind, message: failure.message });
     state.lastError = { message: failure.message, at: new Date().toISOString(), kind: failure.kind };

@@ -70,6 +70,10 @@ const runSummarySchema = z.strictObject({
 export const integrationDetailSchema = integrationSchema
   .extend({
     lastError: z.strictObject({ message: z.string(), at: z.string() }).optional(),
+    retrying: z
+      .strictObject({ attempt: z.int(), message: z.string(), since: z.string() })
+      .optional()
+      .meta({ description: 'While the current run retries a failing activity: the attempt that failed last, its error, and since when it fails. Gone once it succeeds again.' }),
     lastRun: runSummarySchema.optional(),
     nextRunAt: z.string().optional().meta({ description: 'Absent while paused or deleted.' }),
     watermark: z.string().nullable().optional().meta({ description: 'Every event at or before it is in the bucket.' }),
@@ -83,8 +87,8 @@ export type IntegrationDetail = z.output<typeof integrationDetailSchema>;
 
 /** The fields of the status query that the API passes on (a compile error here means the two drifted). */
 export function statusDetail(view: ExportStatusView): Omit<IntegrationDetail, keyof Integration> & { status: ExportStatus } {
-  const { status, lastError, lastRun, nextRunAt, watermark, totals } = view;
-  return { status, lastError, lastRun, nextRunAt, watermark, totals };
+  const { status, lastError, retrying, lastRun, nextRunAt, watermark, totals } = view;
+  return { status, lastError, retrying, lastRun, nextRunAt, watermark, totals };
 }
 
 export const integrationListSchema = z

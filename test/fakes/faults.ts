@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
  * failures production sees: throttling, gateway errors, hung requests and responses lost after the
  * server already acted on the request.
  */
-export type FaultKind = '5xx' | '429' | 'timeout' | 'drop-response';
-export const FAULT_KINDS: readonly FaultKind[] = ['5xx', '429', 'timeout', 'drop-response'];
+export type FaultKind = '5xx' | '429' | 'timeout' | 'drop-response' | 'trickle';
+export const FAULT_KINDS: readonly FaultKind[] = ['5xx', '429', 'timeout', 'drop-response', 'trickle'];
 
 export interface FaultPolicy {
   /** Probability (0..1) that a request gets one of `kinds`. */
@@ -18,11 +18,13 @@ export interface FaultPolicy {
   retryAfterSeconds?: number;
   /** Seed of the PRNG that decides which requests fail, so a failing run can be replayed. */
   seed?: number;
-  /** How long a `timeout` fault holds the request before dropping the connection unanswered. */
+  /** How long a `timeout` fault holds the request before dropping the connection unanswered (a `trickle` too). */
   timeoutMs?: number;
+  /** A `trickle` answers 200 at once, then sends one byte of whitespace every this many ms and never ends. */
+  trickleIntervalMs?: number;
 }
 
-const DEFAULT_POLICY: Required<FaultPolicy> = { rate: 0, kinds: ['5xx'], retryAfterSeconds: 1, seed: 1, timeoutMs: 30_000 };
+const DEFAULT_POLICY: Required<FaultPolicy> = { rate: 0, kinds: ['5xx'], retryAfterSeconds: 1, seed: 1, timeoutMs: 30_000, trickleIntervalMs: 250 };
 
 /** mulberry32: tiny, fast, good enough for test randomness, and reproducible from a 32-bit seed. */
 export function mulberry32(seed: number): () => number {
@@ -40,7 +42,7 @@ export function mulberry32(seed: number): () => number {
 export class FaultController {
   policy: Required<FaultPolicy>;
   /** How many faults of each kind were injected so far (tests assert on these). */
-  readonly injected: Record<FaultKind, number> = { '5xx': 0, '429': 0, timeout: 0, 'drop-response': 0 };
+  readonly injected: Record<FaultKind, number> = { '5xx': 0, '429': 0, timeout: 0, 'drop-response': 0, trickle: 0 };
   private random: () => number;
   private readonly queue: FaultKind[] = [];
   private readonly held = new Set<{ timer: NodeJS.Timeout; socket: import('node:net').Socket }>();
@@ -100,6 +102,18 @@ export class FaultController {
     });
   }
 
+  /**
+   * A source that never finishes its answer: status 200 at once, then a byte of whitespace (valid before
+   * JSON) every `trickleIntervalMs`, so an idle timeout never fires, until `timeoutMs` drops it.
+   */
+  trickle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const drip = setInterval(() => res.write(' '), this.policy.trickleIntervalMs);
+    req.socket.once('close', () => clearInterval(drip));
+    this.hold(req);
+  }
+
   /** Drops every held request now (servers call this on close so no timer outlives a test). */
   releaseAll(): void {
     for (const entry of this.held) {
@@ -150,6 +164,8 @@ export function applyFault(faults: FaultController, req: http.IncomingMessage, r
     case 'timeout':
       req.resume(); // read the body so the client's upload completes and it waits on the response
       return faults.hold(req);
+    case 'trickle':
+      return faults.trickle(req, res);
     case 'drop-response':
       dropResponseOf(req, res);
       return next();
@@ -210,6 +226,7 @@ export async function createFaultProxy(options: {
       req.resume();
       return faults.hold(req);
     }
+    if (kind === 'trickle') return faults.trickle(req, res);
     const upstream = http.request(
       {
         protocol: target.protocol,
