@@ -1,3 +1,5 @@
+// First: an old Node stops here with what to do, also for a direct `npx vitest`.
+import './scripts/check-node.mjs';
 import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` needs nothing but Node; `integration` gets one real Temporal dev server and one

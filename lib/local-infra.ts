@@ -35,7 +35,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   for (const [key, value] of Object.entries(devServer.dynamicConfig)) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
-  const proc = startProcess('temporal dev server', ensureTool('temporal'), args, { logFile: options.logFile });
+  const proc = startProcess('temporal dev server', await ensureTool('temporal'), args, { logFile: options.logFile });
   await waitUntilReady(proc, () => temporalIsReachable(settings.address), 60_000);
   return proc;
 }
@@ -67,7 +67,7 @@ export async function startGcsEmulator(options: GcsEmulatorOptions): Promise<{ p
   } else {
     args.push('-backend', 'memory');
   }
-  const proc = startProcess('GCS emulator', ensureTool('fake-gcs-server'), args, { logFile: options.logFile });
+  const proc = startProcess('GCS emulator', await ensureTool('fake-gcs-server'), args, { logFile: options.logFile });
   await waitUntilReady(proc, async () => (await fetch(`${url}/storage/v1/b`)).ok, 30_000);
   return { process: proc, url };
 }

@@ -1,10 +1,11 @@
-// `npm run ctl -- <command>`: a small client of the auditflow HTTP API. Prints the API's JSON on
+// `scripts/auditflow ctl <command>` (or `npm run --silent ctl -- <command>`): a small client of the auditflow HTTP API. Prints the API's JSON on
 // success; on failure prints the API's error message and exits non-zero.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiRequestError, createApiHttpClient } from '../api/http-client';
 
-const USAGE = `usage: npm run ctl -- <command>
+const USAGE = `usage: scripts/auditflow ctl <command>
 
   create FILE.json        create an integration from a JSON file ("-" reads standard input)
   list [--status STATUS]  list integrations; STATUS is active, paused, error or deleted
@@ -17,6 +18,9 @@ const USAGE = `usage: npm run ctl -- <command>
 environment:
   AUDITFLOW_API_URL    the API (default http://127.0.0.1:8080)
   AUDITFLOW_API_TOKEN  a bearer token (of a comma-separated list, the first is sent)`;
+
+/** npm and scripts/auditflow run us in the clone's root; a relative FILE means the caller's directory. */
+const callerPath = (file: string) => path.resolve(process.env.AUDITFLOW_CALLER_DIR || process.env.INIT_CWD || process.cwd(), file);
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -41,7 +45,7 @@ function requestFor(args: string[]): Request {
   switch (command) {
     case 'create': {
       if (!argument) throw new UsageError('create needs a JSON file (or - for standard input)');
-      return { method: 'POST', path: '/v1/integrations', body: readFileSync(argument === '-' ? 0 : argument, 'utf8') };
+      return { method: 'POST', path: '/v1/integrations', body: readFileSync(argument === '-' ? 0 : callerPath(argument), 'utf8') };
     }
     case 'list':
       if (argument) throw new UsageError('list takes no id; filter with --status');
@@ -73,7 +77,7 @@ async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promi
   }
   const token = (env.AUDITFLOW_API_TOKEN ?? '').split(',')[0]?.trim();
   if (!token) {
-    console.error('ctl: AUDITFLOW_API_TOKEN is not set (npm start prints the token)');
+    console.error('ctl: AUDITFLOW_API_TOKEN is not set (scripts/auditflow start prints the token)');
     return EXIT_USAGE;
   }
   const api = createApiHttpClient({ baseUrl: env.AUDITFLOW_API_URL, token });
@@ -82,7 +86,7 @@ async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promi
     return 0;
   } catch (error) {
     if (!(error instanceof ApiRequestError)) throw error;
-    const status = error.status ? ` (HTTP ${error.status}${error.code ? `, ${error.code}` : ''})` : '. Is it running (npm start)?';
+    const status = error.status ? ` (HTTP ${error.status}${error.code ? `, ${error.code}` : ''})` : '. Is it running (scripts/auditflow start)?';
     console.error(`ctl: ${error.message}${status}`);
     for (const detail of error.details) console.error(`  ${detail.path || '(body)'}: ${detail.message}`);
     return EXIT_FAILED;

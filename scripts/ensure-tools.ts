@@ -1,11 +1,18 @@
 // Builds (once) or finds the Temporal CLI and the GCS emulator, and prints where they are.
-import { ensureTool, TOOLS, type ToolName } from '../lib/tools';
+// `ensure-tools.ts temporal` handles just that tool and prints only its path (scripts/auditflow temporal).
+import { ensureTools, TOOLS, type ToolName } from '../lib/tools';
 
-for (const name of Object.keys(TOOLS) as ToolName[]) {
-  try {
-    console.log(`${name}: ${ensureTool(name)}`);
-  } catch (error) {
-    console.error(`auditflow: ${(error as Error).message}`);
-    process.exit(1);
-  }
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !(name in TOOLS));
+if (unknown.length > 0) {
+  console.error(`auditflow: unknown tool ${unknown.join(', ')} (known: ${Object.keys(TOOLS).join(', ')})`);
+  process.exit(2);
+}
+const names = (requested.length > 0 ? requested : Object.keys(TOOLS)) as ToolName[];
+try {
+  const paths = await ensureTools(names);
+  for (const name of names) console.log(requested.length === 1 ? paths[name] : `${name}: ${paths[name]}`);
+} catch (error) {
+  console.error(`auditflow: ${(error as Error).message}`);
+  process.exit(1);
 }

@@ -11,6 +11,7 @@ import { startProcess, type ManagedProcess } from '../lib/child-process';
 import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
+import { ensureTools, temporalPathLine } from '../lib/tools';
 import { workerProcessArgs } from '../worker/process-args';
 import { startDemo, type Demo } from './demo';
 
@@ -58,6 +59,9 @@ async function main(): Promise<void> {
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const uiOrigins = [`http://127.0.0.1:${settings.devServer.uiPort}`, `http://localhost:${settings.devServer.uiPort}`];
+  // Both builds (first run only) overlap, before anything starts; an external server needs no CLI.
+  const tools = await ensureTools(settings.externalServer ? ['fake-gcs-server'] : ['temporal', 'fake-gcs-server']);
+  const pathLine = tools.temporal ? temporalPathLine(tools.temporal) : undefined;
   if (settings.externalServer) {
     say(`using the Temporal server at ${settings.address} (TEMPORAL_ADDRESS)`);
   } else {
@@ -111,11 +115,15 @@ async function main(): Promise<void> {
   say('the local stack is up');
   console.log(`  Temporal UI      ${temporalUiUrl ?? '(your server)'}`);
   console.log(`  Temporal gRPC    ${settings.address}  namespace ${settings.namespace}, task queue ${settings.taskQueue}`);
-  console.log(`  API              ${apiUrl}  (OpenAPI document at /openapi.json; try npm run ctl -- list)`);
+  console.log(`  API              ${apiUrl}  (OpenAPI document at /openapi.json; try scripts/auditflow ctl list)`);
   for (const route of apiRoutes()) console.log(`                     ${route}`);
   console.log(`  API token        ${generatedToken ? `${apiToken}  (generated; set AUDITFLOW_API_TOKEN to choose one)` : '(from AUDITFLOW_API_TOKEN)'}`);
   console.log(`  GCS emulator     ${gcs.url}  objects as files under ${gcsRoot}`);
   console.log(`  Logs             ${logDir}`);
+  if (tools.temporal) {
+    console.log(`  Temporal CLI     scripts/auditflow temporal …  (runs ${tools.temporal})`);
+    if (pathLine) console.log(`                   for a plain \`temporal\`: ${pathLine}`);
+  }
   if (demo) {
     console.log('');
     say(`demo: integration ${demo.integration.id} exports ${demo.integration.source.scopeMrn} from a local Mondoo sandbox`);

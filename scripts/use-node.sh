@@ -37,7 +37,8 @@ auditflow_install_deps() {
   want="$(sha256sum package-lock.json | cut -d' ' -f1)-$(node -p process.version)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "auditflow: installing dependencies (npm ci)" >&2
-    npm ci --no-audit --no-fund --loglevel=error
+    # To stderr: stdout belongs to the command (`scripts/auditflow ctl list | jq`).
+    npm ci --no-audit --no-fund --loglevel=error >&2
     echo "$want" > "$stamp"
   fi
 }

@@ -1,6 +1,6 @@
 // One real Temporal dev server and one real GCS emulator for the whole integration run.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { Connection } from '@temporalio/client';
@@ -41,6 +41,7 @@ export default async function setup(project: TestProject) {
   const sealingKeys = process.env[SEALING_KEYS_VAR];
   const logDir = path.join(repoRoot, '.auditflow', 'test-logs');
   mkdirSync(logDir, { recursive: true });
+  rmSync(path.join(logDir, 'sdk.log'), { force: true }); // one run's SDK lines (test/helpers/temporal.ts)
   const port = await freePort();
   const settings = loadTemporalSettings({ ...process.env, TEMPORAL_ADDRESS: '', TEMPORAL_PORT: String(port) });
   const [temporal, gcs] = await Promise.all([

@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
+
+const LOG_DIR = path.join(import.meta.dirname, '..', '.auditflow', 'test-logs');
 
 /** Ends the run with one plain line, `N passed, N failed, N skipped`, that any CI can read. */
 export default class SummaryReporter implements Reporter {
@@ -15,6 +19,8 @@ export default class SummaryReporter implements Reporter {
       }
       if (module.state() === 'failed' && module.children.size === 0) failed++;
     }
+    // The SDK's lines (expected-error WARNs included) and the servers' logs stay off the console.
+    if (existsSync(path.join(LOG_DIR, 'sdk.log'))) console.log(`\nlogs: ${path.relative(process.cwd(), LOG_DIR) || '.'}/ (sdk.log, temporal.log, gcs.log)`);
     console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
   }
 }

@@ -1,18 +1,36 @@
 import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { inspect } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode, type Worker, type WorkerOptions } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode, type LogEntry, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { expect, inject } from 'vitest';
 import { createDataConverter, FAILURE_CONVERTER_PATH, PAYLOAD_CONVERTER_PATH } from '../../lib/data-converter';
-import { loadTemporalSettings, type TemporalSettings } from '../../lib/temporal-config';
+import { loadTemporalSettings, repoRoot, type TemporalSettings } from '../../lib/temporal-config';
 import { createExportWorker, workflowsPath } from '../../worker/create-worker';
 import type { ActivityDeps } from '../../activities';
+
+/**
+ * The SDK's own lines (worker lifecycle, activity retries, the WARN blocks with stack traces that tests
+ * provoking failures on purpose produce) go to this file, not the console: the console shows progress
+ * and results, and a failing test's assertion says what went wrong.
+ */
+export const SDK_LOG_FILE = path.join(repoRoot, '.auditflow', 'test-logs', 'sdk.log');
+
+function sdkLogToFile(entry: LogEntry): void {
+  const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+  const test = expect.getState().currentTestName ?? '';
+  const meta = entry.meta && Object.keys(entry.meta).length > 0 ? ` ${inspect(entry.meta, { depth: 4, breakLength: Infinity })}` : '';
+  appendFileSync(SDK_LOG_FILE, `${time} ${entry.level} [${path.basename(expect.getState().testPath ?? '')}] ${test}: ${entry.message}${meta}\n`);
+}
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  mkdirSync(path.dirname(SDK_LOG_FILE), { recursive: true });
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('INFO', sdkLogToFile) });
   } catch {
     // Already installed in this process.
   }
@@ -34,7 +52,7 @@ let bundle: Promise<WorkerOptions['workflowBundle']> | undefined;
 /** Bundling takes seconds: once per test file. */
 export function exportWorkflowBundle(): Promise<WorkerOptions['workflowBundle']> {
   // The failure converter runs in the sandbox too, so failures the workflow raises are encoded.
-  bundle ??= bundleWorkflowCode({ workflowsPath, payloadConverterPath: PAYLOAD_CONVERTER_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') });
+  bundle ??= bundleWorkflowCode({ workflowsPath, payloadConverterPath: PAYLOAD_CONVERTER_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN', sdkLogToFile) });
   return bundle;
 }
 

@@ -1,4 +1,4 @@
-// `npm run ctl` against the real API (in-process, real dev server, real worker): every command, and
+// `scripts/auditflow ctl` against the real API (in-process, real dev server, real worker): every command, and
 // the API's error message with a non-zero exit on failure.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ interface CtlResult {
   stderr: string;
 }
 
-describe('npm run ctl', () => {
+describe('scripts/auditflow ctl', () => {
   let h: ApiHarness;
   let dir: string;
   beforeAll(async () => {
@@ -26,13 +26,16 @@ describe('npm run ctl', () => {
   });
   afterAll(async () => h?.close());
 
-  /** The script npm runs, without npm's start-up cost (one test goes through npm itself). */
-  function ctl(args: string[], env: Record<string, string> = {}, viaNpm = false): Promise<CtlResult> {
-    const [command, commandArgs] = viaNpm
-      ? ['npm', ['run', '--silent', 'ctl', '--', ...args]]
+  /**
+   * The script npm runs, without the start-up cost of the entry point; `fromDir` goes through
+   * scripts/auditflow itself, run in that directory (as a user would, e.g. piping into jq).
+   */
+  function ctl(args: string[], env: Record<string, string> = {}, fromDir?: string): Promise<CtlResult> {
+    const [command, commandArgs] = fromDir
+      ? [path.join(repoRoot, 'scripts/auditflow'), ['ctl', ...args]]
       : [process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/ctl.ts'), ...args]];
     return new Promise((resolve) => {
-      execFile(command, commandArgs, { cwd: repoRoot, env: { ...process.env, AUDITFLOW_API_URL: h.url, AUDITFLOW_API_TOKEN: h.tokens.join(','), ...env } }, (error, stdout, stderr) => {
+      execFile(command, commandArgs, { cwd: fromDir ?? repoRoot, env: { ...process.env, AUDITFLOW_API_URL: h.url, AUDITFLOW_API_TOKEN: h.tokens.join(','), ...env } }, (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
       });
     });
@@ -45,7 +48,8 @@ describe('npm run ctl', () => {
   it('creates, lists, gets, pauses, resumes, runs and deletes', async () => {
     const file = path.join(dir, 'integration.json');
     writeFileSync(file, JSON.stringify(integrationBody({ bucket: await createTestBucket(), mondoo: h.mondoo, scopeMrn: spaceMrn('acme-sandbox-1mv8c5') })));
-    const created = json<Integration>(await ctl(['create', file]));
+    // Through the entry point, from another directory, with a relative path: stdout is only the JSON.
+    const created = json<Integration>(await ctl(['create', 'integration.json'], {}, dir));
     expect(created).toMatchObject({ status: 'active', source: { scopeMrn: spaceMrn('acme-sandbox-1mv8c5') } });
     const { id } = created;
 
@@ -54,7 +58,7 @@ describe('npm run ctl', () => {
       return detail.lastRun?.outcome === 'completed' ? detail : undefined;
     });
     expect(ran.totals).toBeDefined();
-    const listed = json<{ integrations: Integration[] }>(await ctl(['list'], {}, true));
+    const listed = json<{ integrations: Integration[] }>(await ctl(['--', 'list'], {}, dir));
     expect(listed.integrations.map((i) => i.id)).toContain(id);
 
     expect(json(await ctl(['pause', id]))).toEqual({ id, action: 'pause', accepted: true });
