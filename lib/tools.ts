@@ -28,7 +28,7 @@ export const TOOLS = {
 export type ToolName = keyof typeof TOOLS;
 
 /** How often a build in progress reports that it is still going. */
-const PROGRESS_INTERVAL_MS = 30_000;
+export const PROGRESS_INTERVAL_MS = 30_000;
 /** A lock older than this belongs to a build that died (a cold build on a busy machine takes ~15 min). */
 const STALE_LOCK_MS = 45 * 60_000;
 
@@ -42,13 +42,15 @@ export function pathDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * `go install` arguments. -trimpath and -s -w drop paths and debug info (smaller binary, less to link);
- * the environment pins a static build.
+ * `go install` arguments. Only link flags: -s -w drop the symbol table and DWARF (a smaller binary,
+ * less to write), -X sets the version. Compile flags such as -trimpath would change every package's
+ * build id, so a Go build cache warmed by an earlier build would be recompiled instead of relinked.
+ * The environment pins a static build.
  */
 export function buildRecipe(name: ToolName): { args: string[]; env: Record<string, string> } {
   const tool = TOOLS[name];
   return {
-    args: ['install', '-trimpath', `-ldflags=-s -w ${tool.ldflags}`.trim(), `${tool.module}@${tool.version}`],
+    args: ['install', `-ldflags=-s -w ${tool.ldflags}`.trim(), `${tool.module}@${tool.version}`],
     env: { CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
   };
 }
@@ -104,7 +106,7 @@ const minutes = (ms: number) => {
 };
 
 /** A directory lock per tool (mkdir is atomic): two processes never build the same tool at once. */
-async function withBuildLock<T>(name: ToolName, binDir: string, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
+async function withBuildLock<T>(name: ToolName, binDir: string, log: (line: string) => void, progressMs: number, fn: () => Promise<T>): Promise<T> {
   const lock = path.join(binDir, `.build-${name}.lock`);
   const waitingSince = Date.now();
   let lastNotice = 0;
@@ -119,7 +121,7 @@ async function withBuildLock<T>(name: ToolName, binDir: string, log: (line: stri
       } catch {
         // The holder released it between our two calls: try again.
       }
-      if (Date.now() - lastNotice >= PROGRESS_INTERVAL_MS) {
+      if (Date.now() - lastNotice >= progressMs) {
         log(`auditflow: waiting for another process that is building ${name} (${minutes(Date.now() - waitingSince)} so far; lock ${lock})`);
         lastNotice = Date.now();
       }
@@ -134,7 +136,7 @@ async function withBuildLock<T>(name: ToolName, binDir: string, log: (line: stri
 }
 
 /** Runs `go install` for one tool, with its output in a log file and a progress line every 30 s. */
-async function build(name: ToolName, go: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<string> {
+async function build(name: ToolName, go: string, env: NodeJS.ProcessEnv, log: (line: string) => void, progressMs: number): Promise<string> {
   const tool = TOOLS[name];
   const cached = cachedToolPath(name, env);
   const binDir = path.dirname(cached);
@@ -154,9 +156,9 @@ async function build(name: ToolName, go: string, env: NodeJS.ProcessEnv, log: (l
     child.stdout.pipe(out);
     child.stderr.pipe(out);
     const ticker = setInterval(() => {
-      const phase = downloads > 0 ? `${downloads} modules downloaded` : 'compiling';
+      const phase = downloads > 0 ? `modules downloaded: ${downloads}` : 'compiling';
       log(`auditflow: still building ${name} ${tool.version}: ${minutes(Date.now() - started)} elapsed, ${phase} (log: ${logFile})`);
-    }, PROGRESS_INTERVAL_MS);
+    }, progressMs);
     const code = await new Promise<number | null>((resolve) => {
       child.once('close', resolve);
       child.once('error', () => resolve(null));
@@ -178,7 +180,12 @@ async function build(name: ToolName, go: string, env: NodeJS.ProcessEnv, log: (l
  * Returns the path of a working binary for `name`, building it with `go install` into the cache when
  * neither an explicit path, PATH, nor the cache has it. Throws one actionable message otherwise.
  */
-export async function ensureTool(name: ToolName, env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.error): Promise<string> {
+export async function ensureTool(
+  name: ToolName,
+  env: NodeJS.ProcessEnv = process.env,
+  log: (line: string) => void = console.error,
+  progressMs = PROGRESS_INTERVAL_MS,
+): Promise<string> {
   const found = findTool(name, env);
   if (found) return found;
   const tool = TOOLS[name];
@@ -192,9 +199,9 @@ export async function ensureTool(name: ToolName, env: NodeJS.ProcessEnv = proces
   }
   const cached = cachedToolPath(name, env);
   mkdirSync(path.dirname(cached), { recursive: true });
-  return withBuildLock(name, path.dirname(cached), log, async () =>
+  return withBuildLock(name, path.dirname(cached), log, progressMs, async () =>
     // Built by whoever held the lock before us?
-    isExecutable(cached) ? cached : build(name, go, env, log),
+    isExecutable(cached) ? cached : build(name, go, env, log, progressMs),
   );
 }
 
@@ -202,8 +209,13 @@ export async function ensureTool(name: ToolName, env: NodeJS.ProcessEnv = proces
  * Several tools at once. The builds overlap: one downloads modules or links (single-threaded) while
  * the other compiles.
  */
-export async function ensureTools(names: readonly ToolName[], env: NodeJS.ProcessEnv = process.env, log?: (line: string) => void): Promise<Record<ToolName, string>> {
-  const paths = await Promise.all(names.map((name) => ensureTool(name, env, log)));
+export async function ensureTools(
+  names: readonly ToolName[],
+  env: NodeJS.ProcessEnv = process.env,
+  log?: (line: string) => void,
+  progressMs?: number,
+): Promise<Record<ToolName, string>> {
+  const paths = await Promise.all(names.map((name) => ensureTool(name, env, log, progressMs)));
   return Object.fromEntries(names.map((name, i) => [name, paths[i]])) as Record<ToolName, string>;
 }
 
