@@ -10,7 +10,7 @@ import { loadOcsfSchema, validateOcsfEvent } from '../ocsf/validator';
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary paths
 
-const map = (record: EndorAuditLog): Event => mapEndorLabsEventToOcsf({ key: record.uuid, record });
+const map = (record: EndorAuditLog): Event => mapEndorLabsEventToOcsf({ key: record.uuid, node: record });
 function valid(record: EndorAuditLog): Event {
   const event = map(record);
   expect(validateOcsfEvent(event), JSON.stringify(event)).toEqual([]);

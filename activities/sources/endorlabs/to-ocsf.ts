@@ -133,7 +133,7 @@ function observables(event: OcsfObject): OcsfObject[] | undefined {
 }
 
 export function mapEndorLabsEventToOcsf(event: EndorSourceEvent): Record<string, unknown> {
-  const log = event.record;
+  const log = event.node;
   const activity = endorActivity(log.spec.operation, log.spec.message_kind);
   const ocsfClass = ENDOR_OCSF_CLASSES[activity.classUid];
   const payload = record(log.spec.payload);

@@ -11,8 +11,6 @@ export const ENDOR_LABS_LATE_ARRIVAL_SECONDS = 120;
 export const ENDOR_LABS_DEFAULT_PAGE_SIZE = 100;
 export const ENDOR_LABS_MAX_PAGE_SIZE = 500;
 
-/** Endor Labs' namespace rule: lowercase letters, digits, `-` and `.` (child namespaces are dotted). */
-export const ENDOR_LABS_NAMESPACE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 
 const claimSchema = z.looseObject({
   subject: z.string().optional(),
@@ -74,15 +72,5 @@ export const endorTokenResponseSchema = z
 /** An audit log as the exporter carries it from fetch to map: its dedupe key is its uuid. */
 export interface EndorSourceEvent {
   key: string;
-  record: EndorAuditLog;
-}
-
-/** The `source` of an Endor Labs integration, as the worker receives it (secrets included). */
-export interface EndorLabsSourceConfig {
-  type: 'endorlabs';
-  namespace: string;
-  apiKey: string;
-  apiSecret: string;
-  /** Default https://api.endorlabs.com. */
-  endpoint?: string;
+  node: EndorAuditLog;
 }
