@@ -44,6 +44,8 @@ export interface FakeEndorLabs {
   keyEnabled: boolean;
   /** Answers every audit-log request with a redirect to this URL (a hijacked or misconfigured endpoint). */
   redirectTo: string | undefined;
+  /** Ends every issued session at once (as a server-side revocation or restart would): their next use is a 401. */
+  revokeTokens(): void;
   readonly stats: { tokensIssued: number; expiredTokenRejections: number; listRequests: number; requests: number; maxPageSizeSeen: number };
   close(): Promise<void>;
 }
@@ -214,6 +216,7 @@ export async function createFakeEndorLabs(options: FakeEndorLabsOptions = {}): P
       state.redirectTo = url;
     },
     stats,
+    revokeTokens: () => tokens.clear(),
     close: async () => {
       faults.releaseAll();
       server.closeAllConnections();
