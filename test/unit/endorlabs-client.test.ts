@@ -196,8 +196,8 @@ describe('EndorLabsClient: faults and bounds', () => {
     const fake = await start();
     fake.redirectTo = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/steal`;
     const error = await rejects(readAll(client(fake)));
-    expect(error).toMatchObject({ kind: 'SourceProtocol', retryable: false });
-    expect(error.message).toMatch(/never follows redirects/);
+    expect(error).toMatchObject({ kind: 'SourceRedirected', retryable: false });
+    expect(error.message).toMatch(/the Endor Labs API answered HTTP 302, a redirect to http:\/\/127\.0\.0\.1:\d+\/steal/);
     expect(hits).toBe(0);
   });
 
@@ -208,8 +208,8 @@ describe('EndorLabsClient: faults and bounds', () => {
     expect(uuids).toHaveLength(200);
     expect(fake.stats.maxPageSizeSeen).toBe(200);
     const error = await rejects(readAll(client(fake, { pageSize: 200, maxResponseBytes: 500 })));
-    expect(error).toMatchObject({ kind: 'SourceProtocol', retryable: false });
-    expect(error.message).toMatch(/more than 500 bytes/);
+    expect(error).toMatchObject({ kind: 'SourceResponseTooLarge', retryable: false });
+    expect(error.message).toMatch(/the Endor Labs API sent a response of .*more than the 500 bytes/);
   });
 
   it('reads Retry-After as delta-seconds or as an HTTP date', () => {

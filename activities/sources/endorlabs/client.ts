@@ -1,7 +1,7 @@
 // Reads one namespace's audit logs from Endor Labs' REST API in ascending create_time, one pass at a time.
 import { z } from 'zod';
 import { ExportError } from '../../errors';
-import { boundedFetch, ResponseTooLargeError, type BoundedResponse } from './bounded-fetch';
+import { DEFAULT_MAX_RESPONSE_BYTES, sourceFetch, sourceFetchError } from '../source-fetch';
 import { classifyEndorNetworkError, classifyEndorResponse, type EndorStage } from './errors';
 import { EndorTokenCache, sharedEndorTokenCache, tokenCacheId, type IssuedToken } from './token-cache';
 import { endorAuditLogPageSchema, endorTokenResponseSchema, ENDOR_LABS_MAX_PAGE_SIZE, type EndorAuditLog } from './types';
@@ -21,7 +21,7 @@ export interface EndorClientOptions {
   /** Called before every request, retries included: the fetch heartbeats there. */
   beforeRequest?: () => void;
   pageSize?: number;
-  /** Cap on one response body; a page over it is asked again at half the page size. */
+  /** Cap on one response body (the worker's AUDITFLOW_SOURCE_MAX_RESPONSE_BYTES); a page over it is asked again at half the page size. */
   maxResponseBytes?: number;
   tokenCache?: EndorTokenCache;
 }
@@ -53,6 +53,7 @@ export class EndorLabsClient {
   private readonly tokens: EndorTokenCache;
   private readonly tokenId: string;
   private readonly base: string;
+  private readonly fetch: typeof fetch;
   private pageSize: number;
 
   constructor(options: EndorClientOptions) {
@@ -63,9 +64,12 @@ export class EndorLabsClient {
       deadline: () => Infinity,
       beforeRequest: () => undefined,
       pageSize: ENDOR_LABS_MAX_PAGE_SIZE,
-      maxResponseBytes: 16 * 1024 * 1024,
+      maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
       ...options,
     };
+    // Never follows a redirect (the key, the secret or the token could go to another host) and never
+    // holds more than the cap: the fetch every source client uses.
+    this.fetch = sourceFetch({ service: 'the Endor Labs API', maxResponseBytes: this.options.maxResponseBytes });
     this.tokens = options.tokenCache ?? sharedEndorTokenCache;
     this.base = options.endpoint.replace(/\/+$/, '');
     this.tokenId = tokenCacheId(this.base, options.apiKey, options.apiSecret);
@@ -120,7 +124,7 @@ export class EndorLabsClient {
           this.tokens.invalidate(this.tokenId, error.token);
           continue;
         }
-        if (error instanceof ResponseTooLargeError && this.pageSize > MIN_PAGE_SIZE) {
+        if (error instanceof ExportError && error.kind === 'SourceResponseTooLarge' && this.pageSize > MIN_PAGE_SIZE) {
           this.pageSize = Math.max(MIN_PAGE_SIZE, Math.floor(this.pageSize / 2));
           continue;
         }
@@ -167,21 +171,27 @@ export class EndorLabsClient {
     return { token: parsed.data.token, expiresAtMs: Number.isNaN(expiresAtMs) ? undefined : expiresAtMs };
   }
 
-  private async request(url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }): Promise<BoundedResponse> {
-    const timeoutMs = Math.min(this.options.requestTimeoutMs, this.options.deadline() - Date.now());
+  private async request(url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }): Promise<EndorResponse> {
+    const timeoutMs = Math.floor(Math.min(this.options.requestTimeoutMs, this.options.deadline() - Date.now()));
     if (timeoutMs < 1) throw new ExportError('SourceTimeout', 'the fetch ran out of time before this request (activity deadline)', { retryable: true });
     this.options.beforeRequest();
     try {
-      return await boundedFetch(url, { ...init, timeoutMs, maxBytes: this.options.maxResponseBytes });
+      const response = await this.fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      return { status: response.status, headers: response.headers, body: await response.text() };
     } catch (error) {
-      if (error instanceof ExportError) throw error;
-      throw classifyEndorNetworkError(error, this.base);
+      throw sourceFetchError(error) ?? classifyEndorNetworkError(error, this.base);
     }
   }
 
-  private classify(stage: EndorStage, response: BoundedResponse): ExportError {
+  private classify(stage: EndorStage, response: EndorResponse): ExportError {
     return classifyEndorResponse(response.status, response.headers, response.body, { stage, namespace: this.options.namespace, endpoint: this.base });
   }
+}
+
+interface EndorResponse {
+  status: number;
+  headers: Headers;
+  body: string;
 }
 
 /** A 401 on a list request: renew the token once before it counts as an error. */

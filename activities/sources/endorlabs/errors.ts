@@ -45,14 +45,6 @@ export function safeHost(endpoint: string): string {
 export function classifyEndorResponse(status: number, headers: Headers, body: string, ctx: EndorErrorContext): ExportError {
   const said = serverMessage(body);
   const httpStatus = said ? `HTTP ${status}: ${said}` : `HTTP ${status}`;
-  if (status >= 300 && status < 400) {
-    return new ExportError(
-      'SourceProtocol',
-      `Endor Labs answered with a redirect (${httpStatus}, to ${safeHost(headers.get('location') ?? '')}). auditflow never follows redirects, so ` +
-        `credentials never go to another host: set the integration's endpoint to the API's own URL (default https://api.endorlabs.com).`,
-      { retryable: false },
-    );
-  }
   if (status === 429) {
     return new ExportError('SourceRateLimited', `Endor Labs rate limit reached (${httpStatus})`, {
       retryable: true,
