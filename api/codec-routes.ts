@@ -41,6 +41,41 @@ export function codecEndpointUrl(apiBaseUrl: string, token: string, mountPath = 
   return `${apiBaseUrl.replace(/\/+$/, '')}${mountPath}/k/${codecPathKey(token)}`;
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
+const isLoopbackHost = (host: string) => LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+const isLoopbackUrl = (url: string) => {
+  const parsed = URL.parse(url);
+  return parsed !== null && isLoopbackHost(parsed.hostname);
+};
+
+/**
+ * Whether to serve the codec under a path key (AUDITFLOW_CODEC_PATH_KEY=1). Only the local dev stack
+ * may: its UI has no login and runs on loopback, where the key in the UI's settings and in `ps` reaches
+ * no one else. Anywhere else the key would hand the codec to whoever reaches the UI, so asking for it
+ * there is refused at start-up rather than quietly honoured. (Sealed secrets stay sealed through it.)
+ */
+export function codecPathKeyEnabled(env: NodeJS.ProcessEnv, listenHost: string): boolean {
+  const wanted = env.AUDITFLOW_CODEC_PATH_KEY;
+  if (!wanted || wanted === '0') return false;
+  if (wanted !== '1') throw new Error(`AUDITFLOW_CODEC_PATH_KEY must be 1 or 0, got "${wanted}"`);
+  const exposed = [
+    ...(isLoopbackHost(listenHost) ? [] : [`the API listens on ${listenHost}`]),
+    ...(env.AUDITFLOW_PUBLIC_URL && !isLoopbackUrl(env.AUDITFLOW_PUBLIC_URL) ? [`AUDITFLOW_PUBLIC_URL is ${env.AUDITFLOW_PUBLIC_URL}`] : []),
+    ...(env.AUDITFLOW_UI_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o && !isLoopbackUrl(o))
+      .map((o) => `AUDITFLOW_UI_ORIGINS allows ${o}`),
+  ];
+  if (exposed.length > 0) {
+    throw new Error(
+      `AUDITFLOW_CODEC_PATH_KEY=1 is only for the local dev stack on loopback, but ${exposed.join(' and ')}. ` +
+        "Unset it and let the Temporal UI send a bearer token to /codec (the UI's codec.passAccessToken; see README, \"The Temporal UI and the codec\").",
+    );
+  }
+  return true;
+}
+
 export function payloadsFromJson(payloads: JsonPayload[]): Payload[] {
   return payloads.map((p) => ({
     metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),

@@ -6,21 +6,34 @@ import { publicUrlFrom } from '../lib/wif';
 import { loadOidcSigningKeys } from '../lib/wif-keys';
 import { loadTemporalSettings } from '../lib/temporal-config';
 import { createApp } from './app';
-import { createCodecRouter } from './codec-routes';
+import { codecPathKeyEnabled, createCodecRouter } from './codec-routes';
 import { createOidcRouter } from './oidc-routes';
 import { loadApiSettings } from './settings';
-import { connectApiClient } from './temporal-client';
+import { openApiClient } from './temporal-client';
 
 const log = createLogger('api');
+/** The API serves loopback only; a reverse proxy publishes it. */
+const LISTEN_HOST = '127.0.0.1';
 
 async function main(): Promise<void> {
   const temporal = loadTemporalSettings();
   const settings = loadApiSettings(process.env, temporal);
   // One codec for the Temporal client and the UI's remote-codec endpoint.
   const codec = createPayloadCodec({ log });
+  const allowPathKey = codecPathKeyEnabled(process.env, LISTEN_HOST);
   // The public key only: the API seals secrets but cannot open them.
   const sealer = createSealer(loadSealingPublicKey({ log }));
-  const { client, connection } = await connectApiClient(temporal, { dataConverter: createDataConverter({ codec }), log });
+  // Serves before Temporal answers (readyz says 503 meanwhile) and keeps waiting for it, logging why.
+  const stopWaiting = new AbortController();
+  const { client, connection, connected } = openApiClient(temporal, { dataConverter: createDataConverter({ codec }), log, signal: stopWaiting.signal });
+  connected.then(
+    () => log.info({ address: temporal.address, namespace: temporal.namespace }, 'API connected to Temporal'),
+    (error: unknown) => {
+      if (stopWaiting.signal.aborted) return;
+      log.error({ err: error }, 'Temporal refused the API');
+      process.exit(1);
+    },
+  );
   const uiOrigins = (process.env.AUDITFLOW_UI_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   const app = createApp({
     client,
@@ -30,13 +43,13 @@ async function main(): Promise<void> {
     mounts: [
       {
         path: '/codec',
-        router: createCodecRouter({ codec, tokens: settings.tokens, uiOrigin: uiOrigins, allowPathKey: process.env.AUDITFLOW_CODEC_PATH_KEY === '1' }),
+        router: createCodecRouter({ codec, tokens: settings.tokens, uiOrigin: uiOrigins, allowPathKey }),
       },
       // Public: the discovery document and JWKS Google's STS reads for workload identity federation.
       { path: '/', router: createOidcRouter({ issuer: publicUrlFrom(), keys: loadOidcSigningKeys({ log }) }) },
     ],
   });
-  const server = app.listen(settings.port, '127.0.0.1', () =>
+  const server = app.listen(settings.port, LISTEN_HOST, () =>
     log.info({ url: `http://127.0.0.1:${settings.port}`, taskQueue: settings.taskQueue, tokens: settings.tokens.length }, 'API listening'),
   );
   server.on('error', (error) => {
@@ -45,6 +58,7 @@ async function main(): Promise<void> {
   });
   const shutdown = (signal: string) => {
     log.info({ signal }, 'API stopping');
+    stopWaiting.abort();
     server.close(() => void connection.close().then(() => process.exit(0)));
     setTimeout(() => process.exit(0), 5_000).unref();
   };

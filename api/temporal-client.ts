@@ -1,10 +1,10 @@
 // The one place the API's Temporal client is made (api/main.ts and the API tests): its data converter
 // encrypts the workflow input, which holds the integration's secrets.
-import type { Client, Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { createDataConverter } from '../lib/data-converter';
 import type { Logger } from '../lib/logger';
-import { connectClient } from '../lib/temporal-client';
+import { connectClient, FAST_RECONNECT_CHANNEL_ARGS, retryUntilConnected } from '../lib/temporal-client';
 import type { TemporalSettings } from '../lib/temporal-config';
 
 export interface ApiTemporalClient {
@@ -18,4 +18,22 @@ export async function connectApiClient(
   options: { dataConverter?: DataConverter; log?: Logger } = {},
 ): Promise<ApiTemporalClient> {
   return connectClient(settings, options.dataConverter ?? createDataConverter({ log: options.log }));
+}
+
+/**
+ * A client whose connection is made in the background: the API serves at once (`/healthz` 200,
+ * `/readyz` 503 and Temporal calls 503 until Temporal answers), and waits for a Temporal that is not
+ * up yet instead of exiting. `connected` resolves once Temporal first answered.
+ */
+export function openApiClient(
+  settings: TemporalSettings,
+  options: { dataConverter?: DataConverter; log: Logger; signal?: AbortSignal },
+): ApiTemporalClient & { connected: Promise<void> } {
+  const connection = Connection.lazy({ address: settings.address, channelArgs: FAST_RECONNECT_CHANNEL_ARGS });
+  const client = new Client({ connection, namespace: settings.namespace, dataConverter: options.dataConverter ?? createDataConverter({ log: options.log }) });
+  const probe = async () => {
+    await connection.withDeadline(Date.now() + 5_000, () => connection.workflowService.getSystemInfo({}));
+  };
+  const connected = retryUntilConnected('API', probe, { address: settings.address, log: options.log, signal: options.signal });
+  return { client, connection, connected };
 }

@@ -1,15 +1,17 @@
 // `npm start`: the whole local stack on embedded defaults — Temporal dev server (SQLite under the data
-// dir), GCS emulator (objects as plain files under the data dir), worker and API — stopped together
-// on Ctrl-C / SIGTERM.
+// dir), GCS emulator (objects as plain files under the data dir), worker and API — supervised (a
+// process that crashes is restarted with backoff) and stopped together on Ctrl-C / SIGTERM, or when one
+// of them is in a crash loop.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { codecEndpointUrl } from '../api/codec-routes';
 import { apiRoutes } from '../api/openapi';
-import { startProcess, type ManagedProcess } from '../lib/child-process';
+import { startProcess, waitUntilReady } from '../lib/child-process';
 import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
+import { Supervisor } from '../lib/supervisor';
 import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
 import { ensureTools, temporalPathLine } from '../lib/tools';
 import { workerProcessArgs } from '../worker/process-args';
@@ -27,35 +29,30 @@ async function main(): Promise<void> {
   const apiToken = process.env.AUDITFLOW_API_TOKEN || randomBytes(24).toString('base64url');
   const generatedToken = !process.env.AUDITFLOW_API_TOKEN;
 
-  const processes: ManagedProcess[] = [];
   let demo: Demo | undefined;
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('stopping…');
-    // The demo first: it deletes its integration through the API, which is still up.
-    await demo?.stop().catch((error: unknown) => say(`demo: ${(error as Error).message}`));
+    // The demo first: it deletes its integration through the API, which is still up. Not after a crash
+    // loop: the integration stays (the next start replaces it), as it does through every restart.
+    if (code === 0) await demo?.stop().catch((error: unknown) => say(`demo: ${(error as Error).message}`));
     // Worker and API first (they drain), then the services they use.
-    for (const proc of [...processes].reverse()) await proc.stop(35_000);
+    await supervisor.stopAll();
     say('stopped');
     process.exit(code);
   };
+  const supervisor = new Supervisor({
+    say: (line) => console.error(`auditflow: ${line}; see ${logDir}`),
+    onCrashLoop: () => void stopAll(1),
+  });
   process.on('SIGINT', () => void stopAll(0)); // a terminal sends it to the group, npm once more
   process.on('SIGTERM', () => void stopAll(0));
   process.on('SIGHUP', () => void stopAll(0));
   // If whatever started us dies without passing a signal on (a killed npm), we must not linger.
   const parent = process.ppid;
   setInterval(() => process.ppid !== parent && void stopAll(0), 1_000).unref();
-  const watch = (proc: ManagedProcess) => {
-    processes.push(proc);
-    void proc.exited.then((code) => {
-      if (!stopping) {
-        console.error(`auditflow: ${proc.name} exited unexpectedly (code ${code}); see ${logDir}`);
-        void stopAll(1);
-      }
-    });
-  };
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const uiOrigins = [`http://127.0.0.1:${settings.devServer.uiPort}`, `http://localhost:${settings.devServer.uiPort}`];
@@ -66,15 +63,17 @@ async function main(): Promise<void> {
     say(`using the Temporal server at ${settings.address} (TEMPORAL_ADDRESS)`);
   } else {
     say('starting the Temporal dev server…');
-    watch(
-      await startTemporalDevServer({
-        settings,
-        dbFile: path.join(dataDir, settings.devServer.dbFilename),
-        // The UI decodes payloads through the API's remote codec; Temporal itself stores only ciphertext.
-        codecEndpoint: codecEndpointUrl(apiUrl, apiToken.split(',')[0]!.trim()),
-        logFile: path.join(logDir, 'temporal.log'),
-      }),
-    );
+    await supervisor.add({
+      name: 'temporal dev server',
+      start: () =>
+        startTemporalDevServer({
+          settings,
+          dbFile: path.join(dataDir, settings.devServer.dbFilename),
+          // The UI decodes payloads through the API's remote codec; Temporal itself stores only ciphertext.
+          codecEndpoint: codecEndpointUrl(apiUrl, apiToken.split(',')[0]!.trim()),
+          logFile: path.join(logDir, 'temporal.log'),
+        }),
+    });
   }
   const connection = await Connection.connect({ address: settings.address });
   await ensureSearchAttributes(connection, settings);
@@ -82,8 +81,11 @@ async function main(): Promise<void> {
 
   say('starting the GCS emulator…');
   const gcsRoot = path.join(dataDir, 'gcs');
-  const gcs = await startGcsEmulator({ port: gcsPort, filesystemRoot: gcsRoot, logFile: path.join(logDir, 'gcs.log') });
-  watch(gcs.process);
+  const gcsUrl = `http://127.0.0.1:${gcsPort}`;
+  await supervisor.add({
+    name: 'GCS emulator',
+    start: async () => (await startGcsEmulator({ port: gcsPort, filesystemRoot: gcsRoot, logFile: path.join(logDir, 'gcs.log') })).process,
+  });
 
   const childEnv = {
     ...process.env,
@@ -92,20 +94,31 @@ async function main(): Promise<void> {
     AUDITFLOW_API_PORT: String(apiPort),
     AUDITFLOW_PUBLIC_URL: process.env.AUDITFLOW_PUBLIC_URL || apiUrl,
     AUDITFLOW_UI_ORIGINS: process.env.AUDITFLOW_UI_ORIGINS || uiOrigins.join(','),
-    AUDITFLOW_CODEC_PATH_KEY: process.env.AUDITFLOW_CODEC_PATH_KEY || '1',
+    // The path key only for the dev server's own UI on loopback (it has no login); never for another server.
+    AUDITFLOW_CODEC_PATH_KEY: settings.externalServer ? (process.env.AUDITFLOW_CODEC_PATH_KEY ?? '0') : process.env.AUDITFLOW_CODEC_PATH_KEY || '1',
     TEMPORAL_ADDRESS: settings.address,
   };
   const tsx = (file: string) => ['--import', 'tsx', path.join(repoRoot, file)];
-  watch(startProcess('worker', process.execPath, workerProcessArgs(), { env: childEnv, logFile: path.join(logDir, 'worker.log') }));
-  const api = startProcess('API', process.execPath, tsx('api/main.ts'), { env: childEnv, logFile: path.join(logDir, 'api.log') });
-  watch(api);
-  await waitForHttp(`${apiUrl}/healthz`, 30_000);
+  // The worker waits for Temporal by itself (and says so in its log); it drains for up to 30 s on stop.
+  await supervisor.add({
+    name: 'worker',
+    start: async () => startProcess('worker', process.execPath, workerProcessArgs(), { env: childEnv, logFile: path.join(logDir, 'worker.log') }),
+    stopTimeoutMs: 35_000,
+  });
+  await supervisor.add({
+    name: 'API',
+    start: async () => {
+      const api = startProcess('API', process.execPath, tsx('api/main.ts'), { env: childEnv, logFile: path.join(logDir, 'api.log') });
+      await waitUntilReady(api, async () => (await fetch(`${apiUrl}/healthz`)).ok, 30_000);
+      return api;
+    },
+  });
 
   const temporalUiUrl = settings.externalServer ? undefined : `http://${settings.devServer.ip}:${settings.devServer.uiPort}`;
   if (process.env.AUDITFLOW_DEMO !== '0') {
     say('starting the demo (AUDITFLOW_DEMO=0 skips it)…');
     try {
-      demo = await startDemo({ apiUrl, apiToken: apiToken.split(',')[0]!.trim(), gcsUrl: gcs.url, gcsRoot, temporalUiUrl, namespace: settings.namespace });
+      demo = await startDemo({ apiUrl, apiToken: apiToken.split(',')[0]!.trim(), gcsUrl, gcsRoot, temporalUiUrl, namespace: settings.namespace });
     } catch (error) {
       say(`the demo did not start (${(error as Error).message}); the stack runs without it`);
     }
@@ -118,12 +131,14 @@ async function main(): Promise<void> {
   console.log(`  API              ${apiUrl}  (OpenAPI document at /openapi.json; try scripts/auditflow ctl list)`);
   for (const route of apiRoutes()) console.log(`                     ${route}`);
   console.log(`  API token        ${generatedToken ? `${apiToken}  (generated; set AUDITFLOW_API_TOKEN to choose one)` : '(from AUDITFLOW_API_TOKEN)'}`);
-  console.log(`  GCS emulator     ${gcs.url}  objects as files under ${gcsRoot}`);
+  console.log(`  GCS emulator     ${gcsUrl}  objects as files under ${gcsRoot}`);
   console.log(`  Logs             ${logDir}`);
   if (tools.temporal) {
     console.log(`  Temporal CLI     scripts/auditflow temporal …  (runs ${tools.temporal})`);
     if (pathLine) console.log(`                   for a plain \`temporal\`: ${pathLine}`);
   }
+  const pids = ['temporal dev server', 'GCS emulator', 'worker', 'API'].map((name) => [name, supervisor.current(name)?.child.pid] as const).filter(([, pid]) => pid);
+  console.log(`  Processes        ${pids.map(([name, pid]) => `${name} pid ${pid}`).join(', ')}  (restarted if they crash)`);
   if (demo) {
     console.log('');
     say(`demo: integration ${demo.integration.id} exports ${demo.integration.source.scopeMrn} from a local Mondoo sandbox`);
@@ -134,15 +149,6 @@ async function main(): Promise<void> {
 
   console.log('');
   say('press Ctrl-C to stop everything');
-}
-
-async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
 main().catch((error: unknown) => {

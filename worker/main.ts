@@ -6,6 +6,7 @@ import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createDataConverter } from '../lib/data-converter';
 import { createLogger } from '../lib/logger';
+import { retryUntilConnected } from '../lib/temporal-client';
 import { createUnsealer, loadSealingKeys } from '../lib/sealing';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadTemporalSettings } from '../lib/temporal-config';
@@ -37,14 +38,36 @@ async function main(): Promise<void> {
   // Fails fast on a malformed AUDITFLOW_ENCRYPTION_KEYS, before connecting anywhere.
   const dataConverter = createDataConverter({ log });
   const unsealer = createUnsealer(loadSealingKeys({ log }));
-  const client = await Connection.connect({ address: settings.address });
+  // A Temporal that is not up yet (or restarting) is waited for, with backoff, until a signal stops us.
+  const stopWaiting = new AbortController();
+  const stop = () => stopWaiting.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let connection: NativeConnection;
   try {
-    const added = await ensureSearchAttributes(client, settings);
-    if (added.length > 0) log.info({ added }, 'registered search attributes');
+    connection = await retryUntilConnected(
+      'worker',
+      async () => {
+        const client = await Connection.connect({ address: settings.address, connectTimeout: 5_000 });
+        try {
+          const added = await ensureSearchAttributes(client, settings);
+          if (added.length > 0) log.info({ added }, 'registered search attributes');
+        } finally {
+          await client.close();
+        }
+        return NativeConnection.connect({ address: settings.address });
+      },
+      { address: settings.address, log, signal: stopWaiting.signal },
+    );
+  } catch (error) {
+    if (!stopWaiting.signal.aborted) throw error;
+    log.info('worker stopped before Temporal was reachable');
+    process.exit(0);
   } finally {
-    await client.close();
+    // From here on the SDK's runtime handles the signals: it drains the worker.
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
-  const connection = await NativeConnection.connect({ address: settings.address });
   try {
     const workflowBundle = await bundleInChildProcess();
     const worker = await createExportWorker({ connection, settings, dataConverter, workflowBundle, activityDeps: { unsealer } });

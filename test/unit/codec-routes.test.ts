@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codecEndpointUrl, createCodecRouter, payloadsFromJson, payloadsToJson } from '../../api/codec-routes';
+import { codecEndpointUrl, codecPathKeyEnabled, createCodecRouter, payloadsFromJson, payloadsToJson } from '../../api/codec-routes';
 import { EncryptionCodec } from '../../lib/codec';
 
 const UI = 'http://127.0.0.1:8233';
@@ -98,5 +98,29 @@ describe('POST /codec/decode and /codec/encode', () => {
     const res = await post('/codec/decode', { payloads: foreign }, bearer());
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/key id "other"/);
+  });
+});
+
+describe('the codec path key (AUDITFLOW_CODEC_PATH_KEY)', () => {
+  const dev = { AUDITFLOW_UI_ORIGINS: 'http://127.0.0.1:8233,http://localhost:8233', AUDITFLOW_PUBLIC_URL: 'http://127.0.0.1:8080' };
+
+  it('is off unless asked for', () => {
+    expect(codecPathKeyEnabled({}, '127.0.0.1')).toBe(false);
+    expect(codecPathKeyEnabled({ ...dev, AUDITFLOW_CODEC_PATH_KEY: '0' }, '127.0.0.1')).toBe(false);
+    expect(() => codecPathKeyEnabled({ AUDITFLOW_CODEC_PATH_KEY: 'yes' }, '127.0.0.1')).toThrow(/must be 1 or 0/);
+  });
+
+  it('serves the local dev stack on loopback', () => {
+    expect(codecPathKeyEnabled({ ...dev, AUDITFLOW_CODEC_PATH_KEY: '1' }, '127.0.0.1')).toBe(true);
+    expect(codecPathKeyEnabled({ AUDITFLOW_CODEC_PATH_KEY: '1', AUDITFLOW_UI_ORIGINS: 'http://[::1]:8233' }, '::1')).toBe(true);
+  });
+
+  it('is refused at start-up wherever anyone but this machine could reach the UI or the API', () => {
+    const on = { ...dev, AUDITFLOW_CODEC_PATH_KEY: '1' };
+    expect(() => codecPathKeyEnabled(on, '0.0.0.0')).toThrow(/only for the local dev stack on loopback, but the API listens on 0.0.0.0/);
+    expect(() => codecPathKeyEnabled({ ...on, AUDITFLOW_UI_ORIGINS: 'https://temporal.example.com' }, '127.0.0.1')).toThrow(
+      /AUDITFLOW_UI_ORIGINS allows https:\/\/temporal.example.com.*passAccessToken/,
+    );
+    expect(() => codecPathKeyEnabled({ ...on, AUDITFLOW_PUBLIC_URL: 'https://auditflow.example.com' }, '127.0.0.1')).toThrow(/AUDITFLOW_PUBLIC_URL/);
   });
 });
