@@ -50,7 +50,9 @@ describe('Temporal not reachable at start-up', () => {
     const alive = (proc: ManagedProcess) => proc.child.exitCode === null && proc.child.signalCode === null;
 
     // Serving at once, not ready, and still there after the SDK's 10 s connect deadline has passed.
-    await eventually('API /healthz', async () => (await fetch(`${api}/healthz`)).status === 200, 30_000);
+    await eventually('API /healthz', async () => (await fetch(`${api}/healthz`)).status === 200, 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}; API output: ${output.API}`);
+    });
     await sleep(12_000);
     expect(alive(worker), output.worker).toBe(true);
     expect(alive(apiProc), output.API).toBe(true);
