@@ -1,10 +1,14 @@
 // A source that keeps failing or trickles must not look healthy (`retrying` in the status and the UI's
 // current details), and a pause or delete must not wait for it: the activities in flight are cancelled,
 // the status and the ExportStatus search attribute change at once, and nothing is lost or doubled.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { IntegrationDetail } from '../../api/schemas/integration';
+import { repoRoot } from '../../lib/temporal-config';
 import { deleteSignal, ExportStatusAttribute, pauseSignal, resumeSignal, type ExportStatus } from '../../workflows/definitions';
 import { createFaultProxy } from '../fakes/faults';
 import { createHostileSource } from '../fakes/hostile-source';
@@ -41,16 +45,29 @@ async function waitForSearchAttribute(handle: WorkflowHandle, status: ExportStat
   throw new Error(`ExportStatus is ${last}, not ${status}, ${timeoutMs} ms after the signal`);
 }
 
-/** Every execution of the integration replays on the current code: the cancellations are deterministic. */
-async function expectReplays(env: TestEnv, handle: WorkflowHandle): Promise<void> {
+/**
+ * Every execution of the integration replays on the current code: the cancellations are deterministic.
+ * With AUDITFLOW_RECORD_HISTORIES=<name> they are also recorded as fixtures `<name>-<label>-<n>.json`
+ * (as test/integration/replay.test.ts records its own), so later versions must replay them too.
+ */
+async function expectReplays(env: TestEnv, handle: WorkflowHandle, label: string): Promise<void> {
   const histories = [];
   for await (const execution of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
-    histories.push({ workflowId: handle.workflowId, history: await env.client.workflow.getHandle(handle.workflowId, execution.runId).fetchHistory() });
+    histories.push({ workflowId: handle.workflowId, runId: execution.runId, history: await env.client.workflow.getHandle(handle.workflowId, execution.runId).fetchHistory() });
   }
   expect(histories.length).toBeGreaterThan(0);
   for await (const result of Worker.runReplayHistories({ workflowBundle: await exportWorkflowBundle(), dataConverter: testDataConverter() }, histories)) {
     expect(result.error, `replay of ${result.runId}`).toBeUndefined();
   }
+  const name = process.env.AUDITFLOW_RECORD_HISTORIES;
+  if (!name) return;
+  histories.forEach(({ runId }, i) => {
+    const json = execFileSync(inject('temporalCliPath'), [
+      'workflow', 'show', '--output', 'json', '--address', env.settings.address, '--namespace', env.settings.namespace,
+      '--workflow-id', handle.workflowId, '--run-id', runId,
+    ], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    writeFileSync(path.join(repoRoot, 'test/fixtures/histories', `${name}-${label}-${i}.json`), json);
+  });
 }
 
 describe('a failing source', () => {
@@ -93,6 +110,7 @@ describe('a failing source', () => {
       expect(done.retrying).toBeUndefined();
       expect(await currentDetails(handle)).not.toMatch(/Retrying/);
       expectExactlyOnce(await readExport(bucket), expectedKeys(source.store.all(orgMrn(ORG))));
+      await expectReplays(env, handle, 'retrying-5xx');
     } finally {
       source.faults.reset();
       await handle.signal(deleteSignal);
@@ -130,7 +148,7 @@ describe('a failing source', () => {
       const status = await waitForStatus(handle, () => true);
       expect(status).toMatchObject({ status: 'deleted', lastRun: { outcome: 'deleted' }, totals: { events: 0 } });
       expect(status.retrying).toBeUndefined();
-      await expectReplays(env, handle);
+      await expectReplays(env, handle, 'delete-stuck-fetch');
     } finally {
       source.faults.reset();
     }
@@ -153,6 +171,7 @@ describe('a failing source', () => {
       const done = await waitForStatus(handle, (s) => s.lastRun?.outcome === 'completed');
       expect(done.status).toBe('active');
       expectExactlyOnce(await readExport(bucket), expectedKeys(source.store.all(orgMrn(ORG))));
+      await expectReplays(env, handle, 'pause-stuck-fetch');
     } finally {
       source.faults.reset();
       await handle.signal(deleteSignal);
@@ -178,7 +197,7 @@ describe('a failing source', () => {
       const done = await waitForStatus(handle, (s) => s.lastRun?.outcome === 'completed');
       expect(done.status).toBe('active');
       expectExactlyOnce(await readExport(bucket), expectedKeys(source.store.all(orgMrn(ORG))));
-      await expectReplays(env, handle);
+      await expectReplays(env, handle, 'pause-stuck-upload');
     } finally {
       await handle.signal(deleteSignal);
       await sink.close();
