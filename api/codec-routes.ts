@@ -76,6 +76,14 @@ export function codecPathKeyEnabled(env: NodeJS.ProcessEnv, listenHost: string):
   return true;
 }
 
+/**
+ * What `start` gives the API: the path key for its own dev server's UI (loopback, no login); with a
+ * server of the user's (TEMPORAL_ADDRESS) off unless asked for, since that UI is not ours.
+ */
+export function localStackCodecPathKey(env: NodeJS.ProcessEnv, ownDevServer: boolean): string {
+  return ownDevServer ? env.AUDITFLOW_CODEC_PATH_KEY || '1' : (env.AUDITFLOW_CODEC_PATH_KEY ?? '0');
+}
+
 export function payloadsFromJson(payloads: JsonPayload[]): Payload[] {
   return payloads.map((p) => ({
     metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),

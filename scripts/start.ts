@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { codecEndpointUrl } from '../api/codec-routes';
+import { codecEndpointUrl, localStackCodecPathKey } from '../api/codec-routes';
 import { apiRoutes } from '../api/openapi';
 import { startProcess, waitUntilReady } from '../lib/child-process';
 import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
@@ -94,8 +94,7 @@ async function main(): Promise<void> {
     AUDITFLOW_API_PORT: String(apiPort),
     AUDITFLOW_PUBLIC_URL: process.env.AUDITFLOW_PUBLIC_URL || apiUrl,
     AUDITFLOW_UI_ORIGINS: process.env.AUDITFLOW_UI_ORIGINS || uiOrigins.join(','),
-    // The path key only for the dev server's own UI on loopback (it has no login); never for another server.
-    AUDITFLOW_CODEC_PATH_KEY: settings.externalServer ? (process.env.AUDITFLOW_CODEC_PATH_KEY ?? '0') : process.env.AUDITFLOW_CODEC_PATH_KEY || '1',
+    AUDITFLOW_CODEC_PATH_KEY: localStackCodecPathKey(process.env, !settings.externalServer),
     TEMPORAL_ADDRESS: settings.address,
   };
   const tsx = (file: string) => ['--import', 'tsx', path.join(repoRoot, file)];

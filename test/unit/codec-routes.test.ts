@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codecEndpointUrl, codecPathKeyEnabled, createCodecRouter, payloadsFromJson, payloadsToJson } from '../../api/codec-routes';
+import { codecEndpointUrl, codecPathKeyEnabled, localStackCodecPathKey, createCodecRouter, payloadsFromJson, payloadsToJson } from '../../api/codec-routes';
 import { EncryptionCodec } from '../../lib/codec';
 
 const UI = 'http://127.0.0.1:8233';
@@ -113,6 +113,13 @@ describe('the codec path key (AUDITFLOW_CODEC_PATH_KEY)', () => {
   it('serves the local dev stack on loopback', () => {
     expect(codecPathKeyEnabled({ ...dev, AUDITFLOW_CODEC_PATH_KEY: '1' }, '127.0.0.1')).toBe(true);
     expect(codecPathKeyEnabled({ AUDITFLOW_CODEC_PATH_KEY: '1', AUDITFLOW_UI_ORIGINS: 'http://[::1]:8233' }, '::1')).toBe(true);
+  });
+
+  it('is on by default only under start with its own dev server', () => {
+    expect(localStackCodecPathKey({}, true)).toBe('1');
+    expect(localStackCodecPathKey({ AUDITFLOW_CODEC_PATH_KEY: '0' }, true)).toBe('0');
+    expect(localStackCodecPathKey({}, false)).toBe('0');
+    expect(localStackCodecPathKey({ AUDITFLOW_CODEC_PATH_KEY: '1' }, false)).toBe('1'); // asked for: the API's own check decides
   });
 
   it('is refused at start-up wherever anyone but this machine could reach the UI or the API', () => {
