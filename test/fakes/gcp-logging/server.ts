@@ -5,6 +5,7 @@ import { timestampKey } from '../../../activities/sources/gcp-audit-logs/query';
 import { CLOUD_LOGGING_MAX_FILTER_CHARS, CLOUD_LOGGING_MAX_PAGE_SIZE, CLOUD_LOGGING_QUOTA_PER_MINUTE } from '../../../activities/sources/gcp-audit-logs/types';
 import { dropResponseOf, FaultController, sendJson, type FaultPolicy } from '../faults';
 import { FilterError, logIdsOf, lowerBound, matches, parseFilter } from './filter';
+import type { GcpLogEntry } from '../../../activities/sources/gcp-audit-logs/types';
 import { isAfter, LogEntryStore, type Position } from './store';
 
 /**
@@ -88,6 +89,8 @@ function readBody(req: http.IncomingMessage): Promise<string | undefined> {
 interface PageToken extends Position {
   /** The query the token belongs to: a token used with another query is refused. */
   q: string;
+  /** How far the next request searches (ms of timestamps). */
+  w?: number;
 }
 
 const encodeToken = (token: PageToken) => Buffer.from(JSON.stringify(token)).toString('base64url');
@@ -198,13 +201,13 @@ export async function createFakeCloudLogging(options: FakeCloudLoggingOptions = 
     stats.maxPageSizeSeen = Math.max(stats.maxPageSizeSeen, pageSize);
 
     const query = createHash('sha256').update(JSON.stringify([[...resourceNames].sort(), filterText, orderBy])).digest('base64url').slice(0, 16);
-    let position: Position | undefined;
+    let position: PageToken | undefined;
     if (typeof body.pageToken === 'string' && body.pageToken !== '') {
       const decoded = decodeToken(body.pageToken);
       if (!decoded || decoded.q !== query) return googleError(res, 400, 'INVALID_ARGUMENT', 'page_token does not match the request (resource names, filter or order changed)');
       position = decoded;
     }
-    const tokenAt = (p: Position) => encodeToken({ time: p.time, insertId: p.insertId, id: p.id, q: query });
+    const tokenAt = (p: Position, w?: number) => encodeToken({ time: p.time, insertId: p.insertId, id: p.id, q: query, ...(w === undefined ? {} : { w }) });
 
     if (state.emptyPages > 0) {
       state.emptyPages--;
@@ -222,13 +225,16 @@ export async function createFakeCloudLogging(options: FakeCloudLoggingOptions = 
       const more = candidates.filter((row) => matches(filter, row.entry)).length > page.length;
       return sendJson(res, 200, { entries: page.map((r) => r.entry), ...(more ? { nextPageToken: tokenAt(page.at(-1)!) } : {}) });
     }
-    // The search starts at the position (or the query's lower bound, or the oldest entry it holds)
-    // and covers searchWindowMs of timestamps in this request.
-    const from = position?.time || lowerBound(filter) || candidates[0]?.time;
-    if (from === undefined) return sendJson(res, 200, {});
-    const start = from < (candidates[0]?.time ?? from) ? candidates[0]!.time : from;
-    const end = windowEnd(start, searchWindowMs);
-    const page = [];
+    // The search starts at the position, or on a first request at the oldest entry it holds from the
+    // query's lower bound on, and covers a window of timestamps per request: a gap in the log answers
+    // pages with no entries and a token, each searching twice as far as the one before.
+    const first = candidates[0];
+    if (first === undefined) return sendJson(res, 200, {});
+    const lower = lowerBound(filter);
+    const start = position?.time || (lower !== undefined && lower > first.time ? lower : first.time);
+    const window = position?.w ?? searchWindowMs;
+    const end = windowEnd(start, window);
+    const page: GcpLogEntry[] = [];
     let last: Position | undefined;
     let searchedAll = true;
     for (const row of candidates) {
@@ -244,11 +250,12 @@ export async function createFakeCloudLogging(options: FakeCloudLoggingOptions = 
       page.push(row.entry);
       last = row;
     }
-    if (searchedAll) return sendJson(res, 200, { entries: page });
+    if (searchedAll) return sendJson(res, 200, page.length > 0 ? { entries: page } : {});
     const full = page.length >= (pageSize || 50);
     const next = full ? last! : end;
     if (page.length === 0) stats.emptyPagesWithToken++;
-    sendJson(res, 200, { ...(page.length > 0 ? { entries: page } : {}), nextPageToken: tokenAt(next) });
+    const nextWindow = page.length === 0 ? window * 2 : searchWindowMs;
+    sendJson(res, 200, { ...(page.length > 0 ? { entries: page } : {}), nextPageToken: tokenAt(next, nextWindow) });
   };
 
   const server = http.createServer((req, res) => {
