@@ -74,7 +74,7 @@ function caller(rand: Rand, project: string): { authenticationInfo: Record<strin
   return { authenticationInfo, requestMetadata };
 }
 
-const failure = (rand: Rand) =>
+const failure = (rand: Rand): { code?: number; message?: string } =>
   rand() < 0.12 ? pick(rand, [{ code: 7, message: 'PERMISSION_DENIED' }, { code: 5, message: 'NOT_FOUND' }, { code: 3, message: 'Invalid value for field resource.name' }]) : {};
 
 /** One Admin Activity entry; with `operation` part of a long-running operation (first or last). */
