@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -80,6 +81,15 @@ export async function openTestEnv(): Promise<TestEnv> {
       await nativeConnection.close();
     },
   };
+}
+
+/** One execution's history the way an operator records it (`temporal workflow show --output json`): the fixtures' format. */
+export function showHistoryJson(env: TestEnv, workflowId: string, runId: string): string {
+  return execFileSync(inject('temporalCliPath'), [
+    'workflow', 'show', '--output', 'json',
+    '--address', env.settings.address, '--namespace', env.settings.namespace,
+    '--workflow-id', workflowId, '--run-id', runId,
+  ], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
 
 export async function startExportWorker(env: TestEnv, activityDeps?: ActivityDeps, taskQueue = env.settings.taskQueue): Promise<{ worker: Worker; running: Promise<void> }> {

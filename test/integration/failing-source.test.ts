@@ -1,7 +1,6 @@
 // A source that keeps failing or trickles must not look healthy (`retrying` in the status and the UI's
 // current details), and a pause or delete must not wait for it: the activities in flight are cancelled,
 // the status and the ExportStatus search attribute change at once, and nothing is lost or doubled.
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -11,12 +10,13 @@ import type { IntegrationDetail } from '../../api/schemas/integration';
 import { repoRoot } from '../../lib/temporal-config';
 import { deleteSignal, ExportStatusAttribute, pauseSignal, resumeSignal, type ExportStatus } from '../../workflows/definitions';
 import { createFaultProxy } from '../fakes/faults';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../../activities/sources/source-fetch';
 import { createHostileSource } from '../fakes/hostile-source';
 import { createFakeMondoo, orgMrn, type FakeMondoo } from '../fakes/mondoo';
 import { integrationBody, startApiHarness, waitForIntegration, type ApiHarness } from '../helpers/api';
 import { expectedKeys, expectExactlyOnce, integrationConfig, readExport, startExport, waitForStatus } from '../helpers/export';
 import { createTestBucket } from '../helpers/gcs';
-import { exportWorkflowBundle, openTestEnv, startExportWorker, testDataConverter, type TestEnv } from '../helpers/temporal';
+import { exportWorkflowBundle, openTestEnv, showHistoryJson, startExportWorker, testDataConverter, type TestEnv } from '../helpers/temporal';
 
 const ORG = 'acme-corp-2fjq8x1';
 /** Long enough for a retry streak to show, short enough for a run that never gives up on its own. */
@@ -62,10 +62,7 @@ async function expectReplays(env: TestEnv, handle: WorkflowHandle, label: string
   const name = process.env.AUDITFLOW_RECORD_HISTORIES;
   if (!name) return;
   histories.forEach(({ runId }, i) => {
-    const json = execFileSync(inject('temporalCliPath'), [
-      'workflow', 'show', '--output', 'json', '--address', env.settings.address, '--namespace', env.settings.namespace,
-      '--workflow-id', handle.workflowId, '--run-id', runId,
-    ], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const json = showHistoryJson(env, handle.workflowId, runId);
     writeFileSync(path.join(repoRoot, 'test/fixtures/histories', `${name}-${label}-${i}.json`), json);
   });
 }
@@ -128,6 +125,24 @@ describe('a failing source', () => {
       await handle.signal(deleteSignal);
     } finally {
       await redirecting.close();
+    }
+  });
+
+  it('a source with an endless body ends the run in error at the cap; the worker never holds the body', async () => {
+    const huge = await createHostileSource({ mode: 'huge', hugeBytes: 200 * 1024 * 1024 });
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const sampler = setInterval(() => void (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    try {
+      const handle = await startExport(env, integrationConfig({ mondooUrl: huge.url, mondooToken: 't', scopeMrn: orgMrn(ORG), bucket: await createTestBucket(), timing: KEEP_RETRYING }));
+      const failed = await waitForStatus(handle, (s) => s.status === 'error', 30_000);
+      expect(failed.lastError?.message).toContain(`the Mondoo API sent a response of more than ${DEFAULT_MAX_RESPONSE_BYTES} bytes`);
+      expect(huge.bytesSent).toBeLessThan(DEFAULT_MAX_RESPONSE_BYTES + 16 * 1024 * 1024);
+      expect(peak - baseline).toBeLessThan(128 * 1024 * 1024);
+      await handle.signal(deleteSignal);
+    } finally {
+      clearInterval(sampler);
+      await huge.close();
     }
   });
 

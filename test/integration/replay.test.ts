@@ -1,18 +1,17 @@
 // Determinism: recorded histories of real runs replay against the current workflow code, so a change
 // that would break running workflows fails CI. Also measures what each execution puts in history.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import { Worker, type Worker as WorkerType } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../lib/temporal-config';
 import { deleteSignal, pauseSignal, resumeSignal, runNowSignal } from '../../workflows/definitions';
 import { createFakeMondoo, orgMrn, type FakeMondoo } from '../fakes/mondoo';
 import { createTestBucket } from '../helpers/gcs';
 import { integrationConfig, startExport, waitForStatus } from '../helpers/export';
-import { exportWorkflowBundle, openTestEnv, startExportWorker, testDataConverter, type TestEnv } from '../helpers/temporal';
+import { exportWorkflowBundle, openTestEnv, showHistoryJson, startExportWorker, testDataConverter, type TestEnv } from '../helpers/temporal';
 
 const FIXTURES = path.join(repoRoot, 'test/fixtures/histories');
 type History = temporal.api.history.v1.IHistory;
@@ -86,11 +85,7 @@ describe('workflow determinism', () => {
     // Recorded the way an operator would: `temporal workflow show --output json`, the format of the fixtures.
     const histories: Array<{ workflowId: string; history: History; json: string }> = [];
     for await (const execution of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
-      const json = execFileSync(inject('temporalCliPath'), [
-        'workflow', 'show', '--output', 'json',
-        '--address', env.settings.address, '--namespace', env.settings.namespace,
-        '--workflow-id', handle.workflowId, '--run-id', execution.runId,
-      ], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const json = showHistoryJson(env, handle.workflowId, execution.runId);
       histories.push({ workflowId: handle.workflowId, history: historyFromJSON(JSON.parse(json)), json });
     }
     expect(histories.length).toBeGreaterThanOrEqual(4);
