@@ -17,6 +17,7 @@ import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
 import { createFaultProxy, mulberry32, type FaultKind } from '../test/fakes/faults';
 import { createFakeMondoo } from '../test/fakes/mondoo';
 import { buildNode } from '../test/fakes/mondoo/catalog';
+import { downloadObject } from '../test/helpers/gcs-media';
 import { validateOcsfEvent } from '../test/ocsf/validator';
 import { workerEnv, workerProcessArgs } from '../worker/process-args';
 import {
@@ -369,13 +370,6 @@ export interface ExportCheck {
 
 const NAME = /-audit-logs-(\d+)-(\d+)\.jsonl$/;
 
-/** Plain JSON-API media download: thousands of objects through file.download() pile up stream listeners. */
-async function download(endpoint: string, bucket: string, name: string): Promise<string> {
-  const url = `${endpoint}/storage/v1/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(name)}?alt=media`;
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`reading gs://${bucket}/${name}: HTTP ${response.status}`);
-  return response.text();
-}
 
 /**
  * Reads every object back and counts (rather than stops at) every violation: ranges that do not tile
@@ -406,7 +400,7 @@ export async function verifyExport(endpoint: string, bucket: string, prefix: str
       overlaps++;
       problems.push(`overlap: ${range.file.name} starts at ${range.from}, but ${next - 1} was covered already`);
     }
-    const lines = (await download(endpoint, bucket, range.file.name)).split('\n').filter(Boolean);
+    const lines = (await downloadObject(endpoint, bucket, range.file.name)).split('\n').filter(Boolean);
     if (lines.length !== range.to - range.from + 1) {
       miscounted++;
       problems.push(`${range.file.name} holds ${lines.length} events, its range says ${range.to - range.from + 1}`);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Storage } from '@google-cloud/storage';
 import { inject } from 'vitest';
+import { downloadObject } from './gcs-media';
 
 export function emulatorStorage(): Storage {
   return new Storage({ apiEndpoint: inject('gcsEndpoint'), projectId: 'auditflow-test' });
@@ -13,12 +14,10 @@ export async function createTestBucket(storage = emulatorStorage()): Promise<str
   return name;
 }
 
+/** Every object under `prefix`, read back from the emulator (see downloadObject for why not file.download()). */
 export async function readObjects(bucket: string, prefix = '', storage = emulatorStorage()): Promise<Map<string, string>> {
   const [files] = await storage.bucket(bucket).getFiles({ prefix });
   const contents = new Map<string, string>();
-  for (const file of files) {
-    const [data] = await file.download();
-    contents.set(file.name, data.toString('utf8'));
-  }
+  for (const file of files) contents.set(file.name, await downloadObject(storage.apiEndpoint, bucket, file.name));
   return contents;
 }
