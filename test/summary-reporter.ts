@@ -20,7 +20,8 @@ export default class SummaryReporter implements Reporter {
       if (module.state() === 'failed' && module.children.size === 0) failed++;
     }
     // The SDK's lines (expected-error WARNs included) and the servers' logs stay off the console.
-    if (existsSync(path.join(LOG_DIR, 'sdk.log'))) console.log(`\nlogs: ${path.relative(process.cwd(), LOG_DIR) || '.'}/ (sdk.log, temporal.log, gcs.log)`);
+    const integration = testModules.some((module) => module.project.name === 'integration');
+    if (integration && existsSync(path.join(LOG_DIR, 'sdk.log'))) console.log(`\nlogs: ${path.relative(process.cwd(), LOG_DIR) || '.'}/ (sdk.log, temporal.log, gcs.log)`);
     console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
   }
 }
