@@ -260,7 +260,7 @@ describe('fake Mondoo: faults and rate limits', () => {
     fake.faults.failNext('drop-response');
     await expect(fetch(fake.url, { method: 'POST', headers: { authorization: `Bearer ${fake.token}` }, body: '{"query":"{__typename}"}' })).rejects.toThrow();
     expect((await page(vars)).totalCount).toBe(0);
-    expect(fake.faults.injected).toEqual({ '429': 1, '5xx': 2, timeout: 1, 'drop-response': 1 });
+    expect(fake.faults.injected).toEqual({ '429': 1, '5xx': 2, timeout: 1, 'drop-response': 1, trickle: 0 });
     expect(fake.requests).toBe(6);
   });
 
