@@ -9,7 +9,7 @@ import { ApiError, errorHandler, sendError, unknownRoute } from './errors';
 import { createIntegrationService } from './integration-service';
 import { openApiDocument } from './openapi';
 import { integrationsRouter } from './routes/integrations';
-import type { ApiSettings } from './settings';
+import { READY_TIMEOUT_MS, type ApiSettings } from './settings';
 
 export interface ApiDeps {
   /** From connectApiClient (api/temporal-client.ts), the one place its data converter is set. */
@@ -33,13 +33,24 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
 
+  // A path that is no valid percent-encoding ("/v1/integrations/%ff") names nothing; say so before any
+  // router tries to decode it (Express throws a URIError there, or answers 404 where no route matched).
+  app.use((req, _res, next) => {
+    try {
+      decodeURIComponent(req.path);
+    } catch {
+      return next(new ApiError(400, 'invalid_path', 'The request path is not valid percent-encoding'));
+    }
+    next();
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
   app.get('/readyz', async (_req, res) => {
     try {
-      await client.connection.workflowService.getSystemInfo({});
+      await client.withDeadline(Date.now() + READY_TIMEOUT_MS, () => client.connection.workflowService.getSystemInfo({}));
       res.json({ status: 'ready' });
     } catch (error) {
       log.warn({ err: error }, 'Temporal is not reachable');

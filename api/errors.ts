@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger';
 export const errorBodySchema = z
   .strictObject({
     error: z.strictObject({
-      code: z.string().meta({ description: 'Machine-readable: validation_failed, invalid_json, invalid_body, payload_too_large, unauthorized, not_found, integration_deleted, integration_paused, interval_immutable, method_not_allowed, temporal_unavailable, internal.' }),
+      code: z.string().meta({ description: 'Machine-readable: validation_failed, invalid_json, invalid_body, invalid_path, payload_too_large, unauthorized, not_found, integration_deleted, integration_paused, interval_immutable, method_not_allowed, destination_in_use, destination_not_releasable, idempotency_key_reused, temporal_unavailable, internal.' }),
       message: z.string(),
       details: z.array(z.strictObject({ path: z.string(), message: z.string() })),
     }),
@@ -72,9 +72,17 @@ export const unknownRoute: RequestHandler = (req, _res, next) => {
   next(new ApiError(404, 'not_found', `There is no route ${req.method} ${req.path}`));
 };
 
-/** body-parser's errors carry a `type`; these are the client's fault, reported without internals. */
-function bodyParserError(error: unknown): ApiError | undefined {
-  const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
+/**
+ * Errors of reading the request that are the client's fault, reported without internals. body-parser's
+ * carry a `type`; a corrupt gzip/deflate/br body is a zlib error it marks 400 without one, and a path
+ * that is no valid percent-encoding ("/%ff", "/%") is the router's URIError, marked 400 too.
+ */
+function requestError(error: unknown): ApiError | undefined {
+  const { type, status, expose } = (error ?? {}) as { type?: unknown; status?: unknown; expose?: unknown };
+  if (error instanceof URIError && status === 400) return new ApiError(400, 'invalid_path', 'The request path is not valid percent-encoding');
+  if (typeof type !== 'string' && typeof status === 'number' && status >= 400 && status < 500 && expose === true) {
+    return new ApiError(400, 'invalid_body', 'The request body could not be read: is it compressed as its Content-Encoding says?');
+  }
   if (typeof type !== 'string' || typeof status !== 'number') return undefined;
   if (type === 'entity.parse.failed') return new ApiError(400, 'invalid_json', 'The request body is not valid JSON');
   if (type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'The request body is too large');
@@ -83,8 +91,8 @@ function bodyParserError(error: unknown): ApiError | undefined {
 }
 
 const TEMPORAL_DOWN = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
-/** The client wraps gRPC errors of most calls in a ServiceError. */
-function temporalUnreachable(error: unknown): boolean {
+/** Temporal did not answer (in time). The client wraps gRPC errors of most calls in a ServiceError. */
+export function temporalUnreachable(error: unknown): boolean {
   const grpc = error instanceof ServiceError ? error.cause : error;
   return isGrpcServiceError(grpc) && TEMPORAL_DOWN.has(grpc.code);
 }
@@ -92,10 +100,10 @@ function temporalUnreachable(error: unknown): boolean {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
-    let apiError = error instanceof ApiError ? error : bodyParserError(error);
+    let apiError = error instanceof ApiError ? error : requestError(error);
     if (!apiError && temporalUnreachable(error)) {
       log.warn({ err: error, method: req.method, path: req.path }, 'Temporal is not reachable');
-      apiError = new ApiError(503, 'temporal_unavailable', 'Temporal is not reachable; try again shortly');
+      apiError = new ApiError(503, 'temporal_unavailable', 'Temporal did not answer in time; try again shortly (retry a create with the same Idempotency-Key)');
     }
     if (!apiError) {
       const requestId = res.getHeader('x-request-id');

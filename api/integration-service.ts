@@ -1,7 +1,7 @@
 // Integrations on Temporal: one export workflow each. The workflow input holds the whole config with
 // its secrets; the memo holds the public record; search attributes make it findable in the UI.
-import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo as FullExecutionInfo, type WorkflowHandle } from '@temporalio/client';
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionInfo as FullExecutionInfo, type WorkflowHandle } from '@temporalio/client';
 import type { Logger } from '../lib/logger';
 import type { Sealer } from '../lib/sealing';
 import {
@@ -22,8 +22,9 @@ import {
   type IntegrationConfig,
 } from '../workflows/definitions';
 import type { auditLogExportWorkflow } from '../workflows/export-workflow';
-import { scopeSlug } from '../workflows/object-names';
-import { ApiError, notFound } from './errors';
+import { createDestinationClaims, destinationKey, type DestinationPlace, type TemporalCall } from './destination-claims';
+import { ApiError, notFound, temporalUnreachable } from './errors';
+import { integrationIdForKey } from './idempotency';
 import { gcsDestinationView } from './schemas/gcs-destination';
 import {
   createIntegrationSchema,
@@ -37,13 +38,21 @@ import {
   type IntegrationRecord,
 } from './schemas/integration';
 import { mondooSourceView } from './schemas/mondoo-source';
-import type { ApiSettings } from './settings';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS, type ApiSettings } from './settings';
 
 /** What both describe() and list() return about an execution. */
 type WorkflowExecutionInfo = Omit<FullExecutionInfo, 'raw'>;
 
 /** The memo key of the public record. */
 export const MEMO_KEY = 'integration';
+/** The memo key of how the integration was created: its destination claim and request fingerprint. */
+export const CREATION_MEMO_KEY = 'creation';
+interface CreationMemo {
+  /** The claim workflow's id; absent for integrations created before claims existed. */
+  destinationClaim?: string;
+  /** sha256 of the create request, to tell a retry (same body) from a reused Idempotency-Key. */
+  requestHash?: string;
+}
 const actions = { pause: pauseSignal, resume: resumeSignal, run: runNowSignal, delete: deleteSignal } as const satisfies Record<IntegrationAction, unknown>;
 
 /** How long a status query may wait for a worker before the API answers without it. */
@@ -57,19 +66,42 @@ const RECENT_CONTINUE_MS = 10 * 60_000;
 
 export interface IntegrationServiceDeps {
   client: Client;
-  settings: Pick<ApiSettings, 'taskQueue'>;
+  settings: Pick<ApiSettings, 'taskQueue' | 'temporalTimeoutMs'>;
   log: Logger;
   /** Seals the write-only fields of the workflow input to the workers' key (lib/sealing.ts). */
   sealer: Sealer;
 }
 
+const placeOf = (source: { scopeMrn: string }, destination: { endpoint?: string; bucket: string; prefix: string }): DestinationPlace => ({
+  endpoint: destination.endpoint,
+  bucket: destination.bucket,
+  prefix: destination.prefix,
+  scopeMrn: source.scopeMrn,
+});
+
+/** A fingerprint of the request: JSON with sorted keys, so the same body always hashes the same. */
+function requestHashOf(body: CreateIntegration): string {
+  const canonical = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]))
+      : value;
+  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
+}
+
 export function createIntegrationService({ client, settings, log, sealer }: IntegrationServiceDeps) {
   const handleFor = (id: string) => client.workflow.getHandle<typeof auditLogExportWorkflow>(workflowIdFor(id));
+  const timeoutMs = settings.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS;
+  /**
+   * Every Temporal call gets a deadline: a hung server costs a request a few seconds and a 503, not a
+   * hung client that later takes effect anyway (creates are made safe to retry by Idempotency-Key).
+   */
+  const call: TemporalCall = (fn) => client.withDeadline(Date.now() + timeoutMs, fn);
+  const claims = createDestinationClaims({ client, taskQueue: settings.taskQueue, log, call });
 
   /** The latest run of the integration's workflow, or 404. */
   async function describe(id: string) {
     try {
-      const description = await handleFor(id).describe();
+      const description = await call(() => handleFor(id).describe());
       const record = recordOf(description);
       if (description.type !== EXPORT_WORKFLOW_TYPE || !record) throw notFound(`Integration ${id}`);
       return { description, record };
@@ -96,7 +128,7 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
    * only when the workflow has handled them. Undefined when no worker answers in time.
    */
   async function queryStatus(id: string): Promise<ExportStatusView | undefined> {
-    const deadline = Date.now() + QUERY_TIMEOUT_MS;
+    const deadline = Date.now() + Math.min(QUERY_TIMEOUT_MS, timeoutMs);
     for (let attempt = 1; ; attempt++) {
       try {
         return await client.withDeadline(deadline, () => handleFor(id).query(statusQuery));
@@ -109,19 +141,26 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
     }
   }
 
-  /** Every integration Temporal still holds, newest execution of each. */
-async function list(status?: ExportStatus): Promise<Integration[]> {
+  /** The newest execution of every integration Temporal still holds. */
+  async function newestExecutions(): Promise<WorkflowExecutionInfo[]> {
     const since = new Date(Date.now() - RECENT_CONTINUE_MS).toISOString();
     const query =
       `WorkflowType = "${EXPORT_WORKFLOW_TYPE}" AND ${IntegrationIdAttribute.name} IS NOT NULL ` +
       `AND (ExecutionStatus != "ContinuedAsNew" OR CloseTime > "${since}")`;
     const newest = new Map<string, WorkflowExecutionInfo>();
-    for await (const info of client.workflow.list({ query })) {
-      const seen = newest.get(info.workflowId);
-      if (!seen || info.startTime > seen.startTime) newest.set(info.workflowId, info);
-    }
+    await call(async () => {
+      for await (const info of client.workflow.list({ query })) {
+        const seen = newest.get(info.workflowId);
+        if (!seen || info.startTime > seen.startTime) newest.set(info.workflowId, info);
+      }
+    });
+    return [...newest.values()];
+  }
+
+  /** Every integration Temporal still holds, newest first. */
+  async function list(status?: ExportStatus): Promise<Integration[]> {
     const integrations: Integration[] = [];
-    for (const info of newest.values()) {
+    for (const info of await newestExecutions()) {
       const record = recordOf(info);
       const current = visibleStatus(info);
       // Filtered after collapsing: an older run of the chain may carry a status that no longer holds.
@@ -130,31 +169,97 @@ async function list(status?: ExportStatus): Promise<Integration[]> {
     return integrations.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
   }
 
+  const creationOf = (info: Pick<WorkflowExecutionInfo, 'memo'>): CreationMemo => (info.memo?.[CREATION_MEMO_KEY] as CreationMemo | undefined) ?? {};
+
   /**
-   * Object names are `<prefix><scope>-audit-logs-<from>-<to>.jsonl` with sequence numbers per integration,
-   * so two integrations of one scope writing to the same place would collide from their first file on.
-   * Deleted ones count too: their objects stay in the bucket.
+   * Integrations created before claims existed hold none, so the claim cannot see them: compare with
+   * them the slow way (deleted ones count too: their objects stay in the bucket). Integrations with a
+   * claim are left out: whoever got the claim has it because theirs was released.
    */
-  async function assertDestinationFree(body: CreateIntegration): Promise<void> {
-    const place = (endpoint: string | undefined, bucket: string, prefix: string, scopeMrn: string) =>
-      JSON.stringify([endpoint ?? '', bucket, prefix, scopeSlug(scopeMrn)]);
-    const wanted = place(body.destination.endpoint, body.destination.bucket, body.destination.prefix, body.source.scopeMrn);
-    const clash = (await list()).find((i) => place(i.destination.endpoint, i.destination.bucket, i.destination.prefix, i.source.scopeMrn) === wanted);
-    if (clash) {
+  async function assertNoUnclaimedClash(place: DestinationPlace, id: string): Promise<void> {
+    const wanted = destinationKey(place);
+    for (const info of await newestExecutions()) {
+      const record = recordOf(info);
+      if (!record || record.id === id || creationOf(info).destinationClaim) continue;
+      if (destinationKey(placeOf(record.source, record.destination)) !== wanted) continue;
       throw new ApiError(
         409,
         'destination_in_use',
-        `Integration ${clash.id} ("${clash.name}", ${clash.status}) already exports ${clash.source.scopeMrn} to gs://${clash.destination.bucket}/${clash.destination.prefix}; ` +
+        `Integration ${record.id} ("${record.name}", ${visibleStatus(info)}) already exports ${record.source.scopeMrn} to gs://${record.destination.bucket}/${record.destination.prefix}; ` +
           'their object names would collide. Choose another prefix.',
       );
     }
   }
 
+  /**
+   * What a create with this Idempotency-Key answered first, if it happened: the same body again. A
+   * different request under the same key is refused rather than guessed at.
+   */
+  async function firstResult(id: string, requestHash: string): Promise<Integration | undefined> {
+    let description;
+    try {
+      description = await call(() => handleFor(id).describe());
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+    const record = recordOf(description);
+    if (!record || creationOf(description).requestHash !== requestHash) {
+      throw new ApiError(422, 'idempotency_key_reused', 'This Idempotency-Key was used for a different request; send a new key for a new integration');
+    }
+    return { ...record, status: 'active' };
+  }
+
+  /** Frees a claim after a create failed for sure; after a timeout the export may still start, so the claim stays. */
+  async function releaseAfterFailure(place: DestinationPlace, id: string, cause: unknown): Promise<void> {
+    if (temporalUnreachable(cause)) {
+      log.warn({ integrationId: id }, 'create timed out after the destination was claimed; the claim stays until the create is retried with its Idempotency-Key or released');
+      return;
+    }
+    try {
+      await claims.release(place, id);
+    } catch (error) {
+      log.warn({ err: error, integrationId: id }, 'could not release the destination claim of a failed create');
+    }
+  }
+
+  /** Sends the action's signal; resolves once Temporal has accepted it. */
+  async function act(id: string, action: IntegrationAction): Promise<void> {
+    const { description } = await describe(id);
+    let status = visibleStatus(description);
+    if (status !== 'deleted') status = (await queryStatus(id))?.status ?? status;
+    if (status === 'deleted') {
+      throw new ApiError(409, 'integration_deleted', `Integration ${id} is deleted: it exports nothing more and takes no actions`);
+    }
+    if (action === 'run' && status === 'paused') {
+      throw new ApiError(409, 'integration_paused', `Integration ${id} is paused; resume it to export again`);
+    }
+    const handle: WorkflowHandle = handleFor(id);
+    try {
+      await call(() => handle.signal(actions[action]));
+    } catch (error) {
+      // It ended between our look and the signal.
+      if (error instanceof WorkflowNotFoundError) throw new ApiError(409, 'integration_deleted', `Integration ${id} is deleted`);
+      throw error;
+    }
+    log.info({ integrationId: id, action }, 'integration signalled');
+  }
+
   return {
-    async create(body: CreateIntegration): Promise<Integration> {
-      await assertDestinationFree(body);
-      const id = randomUUID();
+    /**
+     * Claims the destination, then starts the export workflow. With an Idempotency-Key the id is
+     * derived from the key, so Temporal's workflow-id uniqueness makes a retried create return the
+     * first one's result instead of making a second integration.
+     */
+    async create(body: CreateIntegration, idempotencyKey?: string): Promise<Integration> {
+      const requestHash = requestHashOf(body);
+      const id = idempotencyKey === undefined ? randomUUID() : integrationIdForKey(idempotencyKey);
+      if (idempotencyKey !== undefined) {
+        const first = await firstResult(id, requestHash);
+        if (first) return first;
+      }
       const workflowId = workflowIdFor(id);
+      const place = placeOf(body.source, body.destination);
       const createdAt = new Date().toISOString();
       const { name, source, destination, intervalMinutes, includeHistorical } = body;
       const record: IntegrationRecord = {
@@ -180,21 +285,37 @@ async function list(status?: ExportStatus): Promise<Integration[]> {
         timing: defaultTiming(intervalMinutes),
         limits: DEFAULT_LIMITS,
       };
-      await client.workflow.start<typeof auditLogExportWorkflow>(EXPORT_WORKFLOW_TYPE, {
-        taskQueue: settings.taskQueue,
-        workflowId,
-        // Ids are never reused, so a deleted integration's workflow stays its own while Temporal keeps it.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [{ config }],
-        memo: { [MEMO_KEY]: record },
-        typedSearchAttributes: [
-          { key: IntegrationIdAttribute, value: id },
-          { key: ExportStatusAttribute, value: 'active' },
-          { key: SourceTypeAttribute, value: source.type },
-        ],
-        staticSummary: `${name} · ${source.scopeMrn}`,
-        staticDetails: `Exports the ${source.type} audit log of ${source.scopeMrn} to gs://${destination.bucket}/${destination.prefix} every ${intervalMinutes} min.`,
-      });
+      // Last before the start: nothing between the claim and the start may fail without releasing it.
+      const destinationClaim = await claims.claim(place, id);
+      const creation: CreationMemo = { destinationClaim, requestHash };
+      const start = () =>
+        client.workflow.start<typeof auditLogExportWorkflow>(EXPORT_WORKFLOW_TYPE, {
+          taskQueue: settings.taskQueue,
+          workflowId,
+          // Ids are never reused, so a deleted integration's workflow stays its own while Temporal keeps it.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [{ config }],
+          memo: { [MEMO_KEY]: record, [CREATION_MEMO_KEY]: creation },
+          typedSearchAttributes: [
+            { key: IntegrationIdAttribute, value: id },
+            { key: ExportStatusAttribute, value: 'active' },
+            { key: SourceTypeAttribute, value: source.type },
+          ],
+          staticSummary: `${name} · ${source.scopeMrn}`,
+          staticDetails: `Exports the ${source.type} audit log of ${source.scopeMrn} to gs://${destination.bucket}/${destination.prefix} every ${intervalMinutes} min.`,
+        });
+      try {
+        await assertNoUnclaimedClash(place, id);
+        await call(start);
+      } catch (error) {
+        // The same key, sent twice at once: the other request started it.
+        if (idempotencyKey !== undefined && error instanceof WorkflowExecutionAlreadyStartedError) {
+          const first = await firstResult(id, requestHash);
+          if (first) return first;
+        }
+        await releaseAfterFailure(place, id, error);
+        throw error;
+      }
       log.info({ integrationId: id, workflowId, scopeMrn: source.scopeMrn, bucket: destination.bucket }, 'integration created');
       return { ...record, status: 'active' };
     },
@@ -209,26 +330,38 @@ async function list(status?: ExportStatus): Promise<Integration[]> {
       return { ...record, ...statusDetail(view), ...(status === 'deleted' ? { status } : {}) };
     },
 
-    /** Sends the action's signal; resolves once Temporal has accepted it. */
-    async act(id: string, action: IntegrationAction): Promise<void> {
-      const { description } = await describe(id);
-      let status = visibleStatus(description);
-      if (status !== 'deleted') status = (await queryStatus(id))?.status ?? status;
-      if (status === 'deleted') {
-        throw new ApiError(409, 'integration_deleted', `Integration ${id} is deleted: it exports nothing more and takes no actions`);
-      }
-      if (action === 'run' && status === 'paused') {
-        throw new ApiError(409, 'integration_paused', `Integration ${id} is paused; resume it to export again`);
-      }
-      const handle: WorkflowHandle = handleFor(id);
+    act,
+
+    /**
+     * DELETE. The destination stays claimed (the objects stay in the bucket, and a new integration
+     * would number its files from 1 again) unless `releaseDestination`; that also works on an
+     * integration deleted before, and on the id a failed create left holding a claim.
+     */
+    async remove(id: string, releaseDestination: boolean): Promise<void> {
+      if (!releaseDestination) return act(id, 'delete');
+      let found;
       try {
-        await handle.signal(actions[action]);
+        found = await describe(id);
       } catch (error) {
-        // It ended between our look and the signal.
-        if (error instanceof WorkflowNotFoundError) throw new ApiError(409, 'integration_deleted', `Integration ${id} is deleted`);
+        if (error instanceof ApiError && error.status === 404 && (await claims.releaseAllOf(id)) > 0) return;
         throw error;
       }
-      log.info({ integrationId: id, action }, 'integration signalled');
+      const { description, record } = found;
+      if (!creationOf(description).destinationClaim) {
+        throw new ApiError(
+          409,
+          'destination_not_releasable',
+          `Integration ${id} was created before destination claims existed: its destination stays reserved while Temporal keeps its workflow. Choose another prefix.`,
+        );
+      }
+      if (visibleStatus(description) !== 'deleted') {
+        try {
+          await act(id, 'delete');
+        } catch (error) {
+          if (!(error instanceof ApiError && error.code === 'integration_deleted')) throw error;
+        }
+      }
+      await claims.release(placeOf(record.source, record.destination), id);
     },
 
     /** 404 unless the integration exists (any state). */

@@ -2,14 +2,13 @@
 // auditflow as the OIDC issuer, and the worker's ambient credentials (ADC). Each becomes one GoogleAuth
 // that google-auth-library keeps tokens in until shortly before expiry, and whose token failures become
 // ExportErrors a person can act on, never quoting a key or a token.
-import { createPrivateKey } from 'node:crypto';
 import { Context, log } from '@temporalio/activity';
 import { GoogleAuth, IdentityPoolClient, JWT, type AnyAuthClient, type GoogleAuthOptions } from 'google-auth-library';
-import { z } from 'zod';
 import { impersonationUrlFor, loadWifSettings, mintSubjectToken, parseWifAudience, SUBJECT_TOKEN_TYPE, wifPrincipalFor, wifSubjectFor, type WifSettings } from '../../lib/wif';
 import { openedSecret } from '../../lib/sealing';
 import { workflowIdFor, type GcsCredentials, type GcsDestinationConfig } from '../../workflows/definitions';
 import { ExportError } from '../errors';
+import { parseServiceAccountJson, type ServiceAccountKey } from './gcs-service-account-key';
 
 /** Custom endpoints (e.g. Private Service Connect) that may receive the worker's ambient credentials. */
 export const TRUSTED_ENDPOINTS_VAR = 'AUDITFLOW_GCS_TRUSTED_ENDPOINTS';
@@ -46,16 +45,6 @@ function normalizedUrl(url: string): string | undefined {
     return undefined;
   }
 }
-
-/** The key file fields we use; anything but a service-account key is refused (no external configs). */
-export const serviceAccountKeySchema = z.object({
-  type: z.literal('service_account'),
-  client_email: z.string().min(1),
-  private_key: z.string().min(1),
-  private_key_id: z.string().optional(),
-  project_id: z.string().optional(),
-  token_uri: z.url({ protocol: /^https?$/ }).optional(),
-});
 
 export interface GcsAuthContext {
   /** The integration whose WIF subject is used; default: from the running activity's workflow id. */
@@ -105,28 +94,14 @@ function warn(message: string): void {
 
 const invalidConfig = (message: string) => new ExportError('InvalidConfig', message, { retryable: false });
 
-/** Never echoes the JSON: a parser message may quote it, and it holds a private key. */
-export function parseServiceAccountKey(json: string): z.infer<typeof serviceAccountKeySchema> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw invalidConfig("The integration's serviceAccountJson is not valid JSON. Paste the whole key file downloaded from IAM → Service accounts → Keys.");
-  }
-  const result = serviceAccountKeySchema.safeParse(parsed);
-  if (!result.success) {
-    const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
-    throw invalidConfig(`The integration's serviceAccountJson is not a service-account key file (check ${fields}). Create a JSON key for the service account and use it as a whole.`);
-  }
-  try {
-    createPrivateKey(result.data.private_key);
-  } catch {
-    throw invalidConfig(`The private_key in the integration's serviceAccountJson (${result.data.client_email}) is not a readable PEM key. Use the key file exactly as downloaded.`);
-  }
-  return result.data;
+/** Never echoes the JSON (see parseServiceAccountJson); the API checked it with the same schema. */
+export function parseServiceAccountKey(json: string): ServiceAccountKey {
+  const parsed = parseServiceAccountJson(json);
+  if ('problem' in parsed) throw invalidConfig(`The integration's ${parsed.problem}.`);
+  return parsed.key;
 }
 
-function serviceAccountClient(key: z.infer<typeof serviceAccountKeySchema>): JWT {
+function serviceAccountClient(key: ServiceAccountKey): JWT {
   const jwt = new JWT({ email: key.client_email, key: key.private_key, keyId: key.private_key_id, scopes: STORAGE_SCOPES, projectId: key.project_id });
   const tokenUri = key.token_uri;
   if (tokenUri && !GOOGLE_TOKEN_URIS.has(normalizedUrl(tokenUri) ?? tokenUri)) {

@@ -3,7 +3,8 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { ApiError, notFound, parseOr400 } from '../errors';
 import type { IntegrationService } from '../integration-service';
-import { createIntegrationSchema, listQuerySchema, type ActionAccepted, type IntegrationAction } from '../schemas/integration';
+import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from '../idempotency';
+import { createIntegrationSchema, deleteQuerySchema, listQuerySchema, type ActionAccepted, type IntegrationAction } from '../schemas/integration';
 
 /** Ids are UUIDs the API made; anything else cannot name an integration. */
 function integrationId(req: Request): string {
@@ -25,7 +26,7 @@ export function integrationsRouter(service: IntegrationService): Router {
 
   router.post('/', async (req, res) => {
     const body = parseOr400(createIntegrationSchema, jsonBody(req), 'integration');
-    const integration = await service.create(body);
+    const integration = await service.create(body, idempotencyKeyOf(req.get(IDEMPOTENCY_HEADER)));
     res.status(201).location(`${req.baseUrl}/${integration.id}`).json(integration);
   });
 
@@ -45,7 +46,14 @@ export function integrationsRouter(service: IntegrationService): Router {
     res.status(202).json(accepted);
   };
   for (const action of ['pause', 'resume', 'run'] as const) router.post(`/:id/${action}`, accept(action));
-  router.delete('/:id', accept('delete'));
+  // DELETE answers like the actions, and can also release the destination (see service.remove).
+  router.delete('/:id', async (req, res) => {
+    const id = integrationId(req);
+    const { releaseDestination } = parseOr400(deleteQuerySchema, { ...req.query }, 'query');
+    await service.remove(id, releaseDestination === 'true');
+    const accepted: ActionAccepted = { id, action: 'delete', accepted: true };
+    res.status(202).json(accepted);
+  });
 
   // Nothing about an integration changes after creation; the interval gets its own answer because it
   // is the setting people most often try to change.

@@ -1,6 +1,8 @@
 // The Google Cloud Storage destination as the API accepts it, and its secret-free view.
 import { z } from 'zod';
-import { CONTROL_CHARACTERS, httpUrlSchema, secretSchema } from './common';
+import { MAX_OBJECT_NAME_BYTES, utf8Bytes } from '../../workflows/object-names';
+import { httpUrlSchema, safeText, secretSchema } from './common';
+import { parseServiceAccountJson } from '../../activities/sinks/gcs-service-account-key';
 import { wifPrincipalFor, wifSubjectFor } from '../../lib/wif';
 
 /**
@@ -32,37 +34,46 @@ export const bucketNameSchema = z
   })
   .meta({ description: 'An existing bucket; the exporter needs only roles/storage.objectCreator on it.', example: 'my-audit-log-bucket' });
 
+/** GCS reserves object names under this path for domain verification; writes there are refused. */
+const RESERVED_PREFIX = '.well-known/acme-challenge/';
+
+/**
+ * The byte limit of the whole object name (prefix plus the longest file name the exporter appends) is
+ * checked with the scope in createIntegrationSchema; this is the part that needs no scope.
+ */
 export const objectPrefixSchema = z
   .string()
-  .max(512, 'prefix must be at most 512 characters')
+  .refine((p) => utf8Bytes(p) <= MAX_OBJECT_NAME_BYTES, `prefix must be at most ${MAX_OBJECT_NAME_BYTES} bytes of UTF-8`)
+  .superRefine(safeText('prefix'))
   .refine((p) => !p.startsWith('/'), 'prefix must not start with "/"')
   .refine((p) => !p.includes('..'), 'prefix must not contain ".."')
-  .refine((p) => !CONTROL_CHARACTERS.test(p), 'prefix must not contain control characters')
+  .refine((p) => !p.startsWith(RESERVED_PREFIX), `prefix must not start with "${RESERVED_PREFIX}" (reserved by Google Cloud Storage)`)
   .default('')
   .meta({ description: 'Prepended to every object name, e.g. "mondoo/". Default: the bucket root.', example: 'mondoo/' });
 
-/** The fields Google's client libraries need from a service-account key file. */
-function serviceAccountKeyProblem(json: string): string | undefined {
-  let key: unknown;
-  try {
-    key = JSON.parse(json);
-  } catch {
-    return 'serviceAccountJson is not valid JSON; paste the whole key file as a string';
-  }
-  if (typeof key !== 'object' || key === null || Array.isArray(key)) return 'serviceAccountJson must be a JSON object (a key file)';
-  const missing = ['client_email', 'private_key'].filter((field) => {
-    const value = (key as Record<string, unknown>)[field];
-    return typeof value !== 'string' || value === '';
-  });
-  return missing.length > 0 ? `serviceAccountJson lacks ${missing.join(' and ')}; is it a service-account key file?` : undefined;
+/**
+ * One spelling per endpoint, so the worker gets what the storage client can use (it appends
+ * /storage/v1 itself and breaks on "HTTP://") and equal endpoints look equal: lowercase scheme and
+ * host, no default port, no trailing slash, no /storage/v1 suffix.
+ */
+export function normalizeGcsEndpoint(value: string): string {
+  const url = URL.parse(value);
+  if (!url) return value;
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/storage\/v1$/i, '');
+  return `${url.protocol}//${url.host}${path}`;
 }
 
-const serviceAccountKeySchema = z
+export const gcsEndpointSchema = httpUrlSchema
+  .refine((value) => !URL.parse(value)?.search && !URL.parse(value)?.hash, 'must not have a query or a fragment')
+  .overwrite(normalizeGcsEndpoint)
+  .meta({ description: 'An emulator or private endpoint instead of https://storage.googleapis.com; stored normalized (lowercase scheme and host, no default port, no trailing "/" or "/storage/v1").' });
+
+const serviceAccountKeyCredentialsSchema = z
   .strictObject({
     serviceAccountJson: secretSchema('serviceAccountJson')
       .superRefine((json, ctx) => {
-        const problem = serviceAccountKeyProblem(json);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        const parsed = parseServiceAccountJson(json);
+        if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
       })
       .meta({ description: 'The JSON key file of a service account, as a string. Write-only: never returned.', writeOnly: true }),
   })
@@ -80,7 +91,7 @@ const workloadIdentitySchema = z
   .meta({ title: 'WorkloadIdentityFederationCredentials' });
 
 export const gcsCredentialsSchema = z
-  .union([serviceAccountKeySchema, workloadIdentitySchema], {
+  .union([serviceAccountKeyCredentialsSchema, workloadIdentitySchema], {
     error: 'credentials must be exactly one of {serviceAccountJson} or {wifAudience, wifServiceAccountEmail}; omit it for ambient credentials',
   })
   .meta({ description: 'Absent: ambient credentials (Application Default Credentials of the worker).' });
@@ -91,7 +102,7 @@ export const gcsDestinationSchema = z
     bucket: bucketNameSchema,
     prefix: objectPrefixSchema,
     credentials: gcsCredentialsSchema.optional(),
-    endpoint: httpUrlSchema.optional().meta({ description: 'An emulator or private endpoint instead of https://storage.googleapis.com.' }),
+    endpoint: gcsEndpointSchema.optional(),
   })
   .meta({ title: 'GcsDestination' });
 

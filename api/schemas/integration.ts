@@ -2,7 +2,8 @@
 // (z.infer) and to document (api/openapi.ts).
 import { z } from 'zod';
 import type { ExportStatus, ExportStatusView } from '../../workflows/definitions';
-import { CONTROL_CHARACTERS } from './common';
+import { longestObjectName, MAX_OBJECT_NAME_BYTES, utf8Bytes } from '../../workflows/object-names';
+import { safeText } from './common';
 import { gcsDestinationSchema, gcsDestinationViewSchema } from './gcs-destination';
 import { mondooSourceSchema, mondooSourceViewSchema } from './mondoo-source';
 
@@ -19,7 +20,7 @@ export const createIntegrationSchema = z
       .min(1, 'name must not be empty')
       .max(200, 'name must be at most 200 characters')
       .refine((name) => /\S/.test(name), 'name must not be blank')
-      .refine((name) => !CONTROL_CHARACTERS.test(name), 'name must not contain control characters')
+      .superRefine(safeText('name'))
       .meta({ example: 'Audit Log Export to GCS' }),
     source: sourceSchema,
     destination: destinationSchema,
@@ -33,6 +34,17 @@ export const createIntegrationSchema = z
       .boolean({ error: 'includeHistorical must be true or false' })
       .default(false)
       .meta({ description: 'Export the whole existing audit log first; otherwise start at creation.' }),
+  })
+  // The store counts bytes of the whole name, so the prefix's room depends on the scope's file names.
+  .superRefine(({ source, destination }, ctx) => {
+    const longest = utf8Bytes(longestObjectName(destination.prefix, source.scopeMrn));
+    if (longest > MAX_OBJECT_NAME_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['destination', 'prefix'],
+        message: `prefix is too long: with the file names of this scope, object names would reach ${longest} bytes of UTF-8, over Google Cloud Storage's ${MAX_OBJECT_NAME_BYTES}`,
+      });
+    }
   })
   .meta({ title: 'CreateIntegration' });
 export type CreateIntegration = z.output<typeof createIntegrationSchema>;
@@ -99,6 +111,12 @@ export const listQuerySchema = z.strictObject({
   status: exportStatusSchema.optional().meta({ description: 'Only integrations in this state.' }),
 });
 
+export const deleteQuerySchema = z.strictObject({
+  releaseDestination: z
+    .enum(['true', 'false'])
+    .optional()
+    .meta({ description: 'true: also free the bucket and prefix for a new integration (move or delete the old objects first: new files are numbered from 1 again).' }),
+});
 
 export const integrationActions = ['pause', 'resume', 'run', 'delete'] as const;
 export const actionAcceptedSchema = z

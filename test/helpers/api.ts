@@ -1,5 +1,6 @@
 // The real API in-process (createApp + listen on port 0) against the real dev server, with its own
 // task queue, optionally a real export worker and the fake Mondoo API.
+import { generateKeyPairSync } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from '@temporalio/worker';
@@ -13,11 +14,17 @@ import { createFakeMondoo, orgMrn, type FakeMondoo } from '../fakes/mondoo';
 import { openTestEnv, startExportWorker, testDataConverter, type TestEnv } from './temporal';
 
 export const TEST_ORG = 'acme-corp-2fjq8x1';
-export const FAKE_SERVICE_ACCOUNT_JSON = JSON.stringify({
-  type: 'service_account',
-  client_email: 'exporter@example-project.iam.gserviceaccount.com',
-  private_key: '-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n',
-});
+/** A key file the API accepts (a real, throwaway PEM key); nothing at Google knows it. */
+export function fakeServiceAccountJson(fields: Record<string, unknown> = {}): string {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return JSON.stringify({
+    type: 'service_account',
+    client_email: 'exporter@example-project.iam.gserviceaccount.com',
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    ...fields,
+  });
+}
+export const FAKE_SERVICE_ACCOUNT_JSON = fakeServiceAccountJson();
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -48,14 +55,18 @@ export interface HarnessOptions {
   tokens?: string[];
   /** Start an export worker on the harness's task queue (and the fake Mondoo it reads). */
   worker?: boolean;
+  /** The API's Temporal address (e.g. a proxy that can stall); default the test server. */
+  temporalAddress?: string;
+  /** ApiSettings.temporalTimeoutMs. */
+  temporalTimeoutMs?: number;
 }
 
 export async function startApiHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
   const tokens = options.tokens ?? ['test-token-primary', 'test-token-rotated'];
   const env = await openTestEnv();
   // The API's own client factory, with the run's encryption key, like api/main.ts.
-  const api = await connectApiClient(env.settings, { dataConverter: testDataConverter() });
-  const settings: ApiSettings = { taskQueue: env.settings.taskQueue, tokens, bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES };
+  const api = await connectApiClient({ ...env.settings, address: options.temporalAddress ?? env.settings.address }, { dataConverter: testDataConverter() });
+  const settings: ApiSettings = { taskQueue: env.settings.taskQueue, tokens, bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES, temporalTimeoutMs: options.temporalTimeoutMs };
   const log = createLogger('api-test', process.env.AUDITFLOW_LOG_LEVEL ?? 'silent');
   let worker: { worker: Worker; running: Promise<void> } | undefined;
   let mondoo: FakeMondoo | undefined;

@@ -1,5 +1,6 @@
 // What the API refuses, and how: every bad input is a 400 (or 401/413) in one error shape and starts
 // nothing. No worker here: nothing in this file should ever run an export.
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Integration } from '../../api/schemas/integration';
 import { executionsOnQueue, FAKE_SERVICE_ACCOUNT_JSON, integrationBody, startApiHarness, waitFor, type ApiHarness } from '../helpers/api';
@@ -62,6 +63,30 @@ const BAD_INPUTS: Case[] = [
   ['key file that is an array', withCredentials({ serviceAccountJson: '[]' }), 'destination.credentials.serviceAccountJson'],
   ['key file as an object, not a string', withCredentials({ serviceAccountJson: JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object }), 'destination.credentials'],
   ['destination endpoint that is no URL', withDestination({ endpoint: 'localhost:4443' }), 'destination.endpoint'],
+  // Issue 10, item 5: each of these was accepted with 201 and failed only in the worker (or lied in the UI).
+  ['prefix with a lone surrogate', withDestination({ prefix: 'p2/\ud800/' }), 'destination.prefix'],
+  ['name with a lone surrogate', (b) => ({ ...b, name: 'export \udc00' }), 'name'],
+  ['prefix of 512 × "€" (1,536 bytes)', withDestination({ prefix: '€'.repeat(512) }), 'destination.prefix'],
+  ['prefix that leaves no room for the file name within 1,024 bytes', withDestination({ prefix: `${'€'.repeat(290)}/` }), 'destination.prefix'],
+  ['key file without type', withCredentials({ serviceAccountJson: JSON.stringify(without(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as { type: string }, 'type')) }), 'destination.credentials.serviceAccountJson'],
+  ['key file of another type', withCredentials({ serviceAccountJson: JSON.stringify({ ...(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object), type: 'external_account' }) }), 'destination.credentials.serviceAccountJson'],
+  ['key file with a non-PEM private_key', withCredentials({ serviceAccountJson: JSON.stringify({ ...(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object), private_key: '-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n' }) }), 'destination.credentials.serviceAccountJson'],
+  ['source endpoint with port 0', withSource({ endpoint: 'http://127.0.0.1:0/query' }), 'source.endpoint'],
+  ['destination endpoint with port 0', withDestination({ endpoint: 'http://127.0.0.1:0' }), 'destination.endpoint'],
+  ['destination endpoint with a query', withDestination({ endpoint: 'http://127.0.0.1:4443/?x=1' }), 'destination.endpoint'],
+  ['name with a bidi override (U+202E)', (b) => ({ ...b, name: 'export \u202egpj.exe' }), 'name'],
+  ['name with a zero-width space (U+200B)', (b) => ({ ...b, name: 'ex\u200bport' }), 'name'],
+  ['name with a C1 control (U+0085)', (b) => ({ ...b, name: 'ex\u0085port' }), 'name'],
+  ['name with a line separator (U+2028)', (b) => ({ ...b, name: 'ex\u2028port' }), 'name'],
+  ['name with a paragraph separator (U+2029)', (b) => ({ ...b, name: 'ex\u2029port' }), 'name'],
+  ['prefix with a bidi override (U+202E)', withDestination({ prefix: 'mondoo/\u202e/' }), 'destination.prefix'],
+  ['prefix with a bidi isolate (U+2066)', withDestination({ prefix: 'mondoo/\u2066/' }), 'destination.prefix'],
+  ['prefix with a zero-width joiner (U+200D)', withDestination({ prefix: 'mon\u200ddoo/' }), 'destination.prefix'],
+  ['prefix with a byte-order mark (U+FEFF)', withDestination({ prefix: '\ufeffmondoo/' }), 'destination.prefix'],
+  ['prefix with a C1 control (U+009B)', withDestination({ prefix: 'mon\u009bdoo/' }), 'destination.prefix'],
+  ['prefix with a line separator (U+2028)', withDestination({ prefix: 'mon\u2028doo/' }), 'destination.prefix'],
+  ['prefix with a paragraph separator (U+2029)', withDestination({ prefix: 'mon\u2029doo/' }), 'destination.prefix'],
+  ['prefix reserved by GCS (.well-known/acme-challenge/)', withDestination({ prefix: '.well-known/acme-challenge/' }), 'destination.prefix'],
   ['interval of 4 minutes', (b) => ({ ...b, intervalMinutes: 4 }), 'intervalMinutes'],
   ['interval over a week', (b) => ({ ...b, intervalMinutes: 10_081 }), 'intervalMinutes'],
   ['fractional interval', (b) => ({ ...b, intervalMinutes: 7.5 }), 'intervalMinutes'],
@@ -96,6 +121,19 @@ describe('API input validation and errors', () => {
     // Secrets are never echoed back, even in an error.
     expect(JSON.stringify(response.body)).not.toContain('mondoo-token-that-must-stay-secret');
     expect(JSON.stringify(response.body)).not.toContain('not-a-real-key');
+    expect(JSON.stringify(response.body)).not.toContain((JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as { private_key: string }).private_key.slice(40, 80));
+  });
+
+  it('rejects an Idempotency-Key that is no visible ASCII, naming the header', async () => {
+    for (const key of ['', 'a b', 'k'.repeat(256), 'schl\u00fcssel']) {
+      const response = await h.request<{ error: { code: string; details: Array<{ path: string }> } }>('POST', '/v1/integrations', {
+        body: integrationBody({ bucket: 'valid-bucket' }),
+        headers: { 'idempotency-key': key },
+      });
+      expect(response.status, JSON.stringify(key)).toBe(400);
+      expect(response.body.error.details.map((d) => d.path)).toEqual(['Idempotency-Key']);
+    }
+    expect(starts).toBe(0);
   });
 
   it('started no workflow for any bad input (and counting would have seen one)', async () => {
@@ -103,10 +141,43 @@ describe('API input validation and errors', () => {
     expect(await executionsOnQueue(h)).toBe(0);
     const response = await h.request<Integration>('POST', '/v1/integrations', { body: integrationBody({ bucket: 'valid-bucket' }) });
     expect(response.status).toBe(201);
-    expect(starts).toBe(1);
-    await waitFor('the one valid create in visibility', async () => ((await executionsOnQueue(h)) === 1 ? true : undefined));
-    // No worker polls this queue; end the workflow so nothing lingers.
-    await h.env.client.workflow.getHandle(response.body.workflowId).terminate('test cleanup');
+    // The destination claim, then the export.
+    expect(starts).toBe(2);
+    await waitFor('the one valid create in visibility', async () => ((await executionsOnQueue(h)) === 2 ? true : undefined));
+    // No worker polls this queue; end the workflows so nothing lingers.
+    for await (const info of h.env.client.workflow.list({ query: `TaskQueue = "${h.env.settings.taskQueue}" AND ExecutionStatus = "Running"` })) {
+      await h.env.client.workflow.getHandle(info.workflowId).terminate('test cleanup');
+    }
+  });
+
+  it('answers a path that is no valid percent-encoding with 400 in the error shape, not 500', async () => {
+    for (const id of ['%ff', '%', '%E0%A4%A']) {
+      for (const [method, path] of [['GET', `/v1/integrations/${id}`], ['POST', `/v1/integrations/${id}`], ['DELETE', `/v1/integrations/${id}`], ['POST', `/v1/integrations/${id}/pause`], ['PATCH', `/v1/integrations/${id}`]] as const) {
+        const response = await h.request(method, path, { body: method === 'GET' || method === 'DELETE' ? undefined : {} });
+        expect(response, `${method} ${path}`).toMatchObject({ status: 400, body: { error: { code: 'invalid_path', details: [] } } });
+      }
+    }
+  });
+
+  it('answers a corrupt gzip, deflate or br body with 400 in the error shape, not 500', async () => {
+    const startsBefore = starts;
+    const valid = JSON.stringify(integrationBody({ bucket: 'valid-bucket' }));
+    const compressed = { gzip: gzipSync(valid), deflate: deflateSync(valid), br: brotliCompressSync(valid) };
+    for (const [encoding, body] of Object.entries(compressed)) {
+      const corrupt = Buffer.concat([body.subarray(0, 12), Buffer.from('this is not what the header says'), body.subarray(12)]);
+      for (const sent of [corrupt, Buffer.from('plain text, not compressed at all')]) {
+        const response = await fetch(`${h.url}/v1/integrations`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${h.tokens[0]}`, 'content-type': 'application/json', 'content-encoding': encoding },
+          body: sent,
+        });
+        const text = await response.text();
+        expect(response.status, `${encoding}: ${text}`).toBe(400);
+        expect(JSON.parse(text)).toMatchObject({ error: { code: 'invalid_body', details: [] } });
+        expect(text).not.toMatch(/zlib|Z_DATA_ERROR|incorrect header|\bat \S+:\d+/i);
+      }
+    }
+    expect(starts).toBe(startsBefore);
   });
 
   it('answers malformed JSON, a non-JSON body and an oversized body in the same shape, without internals', async () => {

@@ -2,14 +2,16 @@
 // the GCS emulator and the fake Mondoo API. Waits for conditions, never for time.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Integration, IntegrationDetail } from '../../api/schemas/integration';
 import { DEMO_NAME, startDemo } from '../../scripts/demo';
-import { ExportStatusAttribute, IntegrationIdAttribute, SourceTypeAttribute } from '../../workflows/definitions';
+import { EXPORT_WORKFLOW_TYPE, ExportStatusAttribute, IntegrationIdAttribute, SourceTypeAttribute } from '../../workflows/definitions';
 import { orgMrn, spaceMrn } from '../fakes/mondoo';
-import { FAKE_SERVICE_ACCOUNT_JSON, integrationBody, startApiHarness, TEST_ORG, waitFor, waitForIntegration, type ApiHarness } from '../helpers/api';
+import { fakeServiceAccountJson, integrationBody, startApiHarness, TEST_ORG, waitFor, waitForIntegration, type ApiHarness } from '../helpers/api';
 import { createTestBucket, readObjects } from '../helpers/gcs';
 
 const run = promisify(execFile);
@@ -65,24 +67,30 @@ describe('integrations API', () => {
   });
 
   it('starts the workflow with search attributes, a summary and a secret-free memo that survive continue-as-new', async () => {
+    // A key Google's token endpoint (here a stand-in on loopback) refuses: the run fails for good.
+    const tokenEndpoint = createServer((_req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid JWT Signature.' })));
+    await new Promise<void>((resolve) => tokenEndpoint.listen(0, '127.0.0.1', resolve));
+    const tokenUri = `http://127.0.0.1:${(tokenEndpoint.address() as AddressInfo).port}/token`;
     const integration = await create({
       name: 'Findable in the UI',
-      destination: { type: 'gcs', bucket: 'unused-bucket', prefix: 'mondoo/', credentials: { serviceAccountJson: FAKE_SERVICE_ACCOUNT_JSON }, endpoint: inject('gcsEndpoint') },
+      destination: { type: 'gcs', bucket: 'unused-bucket', prefix: 'mondoo/', credentials: { serviceAccountJson: fakeServiceAccountJson({ token_uri: tokenUri }) }, endpoint: inject('gcsEndpoint') },
     });
     expect(integration.destination).toEqual({ type: 'gcs', bucket: 'unused-bucket', prefix: 'mondoo/', endpoint: inject('gcsEndpoint'), auth: 'serviceAccountKey' });
-    // Its first run fails (no such bucket) and, like every run, ends in continue-as-new.
+    // Its first run fails (the key is refused) and, like every run, ends in continue-as-new.
     await waitForIntegration(h, integration.id, (d) => d.status === 'error');
+    tokenEndpoint.close();
     const { client } = h.env;
     const runs = await waitFor('two executions in visibility', async () => {
       const found = [];
-      for await (const info of client.workflow.list({ query: `IntegrationId = "${integration.id}"` })) found.push(info);
+      const query = `IntegrationId = "${integration.id}" AND WorkflowType = "${EXPORT_WORKFLOW_TYPE}"`;
+      for await (const info of client.workflow.list({ query })) found.push(info);
       return found.length >= 2 ? found.sort((a, b) => a.startTime.getTime() - b.startTime.getTime()) : undefined;
     });
     for (const info of runs) {
       expect(info.typedSearchAttributes.get(IntegrationIdAttribute)).toBe(integration.id);
       expect(info.typedSearchAttributes.get(SourceTypeAttribute)).toBe('mondoo');
       const { status: _status, ...record } = integration;
-      expect(info.memo).toEqual({ integration: record });
+      expect(info.memo).toEqual({ integration: record, creation: { destinationClaim: expect.stringMatching(/^destination-claim-[0-9a-f]{64}$/), requestHash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
     }
     const latest = await client.workflow.getHandle(integration.workflowId).describe();
     expect(latest.typedSearchAttributes.get(ExportStatusAttribute)).toBe('error');

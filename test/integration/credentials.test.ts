@@ -139,9 +139,9 @@ describe('GCS credentials', () => {
     const sa = gcp.createServiceAccountKey(serviceAccountEmail('malformed'));
     const truncated = sa.json.slice(0, sa.json.length - 40);
     expect(() => parseServiceAccountKey(truncated)).toThrow(/not valid JSON/);
-    expect(() => parseServiceAccountKey(JSON.stringify({ type: 'external_account', audience: 'x' }))).toThrow(/not a service-account key file \(check type, client_email, private_key\)/);
+    expect(() => parseServiceAccountKey(JSON.stringify({ type: 'external_account', audience: 'x' }))).toThrow(/not a service-account key file \(type must be "service_account"; client_email is required; private_key is required\)/);
     const badKey = JSON.stringify({ ...JSON.parse(sa.json), private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' });
-    expect(() => parseServiceAccountKey(badKey)).toThrow(/is not a readable PEM key/);
+    expect(() => parseServiceAccountKey(badKey)).toThrow(/private_key is not a readable PEM private key/);
     const bucket = await createTestBucket();
     const handle = await startExport(env, configFor(bucket, { serviceAccountJson: truncated }));
     const failed = await waitForStatus(handle, (s) => s.status === 'error');
