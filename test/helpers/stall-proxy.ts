@@ -25,10 +25,11 @@ export async function startStallProxy(upstream: string): Promise<StallProxy> {
   };
   const server = net.createServer((client) => {
     const target = net.connect(port, host);
-    track(client);
-    track(target);
     client.pipe(target);
     target.pipe(client);
+    // After pipe(), which resumes its source: a connection made while stalled stalls too.
+    track(client);
+    track(target);
     client.on('close', () => target.destroy());
     target.on('close', () => client.destroy());
   });

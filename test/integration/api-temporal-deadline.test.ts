@@ -11,7 +11,8 @@ import { integrationBody, startApiHarness, waitFor, type ApiHarness } from '../h
 import { startStallProxy, type StallProxy } from '../helpers/stall-proxy';
 
 type ErrorBody = { error: { code: string; message: string; details: unknown[] } };
-const TIMEOUT_MS = 2_000;
+// Short enough to test, long enough for eight concurrent creates on a busy two-core machine.
+const TIMEOUT_MS = 4_000;
 
 describe('a Temporal that does not answer', () => {
   let proxy: StallProxy;

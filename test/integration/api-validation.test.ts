@@ -67,7 +67,7 @@ const BAD_INPUTS: Case[] = [
   ['prefix with a lone surrogate', withDestination({ prefix: 'p2/\ud800/' }), 'destination.prefix'],
   ['name with a lone surrogate', (b) => ({ ...b, name: 'export \udc00' }), 'name'],
   ['prefix of 512 × "€" (1,536 bytes)', withDestination({ prefix: '€'.repeat(512) }), 'destination.prefix'],
-  ['prefix that leaves no room for the file name within 1,024 bytes', withDestination({ prefix: `${'€'.repeat(290)}/` }), 'destination.prefix'],
+  ['prefix that leaves no room for the file name within 1,024 bytes', withDestination({ prefix: `${'€'.repeat(320)}/` }), 'destination.prefix'],
   ['key file without type', withCredentials({ serviceAccountJson: JSON.stringify(without(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as { type: string }, 'type')) }), 'destination.credentials.serviceAccountJson'],
   ['key file of another type', withCredentials({ serviceAccountJson: JSON.stringify({ ...(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object), type: 'external_account' }) }), 'destination.credentials.serviceAccountJson'],
   ['key file with a non-PEM private_key', withCredentials({ serviceAccountJson: JSON.stringify({ ...(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object), private_key: '-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n' }) }), 'destination.credentials.serviceAccountJson'],
@@ -257,7 +257,8 @@ describe('unexpected failures', () => {
   async function appWith(list: () => never) {
     const { createApp } = await import('../../api/app');
     const { createLogger } = await import('../../lib/logger');
-    const client = { workflow: { list } } as unknown as import('@temporalio/client').Client;
+    // Only what listing uses: the list call, under the API's deadline.
+    const client = { workflow: { list }, withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn() } as unknown as import('@temporalio/client').Client;
     const server = createApp({ client, log: createLogger('api-test', 'silent'), settings }).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/v1/integrations`;
