@@ -110,7 +110,8 @@ describe('integrations API', () => {
     const workflow = h.api.client.workflow;
     const start = workflow.start;
     let starts = 0;
-    workflow.start = ((...args: Parameters<typeof start>) => (starts++, start.apply(workflow, args))) as typeof start;
+    // Export starts: the refused create tries (and fails) to claim the destination, and starts no export.
+    workflow.start = ((...args: Parameters<typeof start>) => (args[0] === EXPORT_WORKFLOW_TYPE && starts++, start.apply(workflow, args))) as typeof start;
     try {
       const clash = await h.request<{ error: { code: string; message: string } }>('POST', '/v1/integrations', { body });
       expect(clash.status).toBe(409);
