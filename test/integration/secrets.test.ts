@@ -20,6 +20,7 @@ import { ENCRYPTED_ENCODING } from '../../lib/codec';
 import { REDACTED_PATHS } from '../../lib/logger';
 import { wifPrincipalFor, wifSubjectFor } from '../../lib/wif';
 import { workflowIdFor } from '../../workflows/definitions';
+import { DESTINATION_CLAIM_WORKFLOW_TYPE } from '../../workflows/destination-claim';
 import { serviceAccountEmail, startFakeGcpStack, type FakeGcp, type FakeGcpStack, type GcsAuthProxy } from '../fakes/gcp';
 import { providerAudience, type TestIssuer } from '../fakes/gcp/issuer';
 import { createFakeMondoo, orgMrn, type FakeMondoo } from '../fakes/mondoo';
@@ -156,8 +157,12 @@ describe('secrets never in plaintext', () => {
     const stored: Array<{ where: string; bytes: Buffer }> = [];
     const payloads: Array<{ where: string; payload: proto.temporal.api.common.v1.IPayload }> = [];
     let failures = 0;
+    let claims = 0;
     for (const id of ids) {
-      for await (const run of env.client.workflow.list({ query: `WorkflowId = "${workflowIdFor(id)}"` })) {
+      // Every run of the export, and the destination claim the API made for it.
+      const query = `WorkflowId = "${workflowIdFor(id)}" OR (WorkflowType = "${DESTINATION_CLAIM_WORKFLOW_TYPE}" AND IntegrationId = "${id}")`;
+      for await (const run of env.client.workflow.list({ query })) {
+        if (run.type === DESTINATION_CLAIM_WORKFLOW_TYPE) claims++;
         const history = await raw.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
         stored.push({ where: `history ${run.runId}`, bytes: Buffer.from(History.encode(history).finish()) });
         const described = await env.connection.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId: run.workflowId, runId: run.runId } });
@@ -167,6 +172,7 @@ describe('secrets never in plaintext', () => {
       }
     }
     expect(stored.length).toBeGreaterThanOrEqual(ids.length * 2);
+    expect(claims).toBe(ids.length);
     // Without the key the history holds only ciphertext, failures included; with it, the input decodes.
     expect(payloads.length).toBeGreaterThan(50);
     // Two exceptions, both written by the SDK core past every codec: a patch marker's `patch-data`, which
