@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { MAX_OBJECT_NAME_BYTES, utf8Bytes } from '../../workflows/object-names';
 import { httpUrlSchema, safeText, secretSchema } from './common';
+import { tokenUriProblem } from '../../activities/sinks/gcs-credentials';
 import { parseServiceAccountJson } from '../../activities/sinks/gcs-service-account-key';
 import { wifPrincipalFor, wifSubjectFor } from '../../lib/wif';
 
@@ -73,7 +74,9 @@ const serviceAccountKeyCredentialsSchema = z
     serviceAccountJson: secretSchema('serviceAccountJson')
       .superRefine((json, ctx) => {
         const parsed = parseServiceAccountJson(json);
-        if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+        // The same checks, in the same words, as the worker's (activities/sinks/gcs-credentials.ts).
+        const problem = 'problem' in parsed ? parsed.problem : tokenUriProblem(parsed.key.token_uri);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .meta({ description: 'The JSON key file of a service account, as a string. Write-only: never returned.', writeOnly: true }),
   })

@@ -71,6 +71,7 @@ const BAD_INPUTS: Case[] = [
   ['key file without type', withCredentials({ serviceAccountJson: JSON.stringify(without(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as { type: string }, 'type')) }), 'destination.credentials.serviceAccountJson'],
   ['key file of another type', withCredentials({ serviceAccountJson: JSON.stringify({ ...(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object), type: 'external_account' }) }), 'destination.credentials.serviceAccountJson'],
   ['key file with a non-PEM private_key', withCredentials({ serviceAccountJson: JSON.stringify({ ...(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object), private_key: '-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n' }) }), 'destination.credentials.serviceAccountJson'],
+  ['key file whose token_uri the worker does not trust', withCredentials({ serviceAccountJson: JSON.stringify({ ...(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object), token_uri: 'https://attacker.example/token' }) }), 'destination.credentials.serviceAccountJson'],
   ['source endpoint with port 0', withSource({ endpoint: 'http://127.0.0.1:0/query' }), 'source.endpoint'],
   ['destination endpoint with port 0', withDestination({ endpoint: 'http://127.0.0.1:0' }), 'destination.endpoint'],
   ['destination endpoint with a query', withDestination({ endpoint: 'http://127.0.0.1:4443/?x=1' }), 'destination.endpoint'],

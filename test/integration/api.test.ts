@@ -71,14 +71,20 @@ describe('integrations API', () => {
     const tokenEndpoint = createServer((_req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid JWT Signature.' })));
     await new Promise<void>((resolve) => tokenEndpoint.listen(0, '127.0.0.1', resolve));
     const tokenUri = `http://127.0.0.1:${(tokenEndpoint.address() as AddressInfo).port}/token`;
+    // Trusted by the operator (API and worker run in this process and read the same setting).
+    const trusted = process.env.AUDITFLOW_GCP_TRUSTED_TOKEN_URIS;
+    process.env.AUDITFLOW_GCP_TRUSTED_TOKEN_URIS = tokenUri;
     const integration = await create({
       name: 'Findable in the UI',
       destination: { type: 'gcs', bucket: 'unused-bucket', prefix: 'mondoo/', credentials: { serviceAccountJson: fakeServiceAccountJson({ token_uri: tokenUri }) }, endpoint: inject('gcsEndpoint') },
     });
     expect(integration.destination).toEqual({ type: 'gcs', bucket: 'unused-bucket', prefix: 'mondoo/', endpoint: inject('gcsEndpoint'), auth: 'serviceAccountKey' });
     // Its first run fails (the key is refused) and, like every run, ends in continue-as-new.
-    await waitForIntegration(h, integration.id, (d) => d.status === 'error');
+    const failed = await waitForIntegration(h, integration.id, (d) => d.status === 'error');
+    expect(failed.lastError?.message).toMatch(/rejected the service-account key/);
     tokenEndpoint.close();
+    if (trusted === undefined) delete process.env.AUDITFLOW_GCP_TRUSTED_TOKEN_URIS;
+    else process.env.AUDITFLOW_GCP_TRUSTED_TOKEN_URIS = trusted;
     const { client } = h.env;
     const runs = await waitFor('two executions in visibility', async () => {
       const found = [];
