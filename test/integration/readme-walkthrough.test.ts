@@ -1,6 +1,6 @@
 // The README's API walkthrough, taken from README.md itself (so the two cannot drift), run top to bottom
 // with bash against a real stack started the README's way: `scripts/auditflow start`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -66,9 +66,11 @@ describe('README walkthrough', () => {
     await exited;
   }, 60_000);
 
-  it('the banner says how to use the built Temporal CLI', () => {
+  it('the banner says how to use the built Temporal CLI, which reports its real version', () => {
     expect(output).toContain('Temporal CLI     scripts/auditflow temporal');
     expect(output).toMatch(/for a plain `temporal`: export PATH=".*\/path:\$PATH"/);
+    const version = execFileSync(path.join(repoRoot, 'scripts/auditflow'), ['temporal', '--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(version).toMatch(/^temporal version 1\.5\.1 \(Server /);
   });
 
   it('runs top to bottom as written, with the outcomes its comments show', async () => {
