@@ -68,10 +68,23 @@ export function openApiDocument(): JsonSchema {
           'Create an integration and start its export (the first run starts at once)',
           {
             201: { description: 'Created; the body has no secrets.', content: jsonContent(ref('Integration')) },
-            400: error('Invalid body (validation_failed, invalid_json, invalid_body); nothing was started.'),
+            400: error('Invalid body or Idempotency-Key (validation_failed, invalid_json, invalid_body); nothing was started.'),
+            409: error('destination_in_use: another integration holds this bucket, prefix and scope (the message names it).'),
             413: error('Body too large.'),
+            422: error('idempotency_key_reused: the key was used for a different request.'),
           },
-          { requestBody: { required: true, content: jsonContent(ref('CreateIntegration')) } },
+          {
+            parameters: [
+              {
+                name: 'Idempotency-Key',
+                in: 'header',
+                required: false,
+                description: 'Makes a retry safe: the same key (1–255 visible ASCII characters) answers with the first create\'s result instead of creating again.',
+                schema: { type: 'string', minLength: 1, maxLength: 255 },
+              },
+            ],
+            requestBody: { required: true, content: jsonContent(ref('CreateIntegration')) },
+          },
         ),
         get: operation(
           'List integrations (newest first)',
@@ -81,7 +94,10 @@ export function openApiDocument(): JsonSchema {
       },
       '/v1/integrations/{id}': {
         get: operation('Read an integration and its export status', { 200: { description: 'The integration.', content: jsonContent(ref('IntegrationDetail')) }, 404: error('Unknown integration.') }, { parameters: [idParameter] }),
-        delete: action('Delete: stop all future exports and end the workflow (objects stay)', 'Delete signal accepted.', 'Already deleted.'),
+        delete: {
+          ...action('Delete: stop all future exports and end the workflow (objects stay, and the destination stays claimed unless released)', 'Delete signal accepted (and the destination released, if asked).', 'Already deleted (without releaseDestination), or destination_not_releasable.'),
+          parameters: [idParameter, { name: 'releaseDestination', in: 'query', required: false, description: 'true: also free the bucket and prefix for a new integration (move the old objects away first).', schema: { type: 'string', enum: ['true', 'false'] } }],
+        },
         patch: operation('Not supported: an integration is fixed at creation', { 400: error('interval_immutable: intervalMinutes cannot change.'), 404: error('Unknown integration.'), 405: error('Integrations cannot be changed.') }, { parameters: [idParameter] }),
         put: operation('Not supported: an integration is fixed at creation', { 400: error('interval_immutable: intervalMinutes cannot change.'), 404: error('Unknown integration.'), 405: error('Integrations cannot be changed.') }, { parameters: [idParameter] }),
       },
