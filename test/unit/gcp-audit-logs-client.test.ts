@@ -236,3 +236,22 @@ describe('Cloud Logging query', () => {
     expect(timestampKey('yesterday')).toBeUndefined();
   });
 });
+
+describe('Cloud Logging request pacer', () => {
+  it('spaces requests per resource, holds off after a 429, and ticks through a long wait', async () => {
+    const pacer = new RequestPacer(Date.now, 40);
+    const began = Date.now();
+    await pacer.acquire(['p'], 100, Infinity);
+    await pacer.acquire(['q'], 100, Infinity);
+    expect(Date.now() - began).toBeLessThan(50);
+    await pacer.acquire(['p'], 100, Infinity);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(95);
+    pacer.holdOff(['p'], 250);
+    let ticks = 0;
+    const held = Date.now();
+    await pacer.acquire(['p', 'q'], 100, Infinity, undefined, () => ticks++);
+    expect(Date.now() - held).toBeGreaterThanOrEqual(240);
+    expect(ticks).toBeGreaterThanOrEqual(4);
+    await expect(pacer.acquire(['p'], 100, Date.now() + 10)).rejects.toMatchObject({ kind: 'SourceRateLimited', retryable: true });
+  });
+});

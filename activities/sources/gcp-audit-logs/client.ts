@@ -14,8 +14,11 @@ export interface CloudLoggingClientOptions {
   logTypes: readonly AuditLogType[];
   /** The user's extra query, ANDed to ours. */
   filter?: string;
-  /** An OAuth access token with the logging.read scope (the GCS destination's credentials code supplies it). */
-  accessToken: () => Promise<string>;
+  /**
+   * An OAuth access token with the logging.read scope (credentials.ts gets it through the GCS
+   * destination's credentials code); undefined: send none (a local fake without authentication).
+   */
+  accessToken: () => Promise<string | undefined>;
   /** Our pace per project; Cloud Logging's quota is 60 a minute, shared with every other reader. */
   requestsPerMinute?: number;
   pageSize?: number;
@@ -118,7 +121,7 @@ export class CloudLoggingClient {
     let failures = 0;
     let rateLimited = 0;
     for (;;) {
-      await this.pacer.acquire(this.paceKeys, intervalMs, this.options.deadline(), this.options.signal);
+      await this.pacer.acquire(this.paceKeys, intervalMs, this.options.deadline(), this.options.signal, this.options.beforeRequest);
       try {
         return await this.list(filter, pageToken);
       } catch (error) {
@@ -148,7 +151,7 @@ export class CloudLoggingClient {
   }
 
   private async list(filter: string, pageToken: string | undefined): Promise<z.infer<typeof listEntriesResponseSchema>> {
-    let token: string;
+    let token: string | undefined;
     try {
       token = await this.options.accessToken();
     } catch (error) {
@@ -170,7 +173,7 @@ export class CloudLoggingClient {
       const signals = [AbortSignal.timeout(timeoutMs), ...(this.options.signal ? [this.options.signal] : [])];
       const response = await this.fetch(`${this.base}/v2/entries:list`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), 'content-type': 'application/json', accept: 'application/json' },
         body,
         signal: AbortSignal.any(signals),
       });

@@ -3,18 +3,25 @@
 // can turns into a storm of 429s that also starves them. So each request first reserves a slot on every
 // resource it names, spaced 60 s / requestsPerMinute apart; a 429 pushes the next slot further out.
 import { ExportError } from '../../errors';
+import { DEFAULT_REQUESTS_PER_MINUTE } from './types';
+
+/** Longest sleep without a tick: well inside the fetch activity's 30-second heartbeat timeout. */
+const TICK_MS = 10_000;
 
 export class RequestPacer {
   /** Epoch ms at which the next request on a resource may go. */
   private readonly nextAt = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly tickMs: number = TICK_MS,
+  ) {}
 
   /**
    * Waits for a slot on every resource (reserving it at once, so concurrent readers queue up instead
    * of racing). A wait that would end past `deadline` reserves nothing and throws a retryable error.
    */
-  async acquire(resources: readonly string[], intervalMs: number, deadline: number, signal?: AbortSignal): Promise<void> {
+  async acquire(resources: readonly string[], intervalMs: number, deadline: number, signal?: AbortSignal, tick?: () => void): Promise<void> {
     const now = this.now();
     const at = Math.max(now, ...resources.map((r) => this.nextAt.get(r) ?? 0));
     if (at > now && at >= deadline) {
@@ -24,7 +31,11 @@ export class RequestPacer {
       });
     }
     for (const r of resources) this.nextAt.set(r, at + intervalMs);
-    if (at > now) await sleep(at - now, signal);
+    // A long hold-off (after 429s) is slept in steps, telling `tick` (the fetch's heartbeat) each time.
+    for (let left = at - now; left > 0; left = at - this.now()) {
+      await sleep(Math.min(left, this.tickMs), signal);
+      if (at - this.now() > 0) tick?.();
+    }
   }
 
   /** After a 429: no request on these resources before `now + ms`. */
@@ -50,4 +61,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** Worker setting: entries.list requests per minute per project (Cloud Logging allows 60, shared). */
+export const REQUESTS_PER_MINUTE_VAR = 'AUDITFLOW_GCP_LOGGING_REQUESTS_PER_MINUTE';
+
+export function requestsPerMinuteFrom(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[REQUESTS_PER_MINUTE_VAR]?.trim();
+  if (!raw) return DEFAULT_REQUESTS_PER_MINUTE;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${REQUESTS_PER_MINUTE_VAR} must be a positive number of requests per minute, not "${raw}"`);
+  return value;
 }
