@@ -71,3 +71,50 @@ export async function startGcsEmulator(options: GcsEmulatorOptions): Promise<{ p
   await waitUntilReady(proc, async () => (await fetch(`${url}/storage/v1/b`)).ok, 30_000);
   return { process: proc, url };
 }
+
+export interface S3ServerOptions {
+  port: number;
+  /** Buckets are its subdirectories, objects plain files below them. */
+  root: string;
+  /** The root user's access keys (may do anything, creates users and bucket policies). */
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Where the gateway keeps its users (its internal IAM); default: `<root>/../<basename>-iam`. */
+  iamDir?: string;
+  /** The admin API (users), on its own port; default: none. */
+  adminPort?: number;
+  logFile?: string;
+}
+
+export interface S3Server {
+  process: ManagedProcess;
+  url: string;
+  /** The admin API, when an admin port was given. */
+  adminUrl?: string;
+  /** The binary, for `versitygw admin …` (users, bucket owners). */
+  binary: string;
+}
+
+/** The region versitygw signs for unless told otherwise; clients must sign for it. */
+export const S3_SERVER_REGION = 'us-east-1';
+
+/**
+ * Starts versitygw with its posix backend over plain HTTP on loopback and waits until it answers. It
+ * verifies SigV4 signatures and conditional writes like S3, and has users and bucket policies.
+ */
+export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
+  const url = `http://127.0.0.1:${options.port}`;
+  const iamDir = options.iamDir ?? `${options.root.replace(/\/+$/, '')}-iam`;
+  mkdirSync(options.root, { recursive: true });
+  mkdirSync(iamDir, { recursive: true });
+  const args = ['--port', `127.0.0.1:${options.port}`, '--region', S3_SERVER_REGION, '--iam-dir', iamDir, '--health', '/health', '--quiet'];
+  const adminUrl = options.adminPort ? `http://127.0.0.1:${options.adminPort}` : undefined;
+  if (options.adminPort) args.push('--admin-port', `127.0.0.1:${options.adminPort}`);
+  args.push('posix', options.root);
+  const binary = await ensureTool('versitygw');
+  // Keys through the environment, not argv: other users of the machine can read a process's arguments.
+  const env = { ...process.env, ROOT_ACCESS_KEY_ID: options.accessKeyId, ROOT_SECRET_ACCESS_KEY: options.secretAccessKey };
+  const proc = startProcess('S3 server', binary, args, { env, logFile: options.logFile });
+  await waitUntilReady(proc, async () => (await fetch(`${url}/health`)).ok, 30_000);
+  return { process: proc, url, adminUrl, binary };
+}

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * The two binaries the project needs that are not on npm. Both are built from the Go module proxy
- * once and cached outside the clone; a copy already on PATH (or named by an env var) wins.
+ * The binaries the project needs that are not on npm. Each is built from the Go module proxy once and
+ * cached outside the clone; a copy already on PATH (or named by an env var) wins.
  */
 export const TOOLS = {
   temporal: {
@@ -23,6 +23,15 @@ export const TOOLS = {
     module: 'github.com/fsouza/fake-gcs-server',
     version: 'v1.55.1',
     ldflags: '',
+  },
+  // An S3 server that verifies SigV4 signatures, honours If-None-Match and has users and bucket
+  // policies: the S3 destination's tests run against it. Apache-2.0 (MinIO is AGPL).
+  versitygw: {
+    envVar: 'VERSITYGW_PATH',
+    module: 'github.com/versity/versitygw/cmd/versitygw',
+    version: 'v1.8.0',
+    // What its Makefile sets: without it `versitygw --version` says "git".
+    ldflags: '-X main.Version=v1.8.0',
   },
 } as const;
 export type ToolName = keyof typeof TOOLS;

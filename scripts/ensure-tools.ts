@@ -1,4 +1,4 @@
-// Builds (once) or finds the Temporal CLI and the GCS emulator, and prints where they are.
+// Builds (once) or finds the Temporal CLI, the GCS emulator and the S3 server, and prints where they are.
 // `ensure-tools.ts temporal` handles just that tool and prints only its path (scripts/auditflow temporal).
 import { ensureTools, TOOLS, type ToolName } from '../lib/tools';
 

@@ -1,13 +1,15 @@
-// One real Temporal dev server and one real GCS emulator for the whole integration run.
+// One real Temporal dev server, one real GCS emulator and one real S3 server for the whole integration run.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { Connection } from '@temporalio/client';
 import { freePort } from '../lib/child-process';
-import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
+import { startGcsEmulator, startS3Server, startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { FIXTURE_ENCRYPTION_KEY } from './fixtures/histories/fixture-key';
+import { S3_ROOT_CREDENTIALS } from './helpers/s3-root';
 import { generateSealingKey, SEALING_KEYS_VAR, SEALING_PUBLIC_KEY_VAR } from '../lib/sealing';
 import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
 
@@ -16,6 +18,10 @@ declare module 'vitest' {
     temporalAddress: string;
     temporalNamespace: string;
     gcsEndpoint: string;
+    /** versitygw (test/helpers/s3.ts has its root credentials). */
+    s3Endpoint: string;
+    s3AdminEndpoint: string;
+    s3Binary: string;
     temporalCliPath: string;
     /** AUDITFLOW_ENCRYPTION_KEYS of this run: every test client and worker encrypts payloads with it. */
     encryptionKeys: string;
@@ -44,9 +50,14 @@ export default async function setup(project: TestProject) {
   rmSync(path.join(logDir, 'sdk.log'), { force: true }); // one run's SDK lines (test/helpers/temporal.ts)
   const port = await freePort();
   const settings = loadTemporalSettings({ ...process.env, TEMPORAL_ADDRESS: '', TEMPORAL_PORT: String(port) });
-  const [temporal, gcs] = await Promise.all([
+  // The S3 server's backend is a directory of plain files; a fresh one per run.
+  const s3Root = mkdtempSync(path.join(tmpdir(), 'auditflow-s3-'));
+  const [temporal, gcs, s3] = await Promise.all([
     startTemporalDevServer({ settings, headless: true, logFile: path.join(logDir, 'temporal.log') }),
     freePort().then((gcsPort) => startGcsEmulator({ port: gcsPort, logFile: path.join(logDir, 'gcs.log') })),
+    Promise.all([freePort(), freePort()]).then(([s3Port, adminPort]) =>
+      startS3Server({ port: s3Port, adminPort, root: path.join(s3Root, 'data'), iamDir: path.join(s3Root, 'iam'), ...S3_ROOT_CREDENTIALS, logFile: path.join(logDir, 's3.log') }),
+    ),
   ]);
   const connection = await Connection.connect({ address: settings.address });
   await ensureSearchAttributes(connection, settings);
@@ -55,11 +66,15 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', settings.address);
   project.provide('temporalNamespace', settings.namespace);
   project.provide('gcsEndpoint', gcs.url);
+  project.provide('s3Endpoint', s3.url);
+  project.provide('s3AdminEndpoint', s3.adminUrl!);
+  project.provide('s3Binary', s3.binary);
   project.provide('temporalCliPath', temporal.child.spawnfile);
   project.provide('encryptionKeys', encryptionKeys);
   project.provide('sealingKeys', sealingKeys);
 
   return async () => {
-    await Promise.all([temporal.stop(), gcs.process.stop()]);
+    await Promise.all([temporal.stop(), gcs.process.stop(), s3.process.stop()]);
+    rmSync(s3Root, { recursive: true, force: true });
   };
 }

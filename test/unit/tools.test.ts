@@ -61,6 +61,13 @@ describe('tool provisioning', () => {
     expect(box.goLog()).toHaveLength(4);
   });
 
+  it('builds the S3 server (versitygw) with its version set, as its Makefile does', async () => {
+    const box = sandbox();
+    expect(await ensureTool('versitygw', box.env, box.log, 200)).toBe(cachedToolPath('versitygw', box.env));
+    expect(box.goLog()[0]).toContain('install -ldflags=-s -w -X main.Version=v1.8.0 github.com/versity/versitygw/cmd/versitygw@v1.8.0');
+    expect(await ensureTool('versitygw', { ...box.env, VERSITYGW_PATH: '/bin/sh' })).toBe('/bin/sh');
+  });
+
   it('names the cached binary after its build recipe, so a binary built differently is rebuilt', async () => {
     const box = sandbox();
     const stale = path.join(box.env.AUDITFLOW_CACHE, 'bin', 'temporal-v1.5.1'); // the name before the version flag
