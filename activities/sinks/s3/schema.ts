@@ -1,7 +1,7 @@
 // The Amazon S3 (and S3-compatible) destination as the API accepts it, and its secret-free view.
 import { z } from 'zod';
-import { CONTROL_CHARACTERS, httpUrlSchema, secretSchema } from '../../../api/schemas/common';
-import { objectPrefixSchema } from '../../../api/schemas/gcs-destination';
+import { httpUrlSchema, safeText, secretSchema } from '../../../api/schemas/common';
+import { MAX_OBJECT_NAME_BYTES, utf8Bytes } from '../../../workflows/object-names';
 
 /** Suffixes and prefixes S3 reserves for access points, directory buckets, table buckets and its own docs. */
 const RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
@@ -40,13 +40,27 @@ const regionSchema = z
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'region must be a region name such as eu-west-1 (lowercase letters, digits and "-")')
   .meta({ description: "The bucket's region, which requests are signed for (an S3-compatible store's own, e.g. `auto` for Cloudflare R2).", example: 'eu-west-1' });
 
+/**
+ * As GCS's prefix (the same text rules); S3 keys are limited to 1,024 bytes of UTF-8 like GCS names, so
+ * the API's check of the longest object name holds for both.
+ */
+const s3PrefixSchema = z
+  .string()
+  .refine((p) => utf8Bytes(p) <= MAX_OBJECT_NAME_BYTES, `prefix must be at most ${MAX_OBJECT_NAME_BYTES} bytes of UTF-8`)
+  .superRefine(safeText('prefix'))
+  .refine((p) => !p.startsWith('/'), 'prefix must not start with "/"')
+  .refine((p) => !p.includes('..'), 'prefix must not contain ".."')
+  .default('')
+  .meta({ description: 'Prepended to every object key, e.g. "mondoo/". Default: the bucket root.', example: 'mondoo/' });
+
 const accessKeysSchema = z
   .strictObject({
     accessKeyId: z
       .string()
       .min(1, 'accessKeyId must not be empty')
       .max(128, 'accessKeyId must be at most 128 characters')
-      .refine((id) => !/\s/.test(id) && !CONTROL_CHARACTERS.test(id), 'accessKeyId must not contain spaces or control characters')
+      .refine((id) => !/\s/.test(id), 'accessKeyId must not contain spaces')
+      .superRefine(safeText('accessKeyId'))
       .meta({ description: 'The access key id (AKIA… for an IAM user, or the store\'s own key id).' }),
     secretAccessKey: secretSchema('secretAccessKey').meta({ description: 'The secret access key. Write-only: never returned.', writeOnly: true }),
     sessionToken: secretSchema('sessionToken')
@@ -68,7 +82,7 @@ const serverSideEncryptionSchema = z
         .string()
         .min(1)
         .max(2048)
-        .refine((id) => !CONTROL_CHARACTERS.test(id), 'kmsKeyId must not contain control characters')
+        .superRefine(safeText('kmsKeyId'))
         .optional()
         .meta({ description: 'The KMS key (ARN, id or alias); absent: the account\'s aws/s3 key. The credential then also needs kms:GenerateDataKey on it.' }),
     }),
@@ -80,7 +94,7 @@ export const s3DestinationSchema = z
     type: z.literal('s3'),
     bucket: s3BucketNameSchema,
     region: regionSchema,
-    prefix: objectPrefixSchema,
+    prefix: s3PrefixSchema,
     endpoint: httpUrlSchema.optional().meta({ description: 'An S3-compatible store (MinIO, Cloudflare R2, Wasabi, Ceph, …) or a private endpoint instead of AWS.' }),
     forcePathStyle: z.boolean().optional().meta({ description: 'Address the bucket in the path (https://host/bucket/key) instead of the host name; most S3-compatible stores need it.' }),
     credentials: s3CredentialsSchema.optional(),
