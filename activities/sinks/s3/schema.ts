@@ -1,7 +1,7 @@
 // The Amazon S3 (and S3-compatible) destination as the API accepts it, and its secret-free view.
 import { z } from 'zod';
 import { httpUrlSchema, safeText, secretSchema } from '../../../api/schemas/common';
-import { MAX_OBJECT_NAME_BYTES, utf8Bytes } from '../../../workflows/object-names';
+import { utf8Bytes } from '../../../workflows/object-names';
 
 /** Suffixes and prefixes S3 reserves for access points, directory buckets, table buckets and its own docs. */
 const RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
@@ -40,13 +40,13 @@ const regionSchema = z
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'region must be a region name such as eu-west-1 (lowercase letters, digits and "-")')
   .meta({ description: "The bucket's region, which requests are signed for (an S3-compatible store's own, e.g. `auto` for Cloudflare R2).", example: 'eu-west-1' });
 
-/**
- * As GCS's prefix (the same text rules); S3 keys are limited to 1,024 bytes of UTF-8 like GCS names, so
- * the API's check of the longest object name holds for both.
- */
+/** S3's limit on an object key, in bytes of UTF-8. */
+export const S3_MAX_KEY_BYTES = 1024;
+
+/** As GCS's prefix (the same text rules), within S3's key limit. */
 const s3PrefixSchema = z
   .string()
-  .refine((p) => utf8Bytes(p) <= MAX_OBJECT_NAME_BYTES, `prefix must be at most ${MAX_OBJECT_NAME_BYTES} bytes of UTF-8`)
+  .refine((p) => utf8Bytes(p) <= S3_MAX_KEY_BYTES, `prefix must be at most ${S3_MAX_KEY_BYTES} bytes of UTF-8`)
   .superRefine(safeText('prefix'))
   .refine((p) => !p.startsWith('/'), 'prefix must not start with "/"')
   .refine((p) => !p.includes('..'), 'prefix must not contain ".."')
