@@ -60,7 +60,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     sandbox: { url: sandbox.url, token: sandbox.token },
     async stop() {
       try {
-        await api.request('DELETE', `/v1/integrations/${id}`);
+        // Each start has its own prefix, so the claim on this one is released with the integration
+        // rather than left running in the dev server (the objects stay).
+        await api.request('DELETE', `/v1/integrations/${id}?releaseDestination=true`);
       } catch (error) {
         // Already deleted by hand, or the API is gone: the next start cleans up.
         if (!(error instanceof ApiRequestError)) throw error;
@@ -93,6 +95,6 @@ async function ensureBucket(gcsUrl: string, name: string): Promise<void> {
 async function deleteLeftoverDemos(api: ApiHttpClient): Promise<void> {
   const { integrations } = await api.request<{ integrations: Integration[] }>('GET', '/v1/integrations');
   for (const leftover of integrations.filter((i) => i.name === DEMO_NAME && i.status !== 'deleted')) {
-    await api.request('DELETE', `/v1/integrations/${leftover.id}`);
+    await api.request('DELETE', `/v1/integrations/${leftover.id}?releaseDestination=true`);
   }
 }
