@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ExportError } from './errors';
-import { DedupeKeyer } from './sources/dedupe-key';
-import { MondooAuditLogClient } from './sources/mondoo-client';
-import type { SourceEvent } from './sources/mondoo-types';
+import { DedupeKeyer } from './sources/mondoo/dedupe-key';
+import { MondooAuditLogClient } from './sources/mondoo/client';
+import type { SourceEvent } from './sources/mondoo/types';
 import { summarizeBatch } from '../workflows/progress';
 import { compressEvents } from './compression';
 import { openedSecret } from '../lib/sealing';

@@ -8,7 +8,7 @@ import { fetchNewEvents, type FetchDeps } from './fetch';
 import { mapToOcsfFiles } from './map';
 import { count } from './metrics';
 import { reportingRetries } from './retry-report';
-import { createStorage, GcsSink } from './sinks/gcs-sink';
+import { createStorage, GcsSink } from './sinks/gcs/store';
 import type { FetchInput, MapInput, UploadInput } from './types';
 import { uploadObjects } from './upload';
 

@@ -1,7 +1,7 @@
 // The activity contracts: inputs and results that cross Temporal's history, bounded in size.
 import type { DestinationConfig, SourceConfig } from '../workflows/definitions';
 import type { BatchSummary } from '../workflows/progress';
-import type { SourceEvent } from './sources/mondoo-types';
+import type { SourceEvent } from './sources/mondoo/types';
 
 export interface FetchInput {
   source: SourceConfig;

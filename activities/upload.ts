@@ -1,5 +1,5 @@
 import { decodeFileContent } from './compression';
-import type { GcsSink } from './sinks/gcs-sink';
+import type { GcsSink } from './sinks/gcs/store';
 import type { UploadInput, UploadResult } from './types';
 
 /** Writes each object create-only, in order; a retry re-writes nothing that is already there. */

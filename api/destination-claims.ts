@@ -11,7 +11,7 @@ import { IntegrationIdAttribute } from '../workflows/definitions';
 import { DESTINATION_CLAIM_WORKFLOW_TYPE, destinationClaimWorkflowId, type destinationClaimWorkflow } from '../workflows/destination-claim';
 import { scopeSlug } from '../workflows/object-names';
 import { ApiError } from './errors';
-import { normalizeGcsEndpoint } from './schemas/gcs-destination';
+import { normalizeGcsEndpoint } from '../activities/sinks/gcs/schema';
 
 /** Where an integration writes: enough to know which object names it will create. */
 export interface DestinationPlace {

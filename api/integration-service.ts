@@ -25,7 +25,7 @@ import type { auditLogExportWorkflow } from '../workflows/export-workflow';
 import { createDestinationClaims, destinationKey, type DestinationPlace, type TemporalCall } from './destination-claims';
 import { ApiError, notFound, temporalUnreachable } from './errors';
 import { integrationIdForKey } from './idempotency';
-import { gcsDestinationView } from './schemas/gcs-destination';
+import { gcsDestinationView } from '../activities/sinks/gcs/schema';
 import {
   createIntegrationSchema,
   exportStatusSchema,
@@ -37,7 +37,7 @@ import {
   type IntegrationDetail,
   type IntegrationRecord,
 } from './schemas/integration';
-import { mondooSourceView } from './schemas/mondoo-source';
+import { mondooSourceView } from '../activities/sources/mondoo/schema';
 import { DEFAULT_TEMPORAL_TIMEOUT_MS, type ApiSettings } from './settings';
 
 /** What both describe() and list() return about an execution. */

@@ -2,7 +2,7 @@
 // called in a plain loop. What the Temporal path costs is the difference between the two.
 import { fetchNewEvents } from '../activities/fetch';
 import { mapToOcsfFiles } from '../activities/map';
-import { createStorage, GcsSink } from '../activities/sinks/gcs-sink';
+import { createStorage, GcsSink } from '../activities/sinks/gcs/store';
 import { uploadObjects } from '../activities/upload';
 import { DEFAULT_LIMITS, type ExportLimits, type ExportProgress, type GcsDestinationConfig, type MondooSourceConfig } from '../workflows/definitions';
 import { objectName } from '../workflows/object-names';

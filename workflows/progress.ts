@@ -1,6 +1,6 @@
 // The watermark arithmetic, kept pure so it is unit-tested apart from Temporal.
 import type { ExportLimits, ExportProgress, SourceConfig } from './definitions';
-import type { SourceEvent } from '../activities/sources/mondoo-types';
+import type { SourceEvent } from '../activities/sources/mondoo/types';
 import type { FetchInput } from '../activities/types';
 
 export const epochSecond = (timestamp: string): number => Math.floor(Date.parse(timestamp) / 1000);

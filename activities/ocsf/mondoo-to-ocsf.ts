@@ -3,7 +3,7 @@
 // Every source value lands somewhere: in its OCSF home, and whatever has none in `unmapped.mondoo`
 // (laid out like Mondoo's own OCSF export: identity_mrn, resource_mrn, scope_mrn, ...).
 import { isIP } from 'node:net';
-import { MONDOO_USER_MRN_PREFIX, type MondooAuditNode, type SourceEvent } from '../sources/mondoo-types';
+import { MONDOO_USER_MRN_PREFIX, type MondooAuditNode, type SourceEvent } from '../sources/mondoo/types';
 import { mondooActionMapping, type MondooActionMapping } from './mondoo-action-classes';
 import {
   ACCOUNT_CHANGE,

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { ExportStatus, ExportStatusView } from '../../workflows/definitions';
 import { longestObjectName, MAX_OBJECT_NAME_BYTES, utf8Bytes } from '../../workflows/object-names';
 import { safeText } from './common';
-import { gcsDestinationSchema, gcsDestinationViewSchema } from './gcs-destination';
-import { mondooSourceSchema, mondooSourceViewSchema } from './mondoo-source';
+import { gcsDestinationSchema, gcsDestinationViewSchema } from '../../activities/sinks/gcs/schema';
+import { mondooSourceSchema, mondooSourceViewSchema } from '../../activities/sources/mondoo/schema';
 
 export const MIN_INTERVAL_MINUTES = 5;
 export const MAX_INTERVAL_MINUTES = 7 * 24 * 60;

@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { expect, inject } from 'vitest';
-import { DedupeKeyer } from '../../activities/sources/dedupe-key';
-import type { MondooAuditNode } from '../../activities/sources/mondoo-types';
+import { DedupeKeyer } from '../../activities/sources/mondoo/dedupe-key';
+import type { MondooAuditNode } from '../../activities/sources/mondoo/types';
 import {
   DEFAULT_LIMITS,
   EXPORT_WORKFLOW_TYPE,

@@ -3,8 +3,8 @@
 // Failures end a run with status `error` and a message a person can act on; fixing them recovers.
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Worker } from '@temporalio/worker';
-import { createStorage } from '../../activities/sinks/gcs-sink';
-import { isTrustedTokenUri, parseServiceAccountKey, TRUSTED_TOKEN_URIS_VAR } from '../../activities/sinks/gcs-credentials';
+import { createStorage } from '../../activities/sinks/gcs/store';
+import { isTrustedTokenUri, parseServiceAccountKey, TRUSTED_TOKEN_URIS_VAR } from '../../activities/sinks/gcs/credentials';
 import { ExportError } from '../../activities/errors';
 import { wifPrincipalFor, wifSubjectFor } from '../../lib/wif';
 import { deleteSignal, runNowSignal, type GcsCredentials, type IntegrationConfig } from '../../workflows/definitions';

@@ -1,7 +1,7 @@
 // The export end to end: real worker, real dev server, real emulator, the fake Mondoo API.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Worker } from '@temporalio/worker';
-import type { MondooAuditNode } from '../../activities/sources/mondoo-types';
+import type { MondooAuditNode } from '../../activities/sources/mondoo/types';
 import { deleteSignal, pauseSignal, resumeSignal, runNowSignal, statusQuery } from '../../workflows/definitions';
 import { createFaultProxy } from '../fakes/faults';
 import { createFakeMondoo, orgMrn, spaceMrn, type FakeMondoo } from '../fakes/mondoo';

@@ -3,7 +3,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MONDOO_PLATFORM_MRN } from '../../activities/sources/mondoo-types';
+import { MONDOO_PLATFORM_MRN } from '../../activities/sources/mondoo/types';
 import { createFakeMondoo, type FakeMondoo } from '../fakes/mondoo';
 import { createAuditLogClient } from '../fakes/mondoo/client';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createStorage, GcsSink } from '../../activities/sinks/gcs-sink';
+import { createStorage, GcsSink } from '../../activities/sinks/gcs/store';
 import type { WriteObjectActivities } from '../fixtures/write-object-workflow';
 import { createTestBucket, emulatorStorage, readObjects } from '../helpers/gcs';
 import { openTestEnv, testDataConverter, type TestEnv } from '../helpers/temporal';

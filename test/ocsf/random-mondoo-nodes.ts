@@ -1,7 +1,7 @@
 // Seeded generator of Mondoo audit-log nodes for property-style tests: realistic values mixed with
 // the odd ones the API can hand us (nulls, empty strings, unicode, huge messages, malformed ips,
 // unknown actions, every RFC 3339 variant). Deterministic per seed so failures reproduce.
-import type { MondooAuditNode, SourceEvent } from '../../activities/sources/mondoo-types';
+import type { MondooAuditNode, SourceEvent } from '../../activities/sources/mondoo/types';
 import { mulberry32 as seededRandom } from '../fakes/faults';
 
 export interface GeneratedEvent {

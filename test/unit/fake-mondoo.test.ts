@@ -1,6 +1,6 @@
 import { ClientError } from 'graphql-request';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MONDOO_PLATFORM_MRN, type MondooAuditNode } from '../../activities/sources/mondoo-types';
+import { MONDOO_PLATFORM_MRN, type MondooAuditNode } from '../../activities/sources/mondoo/types';
 import { FaultController, createFaultProxy } from '../fakes/faults';
 import { type FakeMondoo, type FakeMondooOptions, createFakeMondoo, orgMrn, spaceMrn } from '../fakes/mondoo';
 import { type AuditLogVariables, createAuditLogClient } from '../fakes/mondoo/client';

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportError } from '../../activities/errors';
 import { fetchNewEvents } from '../../activities/fetch';
-import { MondooAuditLogClient } from '../../activities/sources/mondoo-client';
+import { MondooAuditLogClient } from '../../activities/sources/mondoo/client';
 import type { FetchInput } from '../../activities/types';
 import { DEFAULT_LIMITS, type ExportProgress } from '../../workflows/definitions';
 import { advanceProgress, fetchInputFor } from '../../workflows/progress';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeFileContent } from '../../activities/compression';
 import { mapToOcsfFiles } from '../../activities/map';
 import { MAPPED_MONDOO_ACTIONS } from '../../activities/ocsf/mondoo-action-classes';
-import type { SourceEvent } from '../../activities/sources/mondoo-types';
+import type { SourceEvent } from '../../activities/sources/mondoo/types';
 import { createNodeGenerator } from '../ocsf/random-mondoo-nodes';
 
 const scopeMrn = '//captain.api.mondoo.app/organizations/mondoo-organization-1';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAPPED_MONDOO_ACTIONS } from '../../activities/ocsf/mondoo-action-classes';
 import { mapMondooEventToOcsf, ocsfClassForAction } from '../../activities/ocsf/mondoo-to-ocsf';
-import type { MondooAuditNode, SourceEvent } from '../../activities/sources/mondoo-types';
+import type { MondooAuditNode, SourceEvent } from '../../activities/sources/mondoo/types';
 import { createNodeGenerator } from '../ocsf/random-mondoo-nodes';
 import { validateOcsfEvent } from '../ocsf/validator';
 

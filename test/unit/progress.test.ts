@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DedupeKeyer, nodeHash } from '../../activities/sources/dedupe-key';
-import type { MondooAuditNode, SourceEvent } from '../../activities/sources/mondoo-types';
+import { DedupeKeyer, nodeHash } from '../../activities/sources/mondoo/dedupe-key';
+import type { MondooAuditNode, SourceEvent } from '../../activities/sources/mondoo/types';
 import type { ExportProgress } from '../../workflows/definitions';
 import { advanceProgress, countRecentKeys, coveredSecond, summarizeBatch } from '../../workflows/progress';
 

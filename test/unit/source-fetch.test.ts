@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExportError } from '../../activities/errors';
 import { fetchNewEvents } from '../../activities/fetch';
-import { MondooAuditLogClient } from '../../activities/sources/mondoo-client';
+import { MondooAuditLogClient } from '../../activities/sources/mondoo/client';
 import { DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES_VAR, maxResponseBytesFrom } from '../../activities/sources/source-fetch';
 import { createHostileSource, type HostileSource } from '../fakes/hostile-source';
 

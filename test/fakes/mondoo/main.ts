@@ -4,7 +4,7 @@
  * Prints the endpoint, the token and the scopes it serves; stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { MONDOO_PLATFORM_MRN } from '../../../activities/sources/mondoo-types';
+import { MONDOO_PLATFORM_MRN } from '../../../activities/sources/mondoo/types';
 import type { FaultKind } from '../faults';
 import { createFakeMondoo } from './server';
 

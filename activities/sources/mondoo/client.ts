@@ -1,9 +1,9 @@
 // Reads Mondoo's audit log through its GraphQL API (graphql-request), one ascending pass at a time.
 import { ClientError, GraphQLClient, gql } from 'graphql-request';
 import { z } from 'zod';
-import { ExportError } from '../errors';
-import { mondooAuditNodeSchema, type MondooAuditNode } from './mondoo-types';
-import { DEFAULT_MAX_RESPONSE_BYTES, sourceFetch, sourceFetchError } from './source-fetch';
+import { ExportError } from '../../errors';
+import { mondooAuditNodeSchema, type MondooAuditNode } from './types';
+import { DEFAULT_MAX_RESPONSE_BYTES, sourceFetch, sourceFetchError } from '../source-fetch';
 
 const AUDITLOG_QUERY = gql`
   query AuditLogExport(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MondooAuditNode } from './mondoo-types';
+import type { MondooAuditNode } from './types';
 
 /**
  * Mondoo events have no id, so an event is known by a hash of all its fields. Two identical events

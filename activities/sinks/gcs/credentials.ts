@@ -4,11 +4,11 @@
 // ExportErrors a person can act on, never quoting a key or a token.
 import { Context, log } from '@temporalio/activity';
 import { GoogleAuth, IdentityPoolClient, JWT, type AnyAuthClient, type GoogleAuthOptions } from 'google-auth-library';
-import { impersonationUrlFor, loadWifSettings, mintSubjectToken, parseWifAudience, SUBJECT_TOKEN_TYPE, wifPrincipalFor, wifSubjectFor, type WifSettings } from '../../lib/wif';
-import { openedSecret } from '../../lib/sealing';
-import { workflowIdFor, type GcsCredentials, type GcsDestinationConfig } from '../../workflows/definitions';
-import { ExportError } from '../errors';
-import { parseServiceAccountJson, type ServiceAccountKey } from './gcs-service-account-key';
+import { impersonationUrlFor, loadWifSettings, mintSubjectToken, parseWifAudience, SUBJECT_TOKEN_TYPE, wifPrincipalFor, wifSubjectFor, type WifSettings } from '../../../lib/wif';
+import { openedSecret } from '../../../lib/sealing';
+import { workflowIdFor, type GcsCredentials, type GcsDestinationConfig } from '../../../workflows/definitions';
+import { ExportError } from '../../errors';
+import { parseServiceAccountJson, type ServiceAccountKey } from './service-account-key';
 
 /** Custom endpoints (e.g. Private Service Connect) that may receive the worker's ambient credentials. */
 export const TRUSTED_ENDPOINTS_VAR = 'AUDITFLOW_GCS_TRUSTED_ENDPOINTS';

@@ -1,8 +1,8 @@
 // The Mondoo audit-log source as the API accepts it. A new source type is one file like this one
 // plus one entry in `sourceSchema` (api/schemas/integration.ts).
 import { z } from 'zod';
-import { MONDOO_ORG_MRN_PREFIX, MONDOO_PLATFORM_MRN, MONDOO_SPACE_MRN_PREFIX } from '../../activities/sources/mondoo-types';
-import { httpUrlSchema, secretSchema } from './common';
+import { MONDOO_ORG_MRN_PREFIX, MONDOO_PLATFORM_MRN, MONDOO_SPACE_MRN_PREFIX } from './types';
+import { httpUrlSchema, secretSchema } from '../../../api/schemas/common';
 
 export const DEFAULT_MONDOO_ENDPOINT = 'https://us.api.mondoo.com/query';
 

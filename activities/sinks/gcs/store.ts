@@ -1,9 +1,9 @@
 // Google Cloud Storage as a create-only sink: the exporter needs only roles/storage.objectCreator.
 import { createHash } from 'node:crypto';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
-import type { GcsDestinationConfig } from '../../workflows/definitions';
-import { ExportError } from '../errors';
-import { gcsAuthFor, type GcsAuthContext } from './gcs-credentials';
+import type { GcsDestinationConfig } from '../../../workflows/definitions';
+import { ExportError } from '../../errors';
+import { gcsAuthFor, type GcsAuthContext } from './credentials';
 
 export interface PutResult {
   bytes: number;

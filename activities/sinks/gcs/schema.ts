@@ -1,10 +1,10 @@
 // The Google Cloud Storage destination as the API accepts it, and its secret-free view.
 import { z } from 'zod';
-import { MAX_OBJECT_NAME_BYTES, utf8Bytes } from '../../workflows/object-names';
-import { httpUrlSchema, safeText, secretSchema } from './common';
-import { tokenUriProblem } from '../../activities/sinks/gcs-credentials';
-import { parseServiceAccountJson } from '../../activities/sinks/gcs-service-account-key';
-import { wifPrincipalFor, wifSubjectFor } from '../../lib/wif';
+import { MAX_OBJECT_NAME_BYTES, utf8Bytes } from '../../../workflows/object-names';
+import { httpUrlSchema, safeText, secretSchema } from '../../../api/schemas/common';
+import { tokenUriProblem } from './credentials';
+import { parseServiceAccountJson } from './service-account-key';
+import { wifPrincipalFor, wifSubjectFor } from '../../../lib/wif';
 
 /**
  * Google's bucket naming rules (https://cloud.google.com/storage/docs/buckets#naming), checked here so
@@ -74,7 +74,7 @@ const serviceAccountKeyCredentialsSchema = z
     serviceAccountJson: secretSchema('serviceAccountJson')
       .superRefine((json, ctx) => {
         const parsed = parseServiceAccountJson(json);
-        // The same checks, in the same words, as the worker's (activities/sinks/gcs-credentials.ts).
+        // The same checks, in the same words, as the worker's (activities/sinks/gcs/credentials.ts).
         const problem = 'problem' in parsed ? parsed.problem : tokenUriProblem(parsed.key.token_uri);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
