@@ -3,8 +3,7 @@
 // converter and the codec handle a short base64 string instead of megabytes of escaped JSON (a
 // 3,000-event batch is ~1.3 MB of source records and ~3.6 MB of OCSF).
 import { constants, gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import type { SourceEvent } from './sources/mondoo/types';
-import type { CompressedEvents, FileContent } from './types';
+import type { CompressedEvents, FileContent, SourceEvent } from '../contracts/activities';
 
 /** zstd at level 1: a batch's OCSF in ~2 ms, 10-20× smaller (bench data). */
 const ZSTD_LEVEL_1 = { params: { [constants.ZSTD_c_compressionLevel]: 1 } };

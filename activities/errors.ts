@@ -1,26 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-
-/**
- * Machine-readable kinds of export failures. Non-retryable ones need a person (a token, a bucket, a
- * permission); retrying them only hides the problem, so the run ends at once with status `error`.
- */
-export type ExportErrorKind =
-  | 'SourceAuth'
-  | 'SourceScope'
-  | 'SourceRateLimited'
-  | 'SourceUnavailable'
-  | 'SourceTimeout'
-  | 'SourceQueryFailed'
-  | 'SourceCursorExpired'
-  | 'SourceProtocol'
-  | 'SourceRedirected'
-  | 'SourceResponseTooLarge'
-  | 'DestinationAuth'
-  | 'DestinationPermission'
-  | 'BucketNotFound'
-  | 'DestinationUnavailable'
-  | 'ObjectConflict'
-  | 'InvalidConfig';
+import type { ExportErrorKind } from '../contracts/errors';
 
 export class ExportError extends Error {
   readonly retryable: boolean;

@@ -1,13 +1,12 @@
 import { Context } from '@temporalio/activity';
-import { ExportError } from './errors';
-import { DedupeKeyer } from './sources/mondoo/dedupe-key';
-import { MondooAuditLogClient } from './sources/mondoo/client';
-import type { SourceEvent } from './sources/mondoo/types';
-import { summarizeBatch } from '../workflows/progress';
+import type { FetchInput, FetchResult, FetchResultWithEvents, SourceEvent } from '../contracts/activities';
+import { summarizeKeys } from '../contracts/batch';
 import { compressEvents } from './compression';
-import { openedSecret } from '../lib/sealing';
+import { ExportError } from './errors';
+import { DedupeKeyer } from './sources/dedupe-keyer';
 import { maxResponseBytesFrom } from './sources/source-fetch';
-import type { FetchInput, FetchResult, FetchResultWithEvents } from './types';
+import { sourceConnector } from './sources/registry';
+import type { AnySourceConnector } from './sources/source';
 
 export interface FetchDeps {
   /** Injectable for tests of late arrival; the real clock otherwise. */
@@ -27,37 +26,50 @@ export interface FetchDeps {
 
 const isoSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
+/** A batch as read, before it is compressed for the workflow. */
+interface ReadBatch extends Omit<FetchResultWithEvents, 'events'> {
+  events: SourceEvent[];
+  /** Each event's time (the source's), for the summary. */
+  timestamps: string[];
+}
+
 /**
- * Reads new events after the watermark in ascending time, skips the ones already exported (their
- * dedupe keys are in `recentKeys`), and stops at the batch bounds. A transient source error after
- * some events were read returns the partial batch: progress is kept and the next fetch continues.
+ * Reads new events after the watermark in ascending time from the source the input names, skips the
+ * ones already exported (their dedupe keys are in `recentKeys`), and stops at the batch bounds. A
+ * transient source error after some events were read returns the partial batch: progress is kept and
+ * the next fetch continues.
  */
 export async function fetchNewEvents(input: FetchInput, deps: FetchDeps = {}): Promise<FetchResult | FetchResultWithEvents> {
-  const batch = await readNewEvents(input, deps);
-  return input.resultFormat === 'compressed' ? compressBatch(batch) : batch;
+  const batch = await readNewEvents(sourceConnector(input.source.type), input, deps);
+  if (input.resultFormat !== 'compressed') {
+    // Only executions from before the summary ask for this; their records have a `timestamp` (contracts/legacy-inputs.ts).
+    const { timestamps: _timestamps, ...withEvents } = batch;
+    return withEvents as FetchResultWithEvents;
+  }
+  return compressBatch(batch);
 }
 
 /** The batch as the workflow receives it: compressed events and the summary that moves the progress. */
-export function compressBatch(batch: FetchResultWithEvents): FetchResult {
-  const { events, ...outcome } = batch;
-  return { ...outcome, ...summarizeBatch(batch), ...compressEvents(events) };
+function compressBatch(batch: ReadBatch): FetchResult {
+  const { events, timestamps, ...outcome } = batch;
+  const keys = events.map((event, i) => ({ key: event.key, timestamp: timestamps[i]! }));
+  return { ...outcome, ...summarizeKeys({ keys, settledThrough: batch.settledThrough, exhausted: batch.exhausted }), ...compressEvents(events) };
 }
 
-async function readNewEvents(input: FetchInput, deps: FetchDeps): Promise<FetchResultWithEvents> {
+async function readNewEvents(source: AnySourceConnector, input: FetchInput, deps: FetchDeps): Promise<ReadBatch> {
   const now = deps.now ?? Date.now;
   // Events at or before this instant had time to become visible before the pass began.
   const settledThrough = isoSecond(now() - input.lateArrivalSeconds * 1000);
   const deadline = Date.now() + (deps.timeBudgetMs ?? Infinity);
   const exported = new Set(Object.values(input.recentKeys).flat());
-  const keyer = new DedupeKeyer();
+  const keyer = new DedupeKeyer((node: unknown) => source.contentHash(node));
   const events: SourceEvent[] = [];
+  const timestamps: string[] = [];
   let bytes = 0;
   let scanned = 0;
   let pages = 0;
-  const result = (exhausted: boolean): FetchResultWithEvents => ({ events, settledThrough, exhausted, scanned, pages });
-  const client = new MondooAuditLogClient({
-    endpoint: input.source.endpoint,
-    token: openedSecret(input.source.token, 'source.token'),
+  const result = (exhausted: boolean): ReadBatch => ({ events, timestamps, settledThrough, exhausted, scanned, pages });
+  const pagesAfter = source.pagesAfter(input.source, input.watermark, {
     requestTimeoutMs: deps.requestTimeoutMs,
     maxResponseBytes: deps.maxResponseBytes ?? maxResponseBytesFrom(),
     signal: deps.signal,
@@ -67,9 +79,9 @@ async function readNewEvents(input: FetchInput, deps: FetchDeps): Promise<FetchR
   });
 
   try {
-    for await (const page of client.ascendingPages(input.source.scopeMrn, input.watermark)) {
+    for await (const page of pagesAfter) {
       pages++;
-      for (const node of page.nodes) {
+      for (const node of page.records) {
         scanned++;
         const key = keyer.keyFor(node);
         if (exported.has(key)) continue;
@@ -78,6 +90,7 @@ async function readNewEvents(input: FetchInput, deps: FetchDeps): Promise<FetchR
           return result(false);
         }
         events.push({ key, node });
+        timestamps.push(source.eventTime(node));
         bytes += size;
       }
       // Out of time: what was read is a batch like any other (it ends on a page boundary).

@@ -2,14 +2,15 @@
 import { createHash } from 'node:crypto';
 import { Context, log, type Info } from '@temporalio/activity';
 import { createUnsealer, loadSealingKeys, UnsealError, type Unsealed, type Unsealer } from '../lib/sealing';
-import type { GcsDestinationConfig } from '../workflows/definitions';
+import type { DestinationConfig } from '../contracts/connector-config';
+import type { FetchInput, MapInput, UploadInput } from '../contracts/activities';
 import { asActivity, ExportError } from './errors';
 import { fetchNewEvents, type FetchDeps } from './fetch';
 import { mapToOcsfFiles } from './map';
 import { count } from './metrics';
 import { reportingRetries } from './retry-report';
-import { createStorage, GcsSink } from './sinks/gcs/store';
-import type { FetchInput, MapInput, UploadInput } from './types';
+import { sinkConnector } from './sinks/registry';
+import type { ObjectStore } from './sinks/sink';
 import { uploadObjects } from './upload';
 
 export interface ActivityDeps {
@@ -30,16 +31,16 @@ export function createActivities(deps: ActivityDeps = {}) {
       throw error;
     }
   };
-  // One storage client per destination, so access tokens are cached and connections reused.
-  const sinks = new Map<string, GcsSink>();
-  const sinkFor = (destination: GcsDestinationConfig): GcsSink => {
+  // One store per destination, so access tokens are cached and connections reused.
+  const stores = new Map<string, ObjectStore>();
+  const storeFor = (destination: DestinationConfig): ObjectStore => {
     const id = createHash('sha256').update(JSON.stringify(destination)).digest('hex');
-    let sink = sinks.get(id);
-    if (!sink) {
-      sink = new GcsSink(createStorage(destination), destination);
-      sinks.set(id, sink);
+    let store = stores.get(id);
+    if (!store) {
+      store = sinkConnector(destination.type).open(destination);
+      stores.set(id, store);
     }
-    return sink;
+    return store;
   };
 
   return {
@@ -59,7 +60,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     },
     async upload(input: UploadInput) {
       return asActivity(() => reportingRetries(async () => {
-        const result = await uploadObjects(input, sinkFor(await unseal(input.destination)));
+        const result = await uploadObjects(input, storeFor(await unseal(input.destination)));
         const alreadyPresent = result.objects.filter((o) => o.alreadyExisted).length;
         log.info('uploaded', { objects: result.objects.map((o) => o.name), alreadyPresent });
         count('auditflow_objects_written', result.objects.length - alreadyPresent);

@@ -9,17 +9,20 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import type { Logger } from '../lib/logger';
 import { IntegrationIdAttribute } from '../workflows/definitions';
 import { DESTINATION_CLAIM_WORKFLOW_TYPE, destinationClaimWorkflowId, type destinationClaimWorkflow } from '../workflows/destination-claim';
-import { scopeSlug } from '../workflows/object-names';
 import { ApiError } from './errors';
-import { normalizeGcsEndpoint } from '../activities/sinks/gcs/schema';
 
 /** Where an integration writes: enough to know which object names it will create. */
 export interface DestinationPlace {
-  /** Absent: Google Cloud Storage itself. */
-  endpoint?: string;
-  bucket: string;
+  /** The store and bucket, spelled one way by the sink connector (SinkConnector.location). */
+  namespace: string[];
   prefix: string;
-  scopeMrn: string;
+  /** The source connector's scope in object names. */
+  scopeSlug: string;
+  /** For messages: the scope as a person knows it, and where objects land (e.g. `gs://bucket/`). */
+  scopeId: string;
+  objectUrlBase: string;
+  /** For messages: a custom endpoint of the store, if any. */
+  endpoint?: string;
 }
 
 /**
@@ -29,29 +32,14 @@ export interface DestinationPlace {
 const RELEASED = 'destination released on request (DELETE /v1/integrations/<id>?releaseDestination=true)';
 /** The claim's memo key: the integration holding the destination. */
 const HOLDER_MEMO_KEY = 'holder';
-const GOOGLE_STORAGE = 'https://storage.googleapis.com';
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * The server behind an endpoint, spelled one way: the scheme does not matter (one port serves one of
- * them), default ports are explicit, every loopback name is the same host.
- */
-function serverOf(endpoint: string | undefined): string {
-  const url = URL.parse(normalizeGcsEndpoint(endpoint ?? GOOGLE_STORAGE));
-  if (!url) return endpoint ?? '';
-  const host = LOOPBACK_HOSTS.has(url.hostname) ? 'loopback' : url.hostname;
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  return `${host}:${port}${url.pathname}`;
-}
-
 /**
  * The identity of a destination: the server, the bucket and the stem every object name starts with.
  * Comparing the stem (prefix and scope together) also catches two different scopes and prefixes that
  * spell the same names ("p/" + "org-org-x" and "p/org-" + "org-x").
  */
 export function destinationKey(place: DestinationPlace): string {
-  const stem = `${place.prefix}${scopeSlug(place.scopeMrn)}-audit-logs-`;
-  return createHash('sha256').update(JSON.stringify([serverOf(place.endpoint), place.bucket, stem])).digest('hex');
+  const stem = `${place.prefix}${place.scopeSlug}-audit-logs-`;
+  return createHash('sha256').update(JSON.stringify([...place.namespace, stem])).digest('hex');
 }
 
 export const claimWorkflowIdFor = (place: DestinationPlace): string => destinationClaimWorkflowId(destinationKey(place));
@@ -101,7 +89,7 @@ export function createDestinationClaims({ client, taskQueue, log, call }: Destin
               memo: { [HOLDER_MEMO_KEY]: integrationId },
               typedSearchAttributes: [{ key: IntegrationIdAttribute, value: integrationId }],
               staticSummary: `Destination claim of integration ${integrationId}`,
-              staticDetails: `Integration ${integrationId} writes ${place.scopeMrn} to gs://${place.bucket}/${place.prefix}${place.endpoint ? ` at ${place.endpoint}` : ''}. Released only on request (DELETE /v1/integrations/${integrationId}?releaseDestination=true).`,
+              staticDetails: `Integration ${integrationId} writes ${place.scopeId} to ${place.objectUrlBase}${place.prefix}${place.endpoint ? ` at ${place.endpoint}` : ''}. Released only on request (DELETE /v1/integrations/${integrationId}?releaseDestination=true).`,
             }),
           );
           return workflowId;
@@ -114,7 +102,7 @@ export function createDestinationClaims({ client, taskQueue, log, call }: Destin
           throw new ApiError(
             409,
             'destination_in_use',
-            `Integration ${held?.holder ?? '(unknown)'} already exports to gs://${place.bucket}/${place.prefix} with the same object names (scope ${place.scopeMrn}); ` +
+            `Integration ${held?.holder ?? '(unknown)'} already exports to ${place.objectUrlBase}${place.prefix} with the same object names (scope ${place.scopeId}); ` +
               'choose another prefix, or release the destination of that integration with DELETE /v1/integrations/<id>?releaseDestination=true once its objects are moved away.',
           );
         }

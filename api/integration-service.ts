@@ -25,7 +25,6 @@ import type { auditLogExportWorkflow } from '../workflows/export-workflow';
 import { createDestinationClaims, destinationKey, type DestinationPlace, type TemporalCall } from './destination-claims';
 import { ApiError, notFound, temporalUnreachable } from './errors';
 import { integrationIdForKey } from './idempotency';
-import { gcsDestinationView } from '../activities/sinks/gcs/schema';
 import {
   createIntegrationSchema,
   exportStatusSchema,
@@ -37,7 +36,9 @@ import {
   type IntegrationDetail,
   type IntegrationRecord,
 } from './schemas/integration';
-import { mondooSourceView } from '../activities/sources/mondoo/schema';
+import type { ConnectorFacts } from '../contracts/connector-config';
+import { sinkConnector } from '../activities/sinks/registry';
+import { sourceConnector } from '../activities/sources/registry';
 import { DEFAULT_TEMPORAL_TIMEOUT_MS, type ApiSettings } from './settings';
 
 /** What both describe() and list() return about an execution. */
@@ -72,12 +73,19 @@ export interface IntegrationServiceDeps {
   sealer: Sealer;
 }
 
-const placeOf = (source: { scopeMrn: string }, destination: { endpoint?: string; bucket: string; prefix: string }): DestinationPlace => ({
-  endpoint: destination.endpoint,
-  bucket: destination.bucket,
-  prefix: destination.prefix,
-  scopeMrn: source.scopeMrn,
-});
+/**
+ * What the connectors say of an integration from its public record alone: the facts the workflow is
+ * given at creation (contracts/connector-config.ts) and the place its objects land (for the claim).
+ */
+function connectorsOf(record: Pick<IntegrationRecord, 'source' | 'destination'>): { facts: ConnectorFacts; place: DestinationPlace } {
+  const { scopeSlug, scopeId } = sourceConnector(record.source.type).scope(record.source);
+  const { namespace, objectUrlBase, endpoint } = sinkConnector(record.destination.type).location(record.destination);
+  const place = { namespace, prefix: record.destination.prefix, scopeSlug, scopeId, objectUrlBase, endpoint };
+  return { facts: { scopeSlug, scopeId, objectUrlBase }, place };
+}
+
+/** Where an integration's objects land, from its public record: what its destination claim is named by. */
+export const placeOf = (record: Pick<IntegrationRecord, 'source' | 'destination'>): DestinationPlace => connectorsOf(record).place;
 
 /** A fingerprint of the request: JSON with sorted keys, so the same body always hashes the same. */
 function requestHashOf(body: CreateIntegration): string {
@@ -181,11 +189,12 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
     for (const info of await newestExecutions()) {
       const record = recordOf(info);
       if (!record || record.id === id || creationOf(info).destinationClaim) continue;
-      if (destinationKey(placeOf(record.source, record.destination)) !== wanted) continue;
+      if (destinationKey(placeOf(record)) !== wanted) continue;
+      const { facts } = connectorsOf(record);
       throw new ApiError(
         409,
         'destination_in_use',
-        `Integration ${record.id} ("${record.name}", ${visibleStatus(info)}) already exports ${record.source.scopeMrn} to gs://${record.destination.bucket}/${record.destination.prefix}; ` +
+        `Integration ${record.id} ("${record.name}", ${visibleStatus(info)}) already exports ${facts.scopeId} to ${facts.objectUrlBase}${record.destination.prefix}; ` +
           'their object names would collide. Choose another prefix.',
       );
     }
@@ -259,19 +268,19 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
         if (first) return first;
       }
       const workflowId = workflowIdFor(id);
-      const place = placeOf(body.source, body.destination);
       const createdAt = new Date().toISOString();
       const { name, source, destination, intervalMinutes, includeHistorical } = body;
       const record: IntegrationRecord = {
         id,
         workflowId,
         name,
-        source: mondooSourceView(source),
-        destination: gcsDestinationView(destination, id),
+        source: sourceConnector(source.type).view(source),
+        destination: sinkConnector(destination.type).view(destination, id),
         intervalMinutes,
         includeHistorical,
         createdAt,
       };
+      const { facts, place } = connectorsOf(record);
       // Sealed: not even the codec endpoint the Temporal UI decodes through can read them.
       const sealed = await sealer.sealWriteOnly({ source, destination }, createIntegrationSchema);
       const config: IntegrationConfig = {
@@ -279,6 +288,7 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
         name,
         source: sealed.source,
         destination: sealed.destination,
+        connectorFacts: facts,
         includeHistorical,
         createdAt,
         intervalMinutes,
@@ -301,8 +311,8 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
             { key: ExportStatusAttribute, value: 'active' },
             { key: SourceTypeAttribute, value: source.type },
           ],
-          staticSummary: `${name} · ${source.scopeMrn}`,
-          staticDetails: `Exports the ${source.type} audit log of ${source.scopeMrn} to gs://${destination.bucket}/${destination.prefix} every ${intervalMinutes} min.`,
+          staticSummary: `${name} · ${facts.scopeId}`,
+          staticDetails: `Exports the ${source.type} audit log of ${facts.scopeId} to ${facts.objectUrlBase}${destination.prefix} every ${intervalMinutes} min.`,
         });
       try {
         await assertNoUnclaimedClash(place, id);
@@ -316,7 +326,7 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
         await releaseAfterFailure(place, id, error);
         throw error;
       }
-      log.info({ integrationId: id, workflowId, scopeMrn: source.scopeMrn, bucket: destination.bucket }, 'integration created');
+      log.info({ integrationId: id, workflowId, scope: facts.scopeId, destination: `${facts.objectUrlBase}${destination.prefix}` }, 'integration created');
       return { ...record, status: 'active' };
     },
 
@@ -361,7 +371,7 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
           if (!(error instanceof ApiError && error.code === 'integration_deleted')) throw error;
         }
       }
-      await claims.release(placeOf(record.source, record.destination), id);
+      await claims.release(placeOf(record), id);
     },
 
     /** 404 unless the integration exists (any state). */

@@ -7,7 +7,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { DedupeKeyer } from '../activities/sources/mondoo/dedupe-key';
+import { DedupeKeyer } from '../activities/sources/dedupe-keyer';
+import { nodeHash } from '../activities/sources/mondoo/dedupe-key';
 import { MONDOO_PLATFORM_MRN } from '../activities/sources/mondoo/types';
 import { freePort, startProcess, type ManagedProcess } from '../lib/child-process';
 import { createDataConverter } from '../lib/data-converter';
@@ -319,7 +320,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }
     log(`chaos: final run completed: ${JSON.stringify(status?.lastRun)}`);
 
-    const expectedKeys = new DedupeKeyer();
+    const expectedKeys = new DedupeKeyer(nodeHash);
     const expected = mondoo.store.all(scopeMrn).map((node) => expectedKeys.keyFor(node));
     const check = await verifyExport(gcsEndpoint, bucket, prefix, expected);
     problems.push(...check.problems);

@@ -2,9 +2,10 @@
 // called in a plain loop. What the Temporal path costs is the difference between the two.
 import { fetchNewEvents } from '../activities/fetch';
 import { mapToOcsfFiles } from '../activities/map';
-import { createStorage, GcsSink } from '../activities/sinks/gcs/store';
+import { sinkConnector, type RegisteredDestinationConfig } from '../activities/sinks/registry';
+import { sourceConnector, type RegisteredSourceConfig } from '../activities/sources/registry';
 import { uploadObjects } from '../activities/upload';
-import { DEFAULT_LIMITS, type ExportLimits, type ExportProgress, type GcsDestinationConfig, type MondooSourceConfig } from '../workflows/definitions';
+import { DEFAULT_LIMITS, type ExportLimits, type ExportProgress } from '../workflows/definitions';
 import { objectName } from '../workflows/object-names';
 import { advanceProgress, fetchInputFor } from '../workflows/progress';
 
@@ -17,9 +18,11 @@ export interface DirectRun {
   stepMedianMs: { fetch: number; map: number; upload: number };
 }
 
-export async function runDirectPipeline(source: MondooSourceConfig, destination: GcsDestinationConfig, limits: ExportLimits = DEFAULT_LIMITS): Promise<DirectRun> {
+export async function runDirectPipeline(source: RegisteredSourceConfig, destination: RegisteredDestinationConfig, limits: ExportLimits = DEFAULT_LIMITS): Promise<DirectRun> {
   const started = performance.now();
-  const sink = new GcsSink(createStorage(destination), destination);
+  const store = sinkConnector(destination.type).open(destination);
+  const connector = sourceConnector(source.type);
+  const { scopeSlug, scopeId } = connector.scope(connector.view(source));
   let progress: ExportProgress = { watermark: null, recentKeys: {}, nextSeq: 1, totals: { events: 0, files: 0 } };
   let batches = 0;
   const stepMs: Record<'fetch' | 'map' | 'upload', number[]> = { fetch: [], map: [], upload: [] };
@@ -38,14 +41,14 @@ export async function runDirectPipeline(source: MondooSourceConfig, destination:
     batches++;
     let files = 0;
     if (batch.count > 0) {
-      const mapped = await timed('map', () => mapToOcsfFiles({ eventsZstdBase64: batch.eventsZstdBase64, scopeMrn: source.scopeMrn, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile, output: 'zstd-base64' }));
+      const mapped = await timed('map', () => mapToOcsfFiles({ eventsZstdBase64: batch.eventsZstdBase64, source: { type: source.type, scopeId }, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile, output: 'zstd-base64' }));
       let seq = progress.nextSeq;
       const objects = mapped.files.map((file) => {
-        const name = objectName(destination.prefix, source.scopeMrn, seq, seq + file.events - 1);
+        const name = objectName(destination.prefix, scopeSlug, seq, seq + file.events - 1);
         seq += file.events;
         return { ...file, name };
       });
-      await timed('upload', () => uploadObjects({ destination, objects }, sink));
+      await timed('upload', () => uploadObjects({ destination, objects }, store));
       files = objects.length;
     }
     const totals = { events: progress.totals.events + batch.count, files: progress.totals.files + files };

@@ -1,9 +1,10 @@
 // OCSF mapping cost against the practical limit: JSON.parse + JSON.stringify of the same records.
 import { compressEvents } from '../activities/compression';
 import { mapToOcsfFiles } from '../activities/map';
-import type { CompressedEvents } from '../activities/types';
+import type { CompressedEvents } from '../contracts/activities';
 import { mapMondooEventToOcsf } from '../activities/ocsf/mondoo-to-ocsf';
-import { DedupeKeyer } from '../activities/sources/mondoo/dedupe-key';
+import { DedupeKeyer } from '../activities/sources/dedupe-keyer';
+import { nodeHash } from '../activities/sources/mondoo/dedupe-key';
 import type { MondooAuditNode, SourceEvent } from '../activities/sources/mondoo/types';
 import { orgMrn } from '../test/fakes/mondoo';
 import { GeneratedSequence } from '../test/fakes/mondoo/generate';
@@ -32,7 +33,7 @@ const ORG = 'bench-org-1';
 function sourceRecords(count: number): string[] {
   const topology = new Topology([{ id: ORG, spaces: [] }]);
   const sequence = new GeneratedSequence({ count, seed: 7, start: '2024-01-01T00:00:00Z' }, topology.leaves);
-  const keyer = new DedupeKeyer();
+  const keyer = new DedupeKeyer(nodeHash);
   const records: string[] = [];
   for (let i = 0; i < count; i++) {
     const node: MondooAuditNode = sequence.nodeAt(i);

@@ -2,9 +2,11 @@
 // Imported by the workflow, the activities, the API and the scripts (one name, one place).
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { ConnectorFacts } from '../contracts/connector-config';
+import type { RegisteredDestinationConfig } from '../activities/sinks/registry';
+import type { RegisteredSourceConfig } from '../activities/sources/registry';
 
-export const EXPORT_WORKFLOW_TYPE = 'auditLogExportWorkflow';
-export const workflowIdFor = (integrationId: string): string => `audit-log-export-${integrationId}`;
+export { EXPORT_WORKFLOW_TYPE, workflowIdFor } from '../contracts/workflow-ids';
 
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
@@ -46,32 +48,6 @@ export interface SealedSecret {
 /** A write-only field as the workflow carries it: sealed, or plaintext in executions from before sealing. */
 export type WriteOnlyValue = string | SealedSecret;
 
-export interface MondooSourceConfig {
-  type: 'mondoo';
-  /** //platform.api.mondoo.app, //captain.api.mondoo.app/organizations/<id> or …/spaces/<id> */
-  scopeMrn: string;
-  /** GraphQL endpoint, e.g. https://us.api.mondoo.com/query */
-  endpoint: string;
-  token: WriteOnlyValue;
-}
-export type SourceConfig = MondooSourceConfig;
-
-export type GcsCredentials =
-  | { serviceAccountJson: WriteOnlyValue }
-  | { wifAudience: string; wifServiceAccountEmail: string };
-
-export interface GcsDestinationConfig {
-  type: 'gcs';
-  bucket: string;
-  /** Prepended to every object name, e.g. "mondoo/". */
-  prefix: string;
-  /** Absent: ambient credentials (Application Default Credentials). */
-  credentials?: GcsCredentials;
-  /** An emulator or private endpoint instead of https://storage.googleapis.com. */
-  endpoint?: string;
-}
-export type DestinationConfig = GcsDestinationConfig;
-
 /** Every duration the workflow uses, in milliseconds, so tests can run on seconds. */
 export interface ExportTiming {
   intervalMs: number;
@@ -100,11 +76,18 @@ export interface ExportLimits {
   maxBatchesPerExecution: number;
 }
 
+/**
+ * The workflow input's configuration. `source` and `destination` are their connectors' configs
+ * (secrets included: the payload codec encrypts the input); the workflow reads only their `type` and
+ * the destination's `prefix`, and takes everything else it shows or names from `connectorFacts`.
+ */
 export interface IntegrationConfig {
   integrationId: string;
   name: string;
-  source: SourceConfig;
-  destination: DestinationConfig;
+  source: RegisteredSourceConfig;
+  destination: RegisteredDestinationConfig;
+  /** Computed by the connectors at creation; absent in inputs from before (see contracts/legacy-inputs.ts). */
+  connectorFacts?: ConnectorFacts;
   includeHistorical: boolean;
   /** RFC 3339; without history the export starts here. */
   createdAt: string;

@@ -19,7 +19,8 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { FetchResult, FetchResultWithEvents, MapInput } from '../activities/types';
+import type { FetchResult, FetchResultWithEvents, MapInput } from '../contracts/activities';
+import { connectorFactsOf } from '../contracts/legacy-inputs';
 import {
   activityRetryingSignal,
   deleteSignal,
@@ -37,7 +38,7 @@ import {
   type RetryingView,
   type RunSummary,
 } from './definitions';
-import { objectName, scopeSlug } from './object-names';
+import { objectName } from './object-names';
 import { advanceProgress, batchSummary, fetchInputFor } from './progress';
 
 /**
@@ -47,13 +48,15 @@ import { advanceProgress, batchSummary, fetchInputFor } from './progress';
 export const CANCEL_IN_FLIGHT_PATCH = 'cancel-in-flight-on-pause-delete';
 
 export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promise<ExportState> {
-  const { config } = input;
+  // Inputs from before connectors get their facts derived once; continue-as-new then carries them.
+  const config: IntegrationConfig = { ...input.config, connectorFacts: connectorFactsOf(input.config) };
+  const facts = connectorFactsOf(config);
   const state: ExportState = input.state ?? initialState(config);
   const activities = activityProxies(config);
   // Asked once, first thing: executions that began before the patch keep waiting for their activities.
   const inFlight = new InFlight(patched(CANCEL_IN_FLIGHT_PATCH));
   let running = false;
-  const retrying = new RetryStreak(`${config.name} · ${config.source.scopeMrn} → gs://${config.destination.bucket}/${config.destination.prefix}`);
+  const retrying = new RetryStreak(`${config.name} · ${facts.scopeId} → ${facts.objectUrlBase}${config.destination.prefix}`);
 
   let published: ExportStatus | undefined;
   const publishStatus = () => {
@@ -233,7 +236,7 @@ async function exportRun(
   state.runRequested = false;
   state.runInProgress = run;
   const { limits, source, destination } = config;
-  const slug = scopeSlug(source.scopeMrn);
+  const { scopeSlug: slug, scopeId, objectUrlBase } = connectorFactsOf(config);
   let batches = 0;
   // From this version on the next batch is fetched while the current one is mapped and uploaded.
   // Executions that began without it replay without it.
@@ -295,7 +298,12 @@ async function exportRun(
         const firstSeq = state.progress.nextSeq;
         const lastSeq = firstSeq + summary.count - 1;
         const records = 'events' in batch ? { events: batch.events } : { eventsZstdBase64: batch.eventsZstdBase64 };
-        const mapInput: MapInput = { ...records, scopeMrn: source.scopeMrn, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile };
+        const mapInput: MapInput = {
+          ...records,
+          source: { type: source.type, scopeId },
+          maxEventsPerFile: limits.maxEventsPerFile,
+          maxBytesPerFile: limits.maxBytesPerFile,
+        };
         const label = `map ${summary.count} events to OCSF (${firstSeq}-${lastSeq})`;
         const mapped = await inFlight.run(() =>
           mappingLocally
@@ -304,14 +312,14 @@ async function exportRun(
         );
         let seq = firstSeq;
         const objects = mapped.files.map(({ bytes: _bytes, ...file }) => {
-          const name = objectName(destination.prefix, source.scopeMrn, seq, seq + file.events - 1);
+          const name = objectName(destination.prefix, slug, seq, seq + file.events - 1);
           seq += file.events;
           return { ...file, name };
         });
         const upload = () =>
           inFlight.run(() =>
             activities.upload.executeWithOptions(
-              { ...activities.options, summary: `upload ${objects.length} object(s) to gs://${destination.bucket}/${objects[0]?.name}` },
+              { ...activities.options, summary: `upload ${objects.length} object(s) to ${objectUrlBase}${objects[0]?.name}` },
               [{ destination, objects }],
             ),
           );

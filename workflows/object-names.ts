@@ -1,20 +1,8 @@
-// Deterministic object names: <prefix><scope>-audit-logs-<fromSeq>-<toSeq>.jsonl
-const ORG = '//captain.api.mondoo.app/organizations/';
-const SPACE = '//captain.api.mondoo.app/spaces/';
-
-/** `platform`, `org-<id>` or `space-<id>`, as the product documents the file names. */
-export function scopeSlug(scopeMrn: string): string {
-  if (scopeMrn.startsWith(ORG)) return `org-${scopeMrn.slice(ORG.length)}`;
-  if (scopeMrn.startsWith(SPACE)) return `space-${scopeMrn.slice(SPACE.length)}`;
-  return 'platform';
+// Deterministic object names: <prefix><scope slug>-audit-logs-<fromSeq>-<toSeq>.jsonl. The slug is the
+// source connector's, computed at creation (contracts/connector-config.ts: ConnectorFacts).
+export function objectName(prefix: string, scopeSlug: string, fromSeq: number, toSeq: number): string {
+  return `${prefix}${scopeSlug}-audit-logs-${fromSeq}-${toSeq}.jsonl`;
 }
-
-export function objectName(prefix: string, scopeMrn: string, fromSeq: number, toSeq: number): string {
-  return `${prefix}${scopeSlug(scopeMrn)}-audit-logs-${fromSeq}-${toSeq}.jsonl`;
-}
-
-/** Google Cloud Storage's limit on an object name, in bytes of UTF-8. */
-export const MAX_OBJECT_NAME_BYTES = 1024;
 
 /** Bytes of UTF-8 (what the store counts), without Buffer: this module is part of the workflow bundle. */
 export function utf8Bytes(text: string): number {
@@ -22,6 +10,6 @@ export function utf8Bytes(text: string): number {
 }
 
 /** The longest object name an export to `prefix` can ever write: both sequence numbers at their largest. */
-export function longestObjectName(prefix: string, scopeMrn: string): string {
-  return objectName(prefix, scopeMrn, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+export function longestObjectName(prefix: string, scopeSlug: string): string {
+  return objectName(prefix, scopeSlug, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 }

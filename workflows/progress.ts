@@ -1,51 +1,20 @@
 // The watermark arithmetic, kept pure so it is unit-tested apart from Temporal.
-import type { ExportLimits, ExportProgress, SourceConfig } from './definitions';
-import type { SourceEvent } from '../activities/sources/mondoo/types';
-import type { FetchInput } from '../activities/types';
+import type { FetchInput, FetchResultWithEvents } from '../contracts/activities';
+import { coveredSecond, epochSecond, summarizeKeys, type BatchSummary } from '../contracts/batch';
+import type { ExportLimits, ExportProgress, IntegrationConfig } from './definitions';
 
-export const epochSecond = (timestamp: string): number => Math.floor(Date.parse(timestamp) / 1000);
 const isoSecond = (second: number): string => new Date(second * 1000).toISOString().replace('.000Z', 'Z');
-
-/** What moving the progress needs of a batch, without the events themselves (the fetch computes it). */
-export interface BatchSummary {
-  count: number;
-  /** Epoch second of the batch's last event; null when it is empty. */
-  lastSecond: number | null;
-  /** Keys of the batch's events after the second it covers, by epoch second: only these can stay in recentKeys. */
-  keysAfterCovered: Record<string, string[]>;
-  settledThrough: string;
-  exhausted: boolean;
-}
 
 /** A batch as fetches before BatchSummary returned it (still in the history of older executions). */
 export interface BatchWithEvents {
-  events: SourceEvent[];
+  events: FetchResultWithEvents['events'];
   settledThrough: string;
   exhausted: boolean;
 }
 
-/**
- * The last second a batch vouches for. The batch holds every new event visible after the watermark up
- * to its last event (the fetch reads in ascending time). Events of the batch's last second may
- * continue in the next batch, and events later than `settledThrough` may still arrive late, so it is
- * the earlier of the two bounds; a pass that reached the end of the log covers up to `settledThrough`.
- */
-export function coveredSecond(batch: { lastSecond: number | null; settledThrough: string; exhausted: boolean }): number {
-  const settled = epochSecond(batch.settledThrough);
-  if (batch.exhausted) return settled;
-  return batch.lastSecond === null ? -Infinity : Math.min(settled, batch.lastSecond - 1);
-}
-
 export function summarizeBatch(batch: BatchWithEvents): BatchSummary {
-  const last = batch.events.at(-1);
-  const lastSecond = last ? epochSecond(last.node.timestamp) : null;
-  const covered = coveredSecond({ ...batch, lastSecond });
-  const keysAfterCovered: Record<string, string[]> = {};
-  for (const event of batch.events) {
-    const second = epochSecond(event.node.timestamp);
-    if (second > covered) (keysAfterCovered[String(second)] ??= []).push(event.key);
-  }
-  return { count: batch.events.length, lastSecond, keysAfterCovered, settledThrough: batch.settledThrough, exhausted: batch.exhausted };
+  const keys = batch.events.map((event) => ({ key: event.key, timestamp: event.node.timestamp }));
+  return summarizeKeys({ keys, settledThrough: batch.settledThrough, exhausted: batch.exhausted });
 }
 
 export const batchSummary = (batch: BatchSummary | BatchWithEvents): BatchSummary => ('events' in batch ? summarizeBatch(batch) : batch);
@@ -81,7 +50,7 @@ export function countRecentKeys(progress: ExportProgress): number {
 }
 
 /** What the next fetch asks for: new events after the progress, within the batch bounds. */
-export function fetchInputFor(source: SourceConfig, limits: ExportLimits, progress: ExportProgress): FetchInput {
+export function fetchInputFor(source: IntegrationConfig['source'], limits: ExportLimits, progress: ExportProgress): FetchInput {
   return {
     source,
     watermark: progress.watermark,

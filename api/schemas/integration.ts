@@ -2,16 +2,13 @@
 // (z.infer) and to document (api/openapi.ts).
 import { z } from 'zod';
 import type { ExportStatus, ExportStatusView } from '../../workflows/definitions';
-import { longestObjectName, MAX_OBJECT_NAME_BYTES, utf8Bytes } from '../../workflows/object-names';
+import { longestObjectName, utf8Bytes } from '../../workflows/object-names';
 import { safeText } from './common';
-import { gcsDestinationSchema, gcsDestinationViewSchema } from '../../activities/sinks/gcs/schema';
-import { mondooSourceSchema, mondooSourceViewSchema } from '../../activities/sources/mondoo/schema';
+import { destinationConfigSchema, destinationViewSchema, sinkConnector } from '../../activities/sinks/registry';
+import { sourceConfigSchema, sourceViewSchema, sourceConnector } from '../../activities/sources/registry';
 
 export const MIN_INTERVAL_MINUTES = 5;
 export const MAX_INTERVAL_MINUTES = 7 * 24 * 60;
-
-const sourceSchema = z.discriminatedUnion('type', [mondooSourceSchema]);
-const destinationSchema = z.discriminatedUnion('type', [gcsDestinationSchema]);
 
 export const createIntegrationSchema = z
   .strictObject({
@@ -22,8 +19,8 @@ export const createIntegrationSchema = z
       .refine((name) => /\S/.test(name), 'name must not be blank')
       .superRefine(safeText('name'))
       .meta({ example: 'Audit Log Export to GCS' }),
-    source: sourceSchema,
-    destination: destinationSchema,
+    source: sourceConfigSchema,
+    destination: destinationConfigSchema,
     intervalMinutes: z
       .int({ error: 'intervalMinutes must be a whole number of minutes' })
       .min(MIN_INTERVAL_MINUTES, `intervalMinutes must be at least ${MIN_INTERVAL_MINUTES}`)
@@ -37,12 +34,15 @@ export const createIntegrationSchema = z
   })
   // The store counts bytes of the whole name, so the prefix's room depends on the scope's file names.
   .superRefine(({ source, destination }, ctx) => {
-    const longest = utf8Bytes(longestObjectName(destination.prefix, source.scopeMrn));
-    if (longest > MAX_OBJECT_NAME_BYTES) {
+    const connector = sourceConnector(source.type);
+    const { scopeSlug } = connector.scope(connector.view(source));
+    const { maxObjectNameBytes, storeName } = sinkConnector(destination.type);
+    const longest = utf8Bytes(longestObjectName(destination.prefix, scopeSlug));
+    if (longest > maxObjectNameBytes) {
       ctx.addIssue({
         code: 'custom',
         path: ['destination', 'prefix'],
-        message: `prefix is too long: with the file names of this scope, object names would reach ${longest} bytes of UTF-8, over Google Cloud Storage's ${MAX_OBJECT_NAME_BYTES}`,
+        message: `prefix is too long: with the file names of this scope, object names would reach ${longest} bytes of UTF-8, over ${storeName}'s ${maxObjectNameBytes}`,
       });
     }
   })
@@ -57,8 +57,8 @@ export const integrationRecordSchema = z.strictObject({
   id: z.uuid(),
   workflowId: z.string(),
   name: z.string(),
-  source: z.discriminatedUnion('type', [mondooSourceViewSchema]),
-  destination: z.discriminatedUnion('type', [gcsDestinationViewSchema]),
+  source: sourceViewSchema,
+  destination: destinationViewSchema,
   intervalMinutes: z.int(),
   includeHistorical: z.boolean(),
   createdAt: z.iso.datetime(),

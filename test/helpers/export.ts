@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { expect, inject } from 'vitest';
-import { DedupeKeyer } from '../../activities/sources/mondoo/dedupe-key';
+import { DedupeKeyer } from '../../activities/sources/dedupe-keyer';
+import { nodeHash } from '../../activities/sources/mondoo/dedupe-key';
 import type { MondooAuditNode } from '../../activities/sources/mondoo/types';
 import {
   DEFAULT_LIMITS,
@@ -92,7 +93,7 @@ export async function waitForStatus(
 
 /** The dedupe keys the exporter must produce for these nodes (an ascending pass from the start). */
 export function expectedKeys(nodes: MondooAuditNode[]): string[] {
-  const keyer = new DedupeKeyer();
+  const keyer = new DedupeKeyer(nodeHash);
   return nodes.map((node) => keyer.keyFor(node));
 }
 

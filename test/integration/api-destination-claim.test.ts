@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { claimWorkflowIdFor } from '../../api/destination-claims';
-import { MEMO_KEY } from '../../api/integration-service';
+import { MEMO_KEY, placeOf } from '../../api/integration-service';
 import type { Integration } from '../../api/schemas/integration';
 import { DEFAULT_LIMITS, defaultTiming, EXPORT_WORKFLOW_TYPE, IntegrationIdAttribute, workflowIdFor } from '../../workflows/definitions';
 import { DESTINATION_CLAIM_WORKFLOW_TYPE } from '../../workflows/destination-claim';
@@ -170,7 +170,7 @@ describe('destination claims', () => {
     expect(release.status).toBe(409);
     expect(release.body.error.code).toBe('destination_not_releasable');
     // The refused create left no claim behind.
-    const claim = await h.env.client.workflow.getHandle(claimWorkflowIdFor({ endpoint, bucket, prefix: 'legacy/', scopeMrn: QUIET })).describe();
+    const claim = await h.env.client.workflow.getHandle(claimWorkflowIdFor(placeOf({ source: { type: 'mondoo', scopeMrn: QUIET, endpoint: '' }, destination: { type: 'gcs', bucket, prefix: 'legacy/', endpoint, auth: 'ambient' } }))).describe();
     expect(claim.status.name).not.toBe('RUNNING');
     await handle.terminate('test cleanup');
   });

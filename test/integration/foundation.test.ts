@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createStorage, GcsSink } from '../../activities/sinks/gcs/store';
+import { gcsSink } from '../../activities/sinks/gcs/connector';
+import { putIfAbsent } from '../../activities/upload';
 import type { WriteObjectActivities } from '../fixtures/write-object-workflow';
 import { createTestBucket, emulatorStorage, readObjects } from '../helpers/gcs';
 import { openTestEnv, testDataConverter, type TestEnv } from '../helpers/temporal';
@@ -19,7 +20,7 @@ describe('foundation: a real Temporal dev server and a real GCS emulator', () =>
     const activities: WriteObjectActivities = {
       async writeObject({ endpoint, bucket, name, content }) {
         const destination = { type: 'gcs' as const, bucket, prefix: '', endpoint };
-        return new GcsSink(createStorage(destination), destination).putIfAbsent(name, Buffer.from(content));
+        return putIfAbsent(gcsSink.open(destination), name, Buffer.from(content));
       },
     };
     const worker = await Worker.create({
@@ -58,15 +59,14 @@ describe('foundation: a real Temporal dev server and a real GCS emulator', () =>
   it('the sink treats a 412 with identical content as success and different content as a conflict', async () => {
     const bucket = await createTestBucket();
     const destination = { type: 'gcs' as const, bucket, prefix: '', endpoint: inject('gcsEndpoint') };
-    const sink = new GcsSink(createStorage(destination), destination);
-    await expect(sink.putIfAbsent('a.jsonl', Buffer.from('x\n'))).resolves.toEqual({ bytes: 2, alreadyExisted: false });
-    await expect(sink.putIfAbsent('a.jsonl', Buffer.from('x\n'))).resolves.toEqual({ bytes: 2, alreadyExisted: true });
-    await expect(sink.putIfAbsent('a.jsonl', Buffer.from('y\n'))).rejects.toMatchObject({ kind: 'ObjectConflict' });
+    const store = gcsSink.open(destination);
+    await expect(putIfAbsent(store, 'a.jsonl', Buffer.from('x\n'))).resolves.toEqual({ bytes: 2, alreadyExisted: false });
+    await expect(putIfAbsent(store, 'a.jsonl', Buffer.from('x\n'))).resolves.toEqual({ bytes: 2, alreadyExisted: true });
+    await expect(putIfAbsent(store, 'a.jsonl', Buffer.from('y\n'))).rejects.toMatchObject({ kind: 'ObjectConflict' });
   });
 
   it('classifies a missing bucket as a non-retryable configuration error', async () => {
     const destination = { type: 'gcs' as const, bucket: `missing-${randomUUID().slice(0, 8)}`, prefix: '', endpoint: inject('gcsEndpoint') };
-    const sink = new GcsSink(createStorage(destination), destination);
-    await expect(sink.putIfAbsent('a.jsonl', Buffer.from('x\n'))).rejects.toMatchObject({ kind: 'BucketNotFound', retryable: false });
+    await expect(putIfAbsent(gcsSink.open(destination), 'a.jsonl', Buffer.from('x\n'))).rejects.toMatchObject({ kind: 'BucketNotFound', retryable: false });
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportError } from '../../activities/errors';
 import { fetchNewEvents } from '../../activities/fetch';
 import { MondooAuditLogClient } from '../../activities/sources/mondoo/client';
-import type { FetchInput } from '../../activities/types';
+import type { FetchInput } from '../../contracts/activities';
 import { DEFAULT_LIMITS, type ExportProgress } from '../../workflows/definitions';
 import { advanceProgress, fetchInputFor } from '../../workflows/progress';
 import { createFakeMondoo, orgMrn, type FakeMondoo } from '../fakes/mondoo';

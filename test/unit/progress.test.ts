@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DedupeKeyer, nodeHash } from '../../activities/sources/mondoo/dedupe-key';
+import { DedupeKeyer } from '../../activities/sources/dedupe-keyer';
+import { nodeHash } from '../../activities/sources/mondoo/dedupe-key';
 import type { MondooAuditNode, SourceEvent } from '../../activities/sources/mondoo/types';
 import type { ExportProgress } from '../../workflows/definitions';
-import { advanceProgress, countRecentKeys, coveredSecond, summarizeBatch } from '../../workflows/progress';
+import { coveredSecond } from '../../contracts/batch';
+import { advanceProgress, countRecentKeys, summarizeBatch } from '../../workflows/progress';
 
 const node = (timestamp: string, msg = 'm'): MondooAuditNode => ({
   identity: { name: 'n', mrn: 'u' },
@@ -105,11 +107,11 @@ describe('dedupe keys', () => {
 
   it('number identical copies within a pass, so both real events are kept and re-reads match', () => {
     const twin = node('2025-01-01T00:00:01Z');
-    const first = new DedupeKeyer();
+    const first = new DedupeKeyer(nodeHash);
     const keys = [first.keyFor(twin), first.keyFor(twin), first.keyFor(node('2025-01-01T00:00:02Z'))];
     expect(new Set(keys).size).toBe(3);
     expect(keys[1]).toBe(`${keys[0]}.1`);
-    const again = new DedupeKeyer();
+    const again = new DedupeKeyer(nodeHash);
     expect([again.keyFor(twin), again.keyFor(twin)]).toEqual(keys.slice(0, 2));
   });
 });

@@ -6,7 +6,8 @@ import { Context, log } from '@temporalio/activity';
 import { GoogleAuth, IdentityPoolClient, JWT, type AnyAuthClient, type GoogleAuthOptions } from 'google-auth-library';
 import { impersonationUrlFor, loadWifSettings, mintSubjectToken, parseWifAudience, SUBJECT_TOKEN_TYPE, wifPrincipalFor, wifSubjectFor, type WifSettings } from '../../../lib/wif';
 import { openedSecret } from '../../../lib/sealing';
-import { workflowIdFor, type GcsCredentials, type GcsDestinationConfig } from '../../../workflows/definitions';
+import { workflowIdFor } from '../../../contracts/workflow-ids';
+import type { GcsCredentials, GcsDestinationConfig } from './schema';
 import { ExportError } from '../../errors';
 import { parseServiceAccountJson, type ServiceAccountKey } from './service-account-key';
 

@@ -1,6 +1,9 @@
 // The Google Cloud Storage destination as the API accepts it, and its secret-free view.
 import { z } from 'zod';
-import { MAX_OBJECT_NAME_BYTES, utf8Bytes } from '../../../workflows/object-names';
+import { utf8Bytes } from '../../../workflows/object-names';
+
+/** Google Cloud Storage's limit on an object name, in bytes of UTF-8. */
+export const MAX_OBJECT_NAME_BYTES = 1024;
 import { httpUrlSchema, safeText, secretSchema } from '../../../api/schemas/common';
 import { tokenUriProblem } from './credentials';
 import { parseServiceAccountJson } from './service-account-key';
@@ -136,3 +139,7 @@ export function gcsDestinationView(destination: z.output<typeof gcsDestinationSc
   const wifPrincipal = wifPrincipalFor(wifAudience, wifSubject);
   return { ...base, auth: 'workloadIdentityFederation', wifAudience, wifServiceAccountEmail, wifSubject, ...(wifPrincipal ? { wifPrincipal } : {}) };
 }
+
+export type GcsDestinationConfig = z.output<typeof gcsDestinationSchema>;
+export type GcsCredentials = z.output<typeof gcsCredentialsSchema>;
+export type GcsDestinationView = z.output<typeof gcsDestinationViewSchema>;

@@ -1,27 +1,25 @@
 // Google Cloud Storage as a create-only sink: the exporter needs only roles/storage.objectCreator.
 import { createHash } from 'node:crypto';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
-import type { GcsDestinationConfig } from '../../../workflows/definitions';
+import type { ObjectStore } from '../sink';
+import type { GcsDestinationConfig } from './schema';
 import { ExportError } from '../../errors';
 import { gcsAuthFor, type GcsAuthContext } from './credentials';
 
-export interface PutResult {
-  bytes: number;
-  /** The object was there already with the same content: a retry of a write that had succeeded. */
-  alreadyExisted: boolean;
-}
-
-export class GcsSink {
+/** GCS as an ObjectStore: create-only writes (ifGenerationMatch: 0) and an MD5 comparison. */
+export class GcsObjectStore implements ObjectStore {
   constructor(
     private readonly storage: Storage,
     private readonly destination: GcsDestinationConfig,
   ) {}
 
-  /** Writes `name` unless it exists (ifGenerationMatch: 0). A 412 with the same content is success. */
-  async putIfAbsent(name: string, body: Buffer): Promise<PutResult> {
-    const file = this.storage.bucket(this.destination.bucket).file(name);
+  urlOf(name: string): string {
+    return gcsObjectUrl(this.destination.bucket, name);
+  }
+
+  async createOnly(name: string, body: Buffer): Promise<'created' | 'exists'> {
     try {
-      await file.save(body, {
+      await this.file(name).save(body, {
         resumable: false,
         contentType: 'application/x-ndjson',
         preconditionOpts: { ifGenerationMatch: 0 },
@@ -29,37 +27,33 @@ export class GcsSink {
         // default CRC32C is JavaScript and was the largest single cost of an upload (bench profile).
         validation: 'md5',
       });
-      return { bytes: body.length, alreadyExisted: false };
+      return 'created';
     } catch (error) {
       if (httpStatus(error) !== 412) throw classifyGcsError(error, this.destination.bucket, name);
+      return 'exists';
     }
-    await this.checkSameContent(file, name, body);
-    return { bytes: body.length, alreadyExisted: true };
   }
 
-  /**
-   * Reading metadata needs storage.objects.get, which objectCreator lacks; without it the existing
-   * object is taken as ours (names are unique per integration sequence, so that is the usual case).
-   */
-  private async checkSameContent(file: ReturnType<ReturnType<Storage['bucket']>['file']>, name: string, body: Buffer): Promise<void> {
+  /** Reading metadata needs storage.objects.get, which objectCreator lacks: then undefined. */
+  async holdsSameBytes(name: string, body: Buffer): Promise<boolean | undefined> {
     let md5Hash: string | undefined;
     try {
-      [{ md5Hash }] = await file.getMetadata();
+      [{ md5Hash }] = await this.file(name).getMetadata();
     } catch (error) {
       const status = httpStatus(error);
-      if (status === 403 || status === 401) return;
+      if (status === 403 || status === 401) return undefined;
       throw classifyGcsError(error, this.destination.bucket, name);
     }
-    const ours = createHash('md5').update(body).digest('base64');
-    if (md5Hash && md5Hash !== ours) {
-      throw new ExportError(
-        'ObjectConflict',
-        `gs://${this.destination.bucket}/${name} already exists with different content. Another exporter may be writing to the same bucket and prefix; give this integration its own prefix.`,
-        { retryable: false },
-      );
-    }
+    return !md5Hash || md5Hash === createHash('md5').update(body).digest('base64');
+  }
+
+  private file(name: string) {
+    return this.storage.bucket(this.destination.bucket).file(name);
   }
 }
+
+/** How people and Google's tools name an object. */
+export const gcsObjectUrl = (bucket: string, name: string): string => `gs://${bucket}/${name}`;
 
 /**
  * A storage client for one destination. Credentials (see gcs-credentials.ts): a service-account key,
@@ -94,7 +88,7 @@ export function classifyGcsError(error: unknown, bucket: string, name: string): 
   // Already classified where it was raised (e.g. a credential exchange), with the more precise message.
   if (error instanceof ExportError) return error;
   const status = httpStatus(error);
-  const where = `gs://${bucket}/${name}`;
+  const where = gcsObjectUrl(bucket, name);
   if (status === 404) {
     return new ExportError('BucketNotFound', `Bucket "${bucket}" does not exist. Create it or fix the integration's bucket name.`, { retryable: false });
   }

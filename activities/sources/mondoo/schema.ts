@@ -1,5 +1,4 @@
-// The Mondoo audit-log source as the API accepts it. A new source type is one file like this one
-// plus one entry in `sourceSchema` (api/schemas/integration.ts).
+// The Mondoo audit-log source as the API accepts it (and the worker types it), and its secret-free view.
 import { z } from 'zod';
 import { MONDOO_ORG_MRN_PREFIX, MONDOO_PLATFORM_MRN, MONDOO_SPACE_MRN_PREFIX } from './types';
 import { httpUrlSchema, secretSchema } from '../../../api/schemas/common';
@@ -29,6 +28,8 @@ export const mondooSourceSchema = z
   })
   .meta({ title: 'MondooSource' });
 
+export type MondooSourceConfig = z.output<typeof mondooSourceSchema>;
+
 /** The secret-free view of the source. */
 export const mondooSourceViewSchema = z
   .strictObject({
@@ -38,6 +39,8 @@ export const mondooSourceViewSchema = z
   })
   .meta({ title: 'MondooSourceView' });
 
-export function mondooSourceView(source: z.output<typeof mondooSourceSchema>): z.output<typeof mondooSourceViewSchema> {
+export type MondooSourceView = z.output<typeof mondooSourceViewSchema>;
+
+export function mondooSourceView(source: MondooSourceConfig): MondooSourceView {
   return { type: source.type, scopeMrn: source.scopeMrn, endpoint: source.endpoint };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SourceEvent as GenericSourceEvent } from '../../../contracts/activities';
 
 /**
  * One audit-log node as Mondoo's GraphQL API returns it (`auditlog.edges[].node`).
@@ -18,11 +19,7 @@ export const mondooAuditNodeSchema = z.object({
 export type MondooAuditNode = z.infer<typeof mondooAuditNodeSchema>;
 
 /** A node as the exporter carries it from fetch to map: plus its dedupe key. */
-export interface SourceEvent {
-  /** Stable across runs: hash of the node's fields plus its occurrence index among identical nodes. */
-  key: string;
-  node: MondooAuditNode;
-}
+export type SourceEvent = GenericSourceEvent<MondooAuditNode>;
 
 export const MONDOO_PLATFORM_MRN = '//platform.api.mondoo.app';
 export const MONDOO_ORG_MRN_PREFIX = '//captain.api.mondoo.app/organizations/';

@@ -1,7 +1,15 @@
-// The activity contracts: inputs and results that cross Temporal's history, bounded in size.
-import type { DestinationConfig, SourceConfig } from '../workflows/definitions';
-import type { BatchSummary } from '../workflows/progress';
-import type { SourceEvent } from './sources/mondoo/types';
+// The activity contracts: inputs and results that cross Temporal's history, bounded in size. Shared by
+// the workflow (which builds inputs and reads results) and the activities; imports neither.
+// A change of shape keeps reading the older one: it stays in recorded histories.
+import type { BatchSummary } from './batch';
+import type { DestinationConfig, SourceConfig } from './connector-config';
+
+/** A record as the exporter carries it from fetch to map: the source's own record plus its dedupe key. */
+export interface SourceEvent<Node = unknown> {
+  /** Stable across runs: the source's hash of the record plus its occurrence index among identical ones. */
+  key: string;
+  node: Node;
+}
 
 export interface FetchInput {
   source: SourceConfig;
@@ -37,11 +45,23 @@ interface FetchOutcome {
  */
 export type FetchResult = FetchOutcome & CompressedEvents & BatchSummary;
 
-/** What fetches returned before `resultFormat` (still in the history of older executions). */
-export type FetchResultWithEvents = FetchOutcome & { events: SourceEvent[] };
+/**
+ * What fetches returned before `resultFormat` (still in the history of older executions). All of
+ * them were Mondoo's, whose records carry their `timestamp`.
+ */
+export type FetchResultWithEvents = FetchOutcome & { events: Array<SourceEvent<{ timestamp: string }>> };
+
+/** What the mapper knows of the source: its type (which picks the connector) and its scope. */
+export interface MapSource {
+  type: string;
+  /** ConnectorFacts.scopeId: the OCSF tenant. */
+  scopeId: string;
+}
 
 export type MapInput = ({ events: SourceEvent[] } | CompressedEvents) & {
-  scopeMrn: string;
+  /** Absent before connectors: then `scopeMrn` names a Mondoo scope (contracts/legacy-inputs.ts). */
+  source?: MapSource;
+  scopeMrn?: string;
   maxEventsPerFile: number;
   maxBytesPerFile: number;
   /** zstd-base64 from the version that maps in a local activity; absent (gzip-base64) before it. */

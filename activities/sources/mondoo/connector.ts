@@ -1,0 +1,33 @@
+// Mondoo's audit log as a source: its GraphQL API (client.ts), config schema and view (schema.ts),
+// records and dedupe hash (types.ts, dedupe-key.ts) and OCSF mapping (activities/ocsf/).
+import { mondooScopeSlug } from '../../../contracts/legacy-inputs';
+import { mapMondooEventToOcsf } from '../../ocsf/mondoo-to-ocsf';
+import type { SourceConnector } from '../source';
+import { classifyMondooError, MondooAuditLogClient } from './client';
+import { nodeHash } from './dedupe-key';
+import { mondooSourceSchema, mondooSourceView, mondooSourceViewSchema, type MondooSourceConfig, type MondooSourceView } from './schema';
+import type { MondooAuditNode } from './types';
+
+export const mondooSource: SourceConnector<MondooSourceConfig, MondooSourceView, MondooAuditNode> = {
+  type: 'mondoo',
+  configSchema: mondooSourceSchema,
+  viewSchema: mondooSourceViewSchema,
+  view: mondooSourceView,
+  // The same rule running exports were named by (see mondooScopeSlug).
+  scope: (view) => ({ scopeSlug: mondooScopeSlug(view.scopeMrn), scopeId: view.scopeMrn }),
+
+  async *pagesAfter(config, after, options) {
+    const client = new MondooAuditLogClient({ endpoint: config.endpoint, token: config.token, ...options });
+    for await (const page of client.ascendingPages(config.scopeMrn, after)) yield { records: page.nodes, hasNextPage: page.hasNextPage };
+  },
+  eventTime: (node) => node.timestamp,
+  contentHash: nodeHash,
+  toOcsf: (event, source) => mapMondooEventToOcsf(event, { scopeMrn: source.scopeId }),
+  classifyError: (error, config) => classifyMondooError(error, config.endpoint),
+
+  async probe(config, options = {}) {
+    const client = new MondooAuditLogClient({ endpoint: config.endpoint, token: config.token, attemptsPerPage: 1, ...options });
+    // One page from the beginning proves the endpoint, the token and its access to the scope.
+    await client.ascendingPages(config.scopeMrn, null).next();
+  },
+};
