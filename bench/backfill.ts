@@ -7,7 +7,7 @@ import type { IntegrationDetail } from '../api/schemas/integration';
 import { DEFAULT_BODY_LIMIT_BYTES } from '../api/settings';
 import { connectApiClient } from '../api/temporal-client';
 import { createLogger } from '../lib/logger';
-import { orgMrn } from '../test/fakes/mondoo';
+import { orgMrn } from '../sandbox/mondoo';
 import { workflowIdFor } from '../workflows/definitions';
 import { checkTiling, type Tiling } from './completeness';
 import { runDirectPipeline } from './direct-pipeline';

@@ -3,7 +3,7 @@
 // history evenly; the first line printed is JSON: {"url", "token", "orgs"}.
 //   node --import tsx bench/fake-mondoo-main.ts --count 1000000 --orgs 1
 import { parseArgs } from 'node:util';
-import { createFakeMondoo, type OrgSpec } from '../test/fakes/mondoo';
+import { createFakeMondoo, type OrgSpec } from '../sandbox/mondoo';
 
 const { values } = parseArgs({
   options: {

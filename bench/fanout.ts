@@ -3,7 +3,7 @@
 // takes until every integration has run once, how many runs complete per minute after that, and what
 // the worker costs while they sleep between runs.
 import { randomUUID } from 'node:crypto';
-import { orgMrn } from '../test/fakes/mondoo';
+import { orgMrn } from '../sandbox/mondoo';
 import { DEFAULT_LIMITS, EXPORT_WORKFLOW_TYPE, workflowIdFor, type IntegrationConfig } from '../workflows/definitions';
 import { median, sampleProcess } from './process-stats';
 import type { Stack } from './stack';

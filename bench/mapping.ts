@@ -6,9 +6,9 @@ import { mapMondooEventToOcsf } from '../activities/ocsf/mondoo-to-ocsf';
 import { DedupeKeyer } from '../activities/sources/dedupe-keyer';
 import { nodeHash } from '../activities/sources/mondoo/dedupe-key';
 import type { MondooAuditNode, SourceEvent } from '../activities/sources/mondoo/types';
-import { orgMrn } from '../test/fakes/mondoo';
-import { GeneratedSequence } from '../test/fakes/mondoo/generate';
-import { Topology } from '../test/fakes/mondoo/topology';
+import { orgMrn } from '../sandbox/mondoo';
+import { GeneratedSequence } from '../sandbox/mondoo/generate';
+import { Topology } from '../sandbox/mondoo/topology';
 import { DEFAULT_LIMITS } from '../workflows/definitions';
 import { median } from './process-stats';
 

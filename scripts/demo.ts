@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import { ApiRequestError, createApiHttpClient, type ApiHttpClient } from '../api/http-client';
 import type { Integration } from '../api/schemas/integration';
-import { createFakeMondoo, orgMrn, type FakeMondoo } from '../test/fakes/mondoo';
+import { createFakeMondoo, orgMrn, type FakeMondoo } from '../sandbox/mondoo';
 
 export const DEMO_NAME = 'Demo: Mondoo sandbox to the GCS emulator';
 const DEMO_BUCKET = 'auditflow-demo';

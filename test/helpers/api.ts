@@ -10,7 +10,7 @@ import type { IntegrationDetail } from '../../api/schemas/integration';
 import { DEFAULT_BODY_LIMIT_BYTES, type ApiSettings } from '../../api/settings';
 import { connectApiClient, type ApiTemporalClient } from '../../api/temporal-client';
 import { createLogger } from '../../lib/logger';
-import { createFakeMondoo, orgMrn, type FakeMondoo } from '../fakes/mondoo';
+import { createFakeMondoo, orgMrn, type FakeMondoo } from '../../sandbox/mondoo';
 import { openTestEnv, startExportWorker, testDataConverter, type TestEnv } from './temporal';
 
 export const TEST_ORG = 'acme-corp-2fjq8x1';

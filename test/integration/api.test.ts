@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Integration, IntegrationDetail } from '../../api/schemas/integration';
 import { DEMO_NAME, startDemo } from '../../scripts/demo';
 import { EXPORT_WORKFLOW_TYPE, ExportStatusAttribute, IntegrationIdAttribute, SourceTypeAttribute } from '../../workflows/definitions';
-import { orgMrn, spaceMrn } from '../fakes/mondoo';
+import { orgMrn, spaceMrn } from '../../sandbox/mondoo';
 import { fakeServiceAccountJson, integrationBody, startApiHarness, TEST_ORG, waitFor, waitForIntegration, type ApiHarness } from '../helpers/api';
 import { createTestBucket, readObjects } from '../helpers/gcs';
 

@@ -11,7 +11,7 @@ import { mintSubjectToken, SUBJECT_TOKEN_TYPE, wifPrincipalFor } from '../../lib
 import { deleteSignal } from '../../workflows/definitions';
 import { createFakeGcp, createGcsAuthProxy, serviceAccountEmail, type FakeGcp, type GcsAuthProxy } from '../fakes/gcp';
 import { providerAudience, startTestIssuer, type TestIssuer } from '../fakes/gcp/issuer';
-import { createFakeMondoo, orgMrn, type FakeMondoo } from '../fakes/mondoo';
+import { createFakeMondoo, orgMrn, type FakeMondoo } from '../../sandbox/mondoo';
 import { expectedKeys, expectExactlyOnce, integrationConfig, readExport, startExport, waitForStatus } from '../helpers/export';
 import { createTestBucket } from '../helpers/gcs';
 import { openTestEnv, type TestEnv } from '../helpers/temporal';

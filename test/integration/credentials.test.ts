@@ -11,7 +11,7 @@ import type { GcsCredentials } from '../../activities/sinks/gcs/schema';
 import { deleteSignal, runNowSignal, type IntegrationConfig } from '../../workflows/definitions';
 import { serviceAccountEmail, startFakeGcpStack, type FakeGcp, type FakeGcpStack, type GcsAuthProxy } from '../fakes/gcp';
 import { providerAudience, type TestIssuer } from '../fakes/gcp/issuer';
-import { createFakeMondoo, orgMrn, spaceMrn, type FakeMondoo } from '../fakes/mondoo';
+import { createFakeMondoo, orgMrn, spaceMrn, type FakeMondoo } from '../../sandbox/mondoo';
 import { expectedKeys, expectExactlyOnce, integrationConfig, readExport, startExport, waitForStatus } from '../helpers/export';
 import { createTestBucket } from '../helpers/gcs';
 import { openTestEnv, startExportWorker, type TestEnv } from '../helpers/temporal';

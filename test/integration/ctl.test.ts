@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Integration, IntegrationDetail } from '../../api/schemas/integration';
 import { repoRoot } from '../../lib/temporal-config';
-import { spaceMrn } from '../fakes/mondoo';
+import { spaceMrn } from '../../sandbox/mondoo';
 import { integrationBody, startApiHarness, waitFor, type ApiHarness } from '../helpers/api';
 import { createTestBucket } from '../helpers/gcs';
 

@@ -8,7 +8,7 @@ import { Worker, type Worker as WorkerType } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../lib/temporal-config';
 import { deleteSignal, pauseSignal, resumeSignal, runNowSignal } from '../../workflows/definitions';
-import { createFakeMondoo, orgMrn, type FakeMondoo } from '../fakes/mondoo';
+import { createFakeMondoo, orgMrn, type FakeMondoo } from '../../sandbox/mondoo';
 import { createTestBucket } from '../helpers/gcs';
 import { integrationConfig, startExport, waitForStatus } from '../helpers/export';
 import { exportWorkflowBundle, openTestEnv, showHistoryJson, startExportWorker, testDataConverter, type TestEnv } from '../helpers/temporal';

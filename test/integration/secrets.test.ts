@@ -23,7 +23,7 @@ import { workflowIdFor } from '../../workflows/definitions';
 import { DESTINATION_CLAIM_WORKFLOW_TYPE } from '../../workflows/destination-claim';
 import { serviceAccountEmail, startFakeGcpStack, type FakeGcp, type FakeGcpStack, type GcsAuthProxy } from '../fakes/gcp';
 import { providerAudience, type TestIssuer } from '../fakes/gcp/issuer';
-import { createFakeMondoo, orgMrn, type FakeMondoo } from '../fakes/mondoo';
+import { createFakeMondoo, orgMrn, type FakeMondoo } from '../../sandbox/mondoo';
 import { createTestBucket } from '../helpers/gcs';
 import { openTestEnv, startExportWorker, testDataConverter, type TestEnv } from '../helpers/temporal';
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/child-process';
 import { deleteSignal } from '../../workflows/definitions';
-import { createFakeMondoo, spaceMrn, type FakeMondoo } from '../fakes/mondoo';
+import { createFakeMondoo, spaceMrn, type FakeMondoo } from '../../sandbox/mondoo';
 import { createTestBucket } from '../helpers/gcs';
 import { expectedKeys, integrationConfig, readExport, startExport, waitForStatus } from '../helpers/export';
 import { openTestEnv, type TestEnv } from '../helpers/temporal';

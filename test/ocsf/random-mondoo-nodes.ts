@@ -2,7 +2,7 @@
 // the odd ones the API can hand us (nulls, empty strings, unicode, huge messages, malformed ips,
 // unknown actions, every RFC 3339 variant). Deterministic per seed so failures reproduce.
 import type { MondooAuditNode, SourceEvent } from '../../activities/sources/mondoo/types';
-import { mulberry32 as seededRandom } from '../fakes/faults';
+import { mulberry32 as seededRandom } from '../../sandbox/faults';
 
 export interface GeneratedEvent {
   event: SourceEvent;

@@ -1,9 +1,9 @@
 import { ClientError } from 'graphql-request';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MONDOO_PLATFORM_MRN, type MondooAuditNode } from '../../activities/sources/mondoo/types';
-import { FaultController, createFaultProxy } from '../fakes/faults';
-import { type FakeMondoo, type FakeMondooOptions, createFakeMondoo, orgMrn, spaceMrn } from '../fakes/mondoo';
-import { type AuditLogVariables, createAuditLogClient } from '../fakes/mondoo/client';
+import { FaultController, createFaultProxy } from '../../sandbox/faults';
+import { type FakeMondoo, type FakeMondooOptions, createFakeMondoo, orgMrn, spaceMrn } from '../../sandbox/mondoo';
+import { type AuditLogVariables, createAuditLogClient } from '../../sandbox/mondoo/client';
 
 // The real client library (graphql-request) against the real running fake: what the exporter will see.
 type Vars = AuditLogVariables;

@@ -8,7 +8,7 @@ import { MondooAuditLogClient } from '../../activities/sources/mondoo/client';
 import type { FetchInput } from '../../contracts/activities';
 import { DEFAULT_LIMITS, type ExportProgress } from '../../workflows/definitions';
 import { advanceProgress, fetchInputFor } from '../../workflows/progress';
-import { createFakeMondoo, orgMrn, type FakeMondoo } from '../fakes/mondoo';
+import { createFakeMondoo, orgMrn, type FakeMondoo } from '../../sandbox/mondoo';
 
 const ORG = 'acme-corp-2fjq8x1';
 let fake: FakeMondoo;

@@ -3,7 +3,7 @@
 // not be refused. So each credential kind is proven end to end, not just "some header was sent".
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendJson } from '../faults';
+import { sendJson } from '../../../sandbox/faults';
 import type { FakeGcp } from './server';
 
 export interface GcsAuthProxy {

@@ -5,7 +5,7 @@
 import { generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendJson } from '../faults';
+import { sendJson } from '../../../sandbox/faults';
 import { decodeJwt, JwtRejected, publicKeyOf, verifyJwt, type JwtClaims } from './jwt';
 
 export const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';

@@ -1,4 +1,4 @@
-import { MONDOO_ORG_MRN_PREFIX, MONDOO_PLATFORM_MRN, MONDOO_SPACE_MRN_PREFIX } from '../../../activities/sources/mondoo/types';
+import { MONDOO_ORG_MRN_PREFIX, MONDOO_PLATFORM_MRN, MONDOO_SPACE_MRN_PREFIX } from '../../activities/sources/mondoo/types';
 
 /**
  * Which organizations and spaces exist, and where each event lives. An event belongs to one "leaf":

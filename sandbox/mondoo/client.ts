@@ -1,5 +1,5 @@
 import { GraphQLClient, gql } from 'graphql-request';
-import type { MondooAuditNode } from '../../../activities/sources/mondoo/types';
+import type { MondooAuditNode } from '../../activities/sources/mondoo/types';
 
 /**
  * A minimal audit-log client on graphql-request, for tests that need to read the fake (or the fault

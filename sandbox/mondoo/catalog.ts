@@ -1,4 +1,4 @@
-import type { MondooAuditNode } from '../../../activities/sources/mondoo/types';
+import type { MondooAuditNode } from '../../activities/sources/mondoo/types';
 import type { Leaf } from './topology';
 import { formatTimestamp } from './time';
 import { mulberry32 } from '../faults';

@@ -1,4 +1,4 @@
-import type { MondooAuditNode } from '../../../activities/sources/mondoo/types';
+import type { MondooAuditNode } from '../../activities/sources/mondoo/types';
 import type { SortKey } from './cursor';
 import { type GeneratedOptions, GeneratedSequence, type ScopeSlots, firstIndex } from './generate';
 import { formatTimestamp, parseTimestampSeconds, toEpochMs } from './time';

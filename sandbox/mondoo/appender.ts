@@ -1,4 +1,4 @@
-import type { MondooAuditNode } from '../../../activities/sources/mondoo/types';
+import type { MondooAuditNode } from '../../activities/sources/mondoo/types';
 import { mulberry32 } from '../faults';
 import { buildNode } from './catalog';
 import type { EventStore } from './event-store';

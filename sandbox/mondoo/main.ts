@@ -1,10 +1,10 @@
 /**
  * Runs the fake Mondoo API standalone, for the local demo sandbox:
- *   npx tsx test/fakes/mondoo/main.ts --port 4100 --token demo --generated 100000 --append-every-ms 1000
+ *   npx tsx sandbox/mondoo/main.ts --port 4100 --token demo --generated 100000 --append-every-ms 1000
  * Prints the endpoint, the token and the scopes it serves; stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { MONDOO_PLATFORM_MRN } from '../../../activities/sources/mondoo/types';
+import { MONDOO_PLATFORM_MRN } from '../../activities/sources/mondoo/types';
 import type { FaultKind } from '../faults';
 import { createFakeMondoo } from './server';
 

@@ -10,7 +10,7 @@ import {
 } from 'graphql';
 import type { CursorCodec } from './cursor';
 import type { EventStore, TimeFilter } from './event-store';
-import { MONDOO_PLATFORM_MRN } from '../../../activities/sources/mondoo/types';
+import { MONDOO_PLATFORM_MRN } from '../../activities/sources/mondoo/types';
 import { ScopeError, orgMrn } from './topology';
 import { parseTimestampSeconds } from './time';
 
