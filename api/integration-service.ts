@@ -291,7 +291,6 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
         connectorFacts: facts,
         includeHistorical,
         createdAt,
-        intervalMinutes,
         timing: defaultTiming(intervalMinutes),
         limits: DEFAULT_LIMITS,
       };

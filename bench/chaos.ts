@@ -171,7 +171,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     destination: { type: 'gcs', bucket, prefix, endpoint: sink.url },
     includeHistorical: true,
     createdAt: new Date().toISOString(),
-    intervalMinutes: 5,
     timing: { intervalMs: 3_000, activityTimeoutMs, retryInitialMs: 200, retryMaxMs: 2_000, retryMaxAttempts: 60 },
     limits: {
       ...DEFAULT_LIMITS,

@@ -57,7 +57,6 @@ export async function runFanout(stack: Stack, options: FanoutOptions): Promise<F
       destination: { type: 'gcs', bucket, prefix: `fanout/${i}/`, endpoint: stack.gcsUrl },
       includeHistorical: true,
       createdAt: new Date().toISOString(),
-      intervalMinutes: options.intervalSeconds / 60,
       timing: { intervalMs: options.intervalSeconds * 1000, activityTimeoutMs: 60_000, retryInitialMs: 1_000, retryMaxMs: 10_000, retryMaxAttempts: 5 },
       limits: DEFAULT_LIMITS,
     }));

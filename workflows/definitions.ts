@@ -50,6 +50,10 @@ export type WriteOnlyValue = string | SealedSecret;
 
 /** Every duration the workflow uses, in milliseconds, so tests can run on seconds. */
 export interface ExportTiming {
+  /**
+   * Between the end of one run and the start of the next: the one interval field of the workflow.
+   * Inputs recorded before it was the only one also carry `intervalMinutes` (always equal, never read).
+   */
   intervalMs: number;
   activityTimeoutMs: number;
   retryInitialMs: number;
@@ -91,7 +95,6 @@ export interface IntegrationConfig {
   includeHistorical: boolean;
   /** RFC 3339; without history the export starts here. */
   createdAt: string;
-  intervalMinutes: number;
   timing: ExportTiming;
   limits: ExportLimits;
 }

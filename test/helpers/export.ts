@@ -48,7 +48,6 @@ export function integrationConfig(setup: ExportSetup): IntegrationConfig {
     destination: { type: 'gcs', bucket: setup.bucket, prefix: setup.prefix ?? 'mondoo/', endpoint: inject('gcsEndpoint') },
     includeHistorical: setup.includeHistorical ?? true,
     createdAt: setup.createdAt ?? new Date().toISOString(),
-    intervalMinutes: 60,
     timing: { ...FAST_TIMING, ...setup.timing },
     limits: { ...DEFAULT_LIMITS, ...smallBatchesFor(setup.limits), ...setup.limits },
   };
