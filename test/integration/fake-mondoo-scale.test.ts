@@ -4,8 +4,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MONDOO_PLATFORM_MRN } from '../../activities/sources/mondoo/types';
-import { createFakeMondoo, type FakeMondoo } from '../fakes/mondoo';
-import { createAuditLogClient } from '../fakes/mondoo/client';
+import { createFakeMondoo, type FakeMondoo } from '../../sandbox/mondoo';
+import { createAuditLogClient } from '../../sandbox/mondoo/client';
 
 const ASC = { direction: 'ASC', field: 'TIMESTAMP' } as const;
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { endorActivity, humanize } from '../../activities/sources/endorlabs/ocsf-activities';
 import { mapEndorLabsEventToOcsf, MAX_UNMAPPED_PAYLOAD_CHARS, parseRemoteAddress } from '../../activities/sources/endorlabs/to-ocsf';
 import type { EndorAuditLog } from '../../activities/sources/endorlabs/types';
-import { mulberry32 } from '../fakes/faults';
+import { mulberry32 } from '../../sandbox/faults';
 import { buildAuditLog, loginRecord, operationRecord } from '../fakes/endorlabs';
 import { loadOcsfSchema, validateOcsfEvent } from '../ocsf/validator';
 

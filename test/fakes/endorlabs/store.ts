@@ -4,7 +4,7 @@
 // shifts every later row by one, and a row that ages out shifts them back.
 import type { EndorAuditLog } from '../../../activities/sources/endorlabs/types';
 import { ENDOR_LABS_RETENTION_DAYS } from '../../../activities/sources/endorlabs/types';
-import { mulberry32 } from '../faults';
+import { mulberry32 } from '../../../sandbox/faults';
 import { matches, type TimeClause } from './filter';
 import { buildAuditLog } from './records';
 import { parseMicros, toEpochMs } from './time';
