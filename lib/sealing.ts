@@ -8,11 +8,11 @@ import { createECDH, createHash, createPrivateKey, createPublicKey, generateKeyP
 import path from 'node:path';
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader } from 'jose';
 import type { z } from 'zod';
-import type { SealedSecret } from '../workflows/definitions';
+import type { SealedSecret } from '../contracts/sealed-secret';
 import { dataDirFrom, readOrCreateDevSecret, type KeySourceOptions } from './codec-keys';
 import { mapWriteOnlyFields, writeOnlyPaths } from './write-only-fields';
 
-export type { SealedSecret } from '../workflows/definitions';
+export type { SealedSecret } from '../contracts/sealed-secret';
 
 export const SEALING_KEYS_VAR = 'AUDITFLOW_SEALING_KEYS';
 export const SEALING_PUBLIC_KEY_VAR = 'AUDITFLOW_SEALING_PUBLIC_KEY';

@@ -41,12 +41,6 @@ export const SourceTypeAttribute = defineSearchAttributeKey('SourceType', Search
 
 export type ExportStatus = 'active' | 'paused' | 'error' | 'deleted';
 
-/** A write-only field sealed to the workers' key (lib/sealing.ts): a compact JWE. */
-export interface SealedSecret {
-  sealed: string;
-}
-/** A write-only field as the workflow carries it: sealed, or plaintext in executions from before sealing. */
-export type WriteOnlyValue = string | SealedSecret;
 
 /** Every duration the workflow uses, in milliseconds, so tests can run on seconds. */
 export interface ExportTiming {

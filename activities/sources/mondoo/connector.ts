@@ -1,6 +1,7 @@
 // Mondoo's audit log as a source: its GraphQL API (client.ts), config schema and view (schema.ts),
 // records and dedupe hash (types.ts, dedupe-key.ts) and OCSF mapping (activities/ocsf/).
 import { mondooScopeSlug } from '../../../contracts/legacy-inputs';
+import { openedSecret } from '../../../lib/sealing';
 import { mapMondooEventToOcsf } from '../../ocsf/mondoo-to-ocsf';
 import type { SourceConnector } from '../source';
 import { classifyMondooError, MondooAuditLogClient } from './client';
@@ -17,7 +18,7 @@ export const mondooSource: SourceConnector<MondooSourceConfig, MondooSourceView,
   scope: (view) => ({ scopeSlug: mondooScopeSlug(view.scopeMrn), scopeId: view.scopeMrn }),
 
   async *pagesAfter(config, after, options) {
-    const client = new MondooAuditLogClient({ endpoint: config.endpoint, token: config.token, ...options });
+    const client = new MondooAuditLogClient({ endpoint: config.endpoint, token: openedSecret(config.token, 'source.token'), ...options });
     for await (const page of client.ascendingPages(config.scopeMrn, after)) yield { records: page.nodes, hasNextPage: page.hasNextPage };
   },
   eventTime: (node) => node.timestamp,
@@ -26,7 +27,7 @@ export const mondooSource: SourceConnector<MondooSourceConfig, MondooSourceView,
   classifyError: (error, config) => classifyMondooError(error, config.endpoint),
 
   async probe(config, options = {}) {
-    const client = new MondooAuditLogClient({ endpoint: config.endpoint, token: config.token, attemptsPerPage: 1, ...options });
+    const client = new MondooAuditLogClient({ endpoint: config.endpoint, token: openedSecret(config.token, 'source.token'), attemptsPerPage: 1, ...options });
     // One page from the beginning proves the endpoint, the token and its access to the scope.
     await client.ascendingPages(config.scopeMrn, null).next();
   },
