@@ -3,7 +3,7 @@
 // body. It counts what it sent, so a test can prove the client stopped reading.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendJson } from './faults';
+import { sendJson } from '../../sandbox/faults';
 
 export type HostileMode =
   /** 302 to /moved?token=…; a GET of /moved answers an empty audit log page. */
