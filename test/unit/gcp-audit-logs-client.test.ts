@@ -9,7 +9,7 @@ import { CloudLoggingClient, type CloudLoggingClientOptions } from '../../activi
 import { RequestPacer } from '../../activities/sources/gcp-audit-logs/pacer';
 import { passFilter, secondAfter, timestampKey, userFilterProblem, type PassRange } from '../../activities/sources/gcp-audit-logs/query';
 import type { GcpLogEntry } from '../../activities/sources/gcp-audit-logs/types';
-import { mulberry32 } from '../fakes/faults';
+import { mulberry32 } from '../../sandbox/faults';
 import { buildEntries, createFakeCloudLogging, nanosOf, PRIVATE_LOG_VIEWER, VIEWER, type FakeCloudLogging, type FakeCloudLoggingOptions } from '../fakes/gcp-logging';
 
 const PROJECT = 'projects/my-project';

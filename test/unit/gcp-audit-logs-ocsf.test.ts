@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { apiActivityOf } from '../../activities/sources/gcp-audit-logs/ocsf-activity';
 import { bounded, callerAddress, mapGcpAuditLogEntryToOcsf, MAX_UNMAPPED_PART_CHARS } from '../../activities/sources/gcp-audit-logs/to-ocsf';
 import type { AuditLogType, GcpLogEntry } from '../../activities/sources/gcp-audit-logs/types';
-import { mulberry32 } from '../fakes/faults';
+import { mulberry32 } from '../../sandbox/faults';
 import { buildEntries, nanosOf } from '../fakes/gcp-logging';
 import { validateOcsfEvent } from '../ocsf/validator';
 

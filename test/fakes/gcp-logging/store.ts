@@ -3,7 +3,7 @@
 // same entry may be stored twice (Cloud Logging returns duplicates); both copies are listed.
 import { timestampKey } from '../../../activities/sources/gcp-audit-logs/query';
 import type { AuditLogType, GcpLogEntry } from '../../../activities/sources/gcp-audit-logs/types';
-import { mulberry32 } from '../faults';
+import { mulberry32 } from '../../../sandbox/faults';
 import { buildEntries, nanosOf } from './entries';
 
 export interface StoredEntry {
