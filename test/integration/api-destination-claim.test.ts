@@ -9,7 +9,7 @@ import { MEMO_KEY, placeOf } from '../../api/integration-service';
 import type { Integration } from '../../api/schemas/integration';
 import { DEFAULT_LIMITS, defaultTiming, EXPORT_WORKFLOW_TYPE, IntegrationIdAttribute, workflowIdFor } from '../../workflows/definitions';
 import { DESTINATION_CLAIM_WORKFLOW_TYPE } from '../../workflows/destination-claim';
-import { orgMrn } from '../fakes/mondoo';
+import { orgMrn } from '../../sandbox/mondoo';
 import { integrationBody, startApiHarness, TEST_ORG, waitFor, waitForIntegration, type ApiHarness } from '../helpers/api';
 import { createTestBucket, readObjects } from '../helpers/gcs';
 

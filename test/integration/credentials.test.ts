@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { createStorage } from '../../activities/sinks/gcs/store';
-import { isTrustedTokenUri, parseServiceAccountKey, TRUSTED_TOKEN_URIS_VAR } from '../../activities/sinks/gcs/credentials';
+import { parseServiceAccountKey } from '../../activities/sinks/gcs/credentials';
+import { isTrustedTokenUri, TRUSTED_TOKEN_URIS_VAR } from '../../activities/sinks/gcs/token-uri';
 import { ExportError } from '../../activities/errors';
 import { wifPrincipalFor, wifSubjectFor } from '../../lib/wif';
 import type { GcsCredentials } from '../../activities/sinks/gcs/schema';

@@ -5,7 +5,7 @@ import { utf8Bytes } from '../../../workflows/object-names';
 /** Google Cloud Storage's limit on an object name, in bytes of UTF-8. */
 export const MAX_OBJECT_NAME_BYTES = 1024;
 import { httpUrlSchema, safeText, secretSchema } from '../../../api/schemas/common';
-import { tokenUriProblem } from './credentials';
+import { tokenUriProblem } from './token-uri';
 import { parseServiceAccountJson } from './service-account-key';
 import { wifPrincipalFor, wifSubjectFor } from '../../../lib/wif';
 

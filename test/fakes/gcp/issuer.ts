@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createOidcRouter } from '../../../api/oidc-routes';
-import { TRUSTED_TOKEN_URIS_VAR } from '../../../activities/sinks/gcs/credentials';
+import { TRUSTED_TOKEN_URIS_VAR } from '../../../activities/sinks/gcs/token-uri';
 import { loadWifSettings, type WifSettings } from '../../../lib/wif';
 import { generateOidcSigningJwk } from '../../../lib/wif-keys';
 import type { FakeGcp } from './server';
