@@ -140,7 +140,9 @@ async function main(): Promise<void> {
   console.log(`  Processes        ${pids.map(([name, pid]) => `${name} pid ${pid}`).join(', ')}  (restarted if they crash)`);
   if (demo) {
     console.log('');
-    say(`demo: integration ${demo.integration.id} exports ${demo.integration.source.scopeMrn} from a local Mondoo sandbox`);
+    // The demo's source is Mondoo, but the type is the registry's union of every source's view.
+    const demoScope = (demo.integration.source as { scopeMrn?: string }).scopeMrn ?? demo.integration.source.type;
+    say(`demo: integration ${demo.integration.id} exports ${demoScope} from a local Mondoo sandbox`);
     console.log(`  Demo workflow    ${demo.workflowUrl ?? demo.integration.workflowId}`);
     console.log(`  Demo files       ${demo.filesDir}  (OCSF JSON Lines; new ones every ${demo.integration.intervalMinutes} minutes)`);
     console.log(`  Demo sandbox     ${demo.sandbox.url}  token ${demo.sandbox.token}  (a generated history; new events every few seconds)`);
