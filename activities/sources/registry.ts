@@ -2,11 +2,13 @@
 // mondoo/ (see docs/architecture.md, "Adding a connector") and one line in SOURCES.
 import { z } from 'zod';
 import { ExportError } from '../errors';
+import { endorLabsSource } from './endorlabs/connector';
 import { mondooSource } from './mondoo/connector';
 import type { AnySourceConnector, SourceConnector } from './source';
 
 const SOURCES = [
   mondooSource,
+  endorLabsSource,
 ] as const satisfies readonly AnySourceConnector[];
 
 type Registered = (typeof SOURCES)[number];

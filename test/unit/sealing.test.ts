@@ -37,7 +37,7 @@ const body = (credentials: unknown) =>
 
 describe('write-only fields', () => {
   it('are listed from the schema marking, through unions and optional fields', () => {
-    expect(writeOnlyPaths(createIntegrationSchema)).toEqual(['destination.credentials.serviceAccountJson', 'source.token']);
+    expect(writeOnlyPaths(createIntegrationSchema)).toEqual(['destination.credentials.serviceAccountJson', 'source.apiKey', 'source.apiSecret', 'source.token']);
   });
 
   it('include new fields marked with writeOnly(), in arrays too', () => {

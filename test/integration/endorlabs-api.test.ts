@@ -1,0 +1,75 @@
+// An Endor Labs integration through the API: validation, the secret-free view, the scope slug in
+// object names and in the destination check, and the first export.
+import { defaultPayloadConverter } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Integration, IntegrationDetail } from '../../api/schemas/integration';
+import { createFakeEndorLabs, type FakeEndorLabs } from '../fakes/endorlabs';
+import { startApiHarness, waitForIntegration, type ApiHarness } from '../helpers/api';
+import { createTestBucket, readObjects } from '../helpers/gcs';
+import { testDataConverter } from '../helpers/temporal';
+
+const NS = 'acme.prod';
+
+describe('Endor Labs integrations through the API', () => {
+  let h: ApiHarness;
+  let endor: FakeEndorLabs;
+  beforeAll(async () => {
+    h = await startApiHarness({ worker: true });
+    endor = await createFakeEndorLabs();
+    endor.store.generate(NS, { count: 420, start: Date.now() - 86_400_000, seed: 31 });
+  });
+  afterAll(async () => {
+    await endor?.close();
+    await h?.close();
+  });
+
+  const body = (bucket: string, source: Record<string, unknown> = {}) => ({
+    name: 'Endor Labs audit logs',
+    source: { type: 'endorlabs', namespace: NS, apiKey: endor.apiKey, apiSecret: endor.apiSecret, endpoint: endor.url, ...source },
+    destination: { type: 'gcs', bucket, prefix: 'endorlabs/', endpoint: inject('gcsEndpoint') },
+    includeHistorical: true,
+  });
+
+  it('creates an integration without echoing the key or the secret; its first export lands as endorlabs-<namespace> objects', async () => {
+    const bucket = await createTestBucket();
+    const response = await h.request<Integration>('POST', '/v1/integrations', { body: body(bucket) });
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(response.body.source).toEqual({ type: 'endorlabs', namespace: NS, endpoint: endor.url });
+    expect(JSON.stringify(response.body)).not.toContain(endor.apiSecret);
+    expect(JSON.stringify(response.body)).not.toContain(endor.apiKey);
+
+    const done = await waitForIntegration(h, response.body.id, (d: IntegrationDetail) => d.lastRun?.outcome === 'completed');
+    expect(done.totals).toEqual({ events: 420, files: 1 });
+    expect([...(await readObjects(bucket, 'endorlabs/')).keys()]).toEqual(['endorlabs/endorlabs-acme-prod-audit-logs-1-420.jsonl']);
+    expect(JSON.stringify(done)).not.toContain(endor.apiSecret);
+
+    // The workflow input, decoded as the Temporal UI would: the key and the secret are sealed to the workers.
+    const history = await h.env.client.workflow.getHandle(response.body.workflowId).fetchHistory();
+    const started = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    const [opened] = await testDataConverter().payloadCodecs![0]!.decode([started]);
+    const input = JSON.stringify(defaultPayloadConverter.fromPayload(opened!));
+    expect(input).toMatch(/"apiKey":\{"sealed":"eyJ[\w.-]+"\}/);
+    expect(input).toMatch(/"apiSecret":\{"sealed":"eyJ[\w.-]+"\}/);
+    expect(input).not.toContain(endor.apiSecret);
+
+    // acme-prod has the same slug as acme.prod: writing to the same place would collide, so it is refused.
+    const clash = await h.request<{ error: { code: string } }>('POST', '/v1/integrations', { body: body(bucket, { namespace: 'acme-prod' }) });
+    expect(clash.status).toBe(409);
+    expect(clash.body.error.code).toBe('destination_in_use');
+  });
+
+  it('refuses a namespace outside Endor Labs rules and a missing secret with the field and the reason, starting nothing', async () => {
+    const bucket = await createTestBucket();
+    const bad = await h.request<{ error: { code: string; details: Array<{ path: string; message: string }> } }>('POST', '/v1/integrations', {
+      body: body(bucket, { namespace: 'Acme_Prod', apiSecret: '' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('validation_failed');
+    expect(bad.body.error.details).toEqual(
+      expect.arrayContaining([
+        { path: 'source.namespace', message: expect.stringMatching(/lowercase letters, digits/) },
+        { path: 'source.apiSecret', message: expect.stringMatching(/must not be empty/) },
+      ]),
+    );
+  });
+});
