@@ -1,27 +1,20 @@
 import pino from 'pino';
 
-/** Secret-bearing fields are redacted wherever they appear in a log line. */
-export const REDACTED_PATHS = [
-  'token',
-  '*.token',
-  '*.*.token',
-  'serviceAccountJson',
-  '*.serviceAccountJson',
-  '*.*.serviceAccountJson',
-  '*.*.*.serviceAccountJson',
+import { destinationWriteOnlyPaths } from '../activities/sinks/registry';
+import { sourceWriteOnlyPaths } from '../activities/sources/registry';
+
+/**
+ * Secrets that no connector schema declares: HTTP and OAuth fields, key files' insides, a
+ * google-auth-library error's request (its body holds the signed assertion or subject token, its
+ * headers a bearer token), and key material should an environment ever be logged.
+ */
+const ALWAYS_SECRET = [
   'authorization',
   '*.authorization',
   '*.headers.authorization',
   'private_key',
   '*.private_key',
   '*.*.private_key',
-  // GCS credentials as a whole (destination.credentials, config.destination.credentials).
-  'credentials',
-  '*.credentials',
-  '*.*.credentials',
-  '*.*.*.credentials',
-  // OAuth/STS/IAM token fields, and a google-auth-library error's request (its body holds the signed
-  // assertion or subject token, its headers a bearer token).
   'access_token',
   '*.access_token',
   'accessToken',
@@ -33,14 +26,36 @@ export const REDACTED_PATHS = [
   'err.config',
   'err.response.config',
   '*.err.config',
-  // Key material, should an environment ever be logged.
   'AUDITFLOW_ENCRYPTION_KEYS',
   '*.AUDITFLOW_ENCRYPTION_KEYS',
   'AUDITFLOW_OIDC_SIGNING_KEYS',
   '*.AUDITFLOW_OIDC_SIGNING_KEYS',
+  'AUDITFLOW_SEALING_KEYS',
+  '*.AUDITFLOW_SEALING_KEYS',
   'AUDITFLOW_API_TOKEN',
   '*.AUDITFLOW_API_TOKEN',
 ];
+
+/** A config is logged at most this deep: `source`, `body.source`, `config.source`, `input.config.source`. */
+const DEPTHS = ['', '*.', '*.*.', '*.*.*.'];
+
+/**
+ * Every write-only field of every registered connector (its schema's `.meta({ writeOnly: true })`),
+ * wherever a config sits in a log line: its whole path (`credentials.serviceAccountJson`) and, should
+ * it be logged on its own, its name (`serviceAccountJson`); the object holding a connector's
+ * credentials (`credentials`) as a whole too.
+ */
+function connectorSecretPaths(): string[] {
+  const paths = [...sourceWriteOnlyPaths(), ...destinationWriteOnlyPaths()];
+  const names = paths.flatMap((path) => {
+    const parts = path.split('.').filter((part) => part !== '[]');
+    return [parts.join('.'), parts.at(-1)!, ...(parts.length > 1 ? [parts[0]!] : [])];
+  });
+  return [...new Set(names)].flatMap((name) => DEPTHS.map((depth) => `${depth}${name}`));
+}
+
+/** Secret-bearing fields are redacted wherever they appear in a log line. */
+export const REDACTED_PATHS = [...new Set([...connectorSecretPaths(), ...ALWAYS_SECRET])];
 
 export function createLogger(name: string, level = process.env.AUDITFLOW_LOG_LEVEL ?? 'info') {
   return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });

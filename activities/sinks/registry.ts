@@ -1,6 +1,7 @@
 // Every destination auditflow can write to, by `destination.type`. Adding one: its folder next to
 // gcs/ (see docs/architecture.md, "Adding a connector") and one line in SINKS.
 import { z } from 'zod';
+import { writeOnlyPaths } from '../../lib/write-only-fields';
 import { ExportError } from '../errors';
 import { gcsSink } from './gcs/connector';
 import type { AnySinkConnector, SinkConnector } from './sink';
@@ -34,4 +35,9 @@ export function sinkConnector(type: string): AnySinkConnector {
     throw new ExportError('InvalidConfig', `This worker has no destination connector of type "${type}"; deploy a worker that has one.`, { retryable: false });
   }
   return connector;
+}
+
+/** The write-only fields of every registered destination config (`token`, `credentials.serviceAccountJson`, …): what logs redact. */
+export function destinationWriteOnlyPaths(): string[] {
+  return [...new Set(SINKS.flatMap((c) => writeOnlyPaths(c.configSchema)))];
 }

@@ -1,6 +1,7 @@
 // Every source auditflow can export from, by `source.type`. Adding a source: its folder next to
 // mondoo/ (see docs/architecture.md, "Adding a connector") and one line in SOURCES.
 import { z } from 'zod';
+import { writeOnlyPaths } from '../../lib/write-only-fields';
 import { ExportError } from '../errors';
 import { endorLabsSource } from './endorlabs/connector';
 import { mondooSource } from './mondoo/connector';
@@ -36,4 +37,9 @@ export function sourceConnector(type: string): AnySourceConnector {
     throw new ExportError('InvalidConfig', `This worker has no source connector of type "${type}"; deploy a worker that has one.`, { retryable: false });
   }
   return connector;
+}
+
+/** The write-only fields of every registered source config (`token`, `credentials.serviceAccountJson`, …): what logs redact. */
+export function sourceWriteOnlyPaths(): string[] {
+  return [...new Set(SOURCES.flatMap((c) => writeOnlyPaths(c.configSchema)))];
 }
