@@ -10,7 +10,7 @@ import { RequestPacer } from '../../activities/sources/gcp-audit-logs/pacer';
 import { passFilter, secondAfter, timestampKey, userFilterProblem, type PassRange } from '../../activities/sources/gcp-audit-logs/query';
 import type { GcpLogEntry } from '../../activities/sources/gcp-audit-logs/types';
 import { mulberry32 } from '../../sandbox/faults';
-import { buildEntries, createFakeCloudLogging, nanosOf, PRIVATE_LOG_VIEWER, VIEWER, type FakeCloudLogging, type FakeCloudLoggingOptions } from '../fakes/gcp-logging';
+import { buildEntries, createFakeCloudLogging, nanosOf, PRIVATE_LOG_VIEWER, VIEWER, type FakeCloudLogging, type FakeCloudLoggingOptions } from '../../sandbox/gcp-logging';
 
 const PROJECT = 'projects/my-project';
 const EVERYTHING: PassRange = { from: null, until: '2100-01-01T00:00:00Z' };

@@ -5,7 +5,7 @@ import { apiActivityOf } from '../../activities/sources/gcp-audit-logs/ocsf-acti
 import { bounded, callerAddress, mapGcpAuditLogEntryToOcsf, MAX_UNMAPPED_PART_CHARS } from '../../activities/sources/gcp-audit-logs/to-ocsf';
 import type { AuditLogType, GcpLogEntry } from '../../activities/sources/gcp-audit-logs/types';
 import { mulberry32 } from '../../sandbox/faults';
-import { buildEntries, nanosOf } from '../fakes/gcp-logging';
+import { buildEntries, nanosOf } from '../../sandbox/gcp-logging';
 import { validateOcsfEvent } from '../ocsf/validator';
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary paths

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { passFilter } from '../../activities/sources/gcp-audit-logs/query';
 import type { GcpLogEntry } from '../../activities/sources/gcp-audit-logs/types';
 import { mulberry32 } from '../../sandbox/faults';
-import { buildEntries, createFakeCloudLogging, matches, nanosOf, parseFilter, PRIVATE_LOG_VIEWER, VIEWER, type FakeCloudLogging, type FakeCloudLoggingOptions } from '../fakes/gcp-logging';
+import { buildEntries, createFakeCloudLogging, matches, nanosOf, parseFilter, PRIVATE_LOG_VIEWER, VIEWER, type FakeCloudLogging, type FakeCloudLoggingOptions } from '../../sandbox/gcp-logging';
 
 const PROJECT = 'projects/my-project';
 const closers: Array<() => Promise<void>> = [];

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { timestampKey } from '../../../activities/sources/gcp-audit-logs/query';
-import { CLOUD_LOGGING_MAX_FILTER_CHARS, CLOUD_LOGGING_MAX_PAGE_SIZE, CLOUD_LOGGING_QUOTA_PER_MINUTE } from '../../../activities/sources/gcp-audit-logs/types';
-import { dropResponseOf, FaultController, sendJson, type FaultPolicy } from '../../../sandbox/faults';
+import { timestampKey } from '../../activities/sources/gcp-audit-logs/query';
+import { CLOUD_LOGGING_MAX_FILTER_CHARS, CLOUD_LOGGING_MAX_PAGE_SIZE, CLOUD_LOGGING_QUOTA_PER_MINUTE } from '../../activities/sources/gcp-audit-logs/types';
+import { dropResponseOf, FaultController, sendJson, type FaultPolicy } from '../faults';
 import { FilterError, logIdsOf, lowerBound, matches, parseFilter } from './filter';
-import type { GcpLogEntry } from '../../../activities/sources/gcp-audit-logs/types';
+import type { GcpLogEntry } from '../../activities/sources/gcp-audit-logs/types';
 import { isAfter, LogEntryStore, type Position } from './store';
 
 /**

@@ -2,7 +2,7 @@
 // Admin Activity, Data Access, System Event and Policy Denied entries of several services, long-running
 // operations (two entries sharing operation.id), callers at public, `private` and `gce-internal-ip`
 // addresses, redacted principals, failures, nanosecond timestamps and receive delays.
-import { auditLogName, type AuditLogType, type GcpLogEntry } from '../../../activities/sources/gcp-audit-logs/types';
+import { auditLogName, type AuditLogType, type GcpLogEntry } from '../../activities/sources/gcp-audit-logs/types';
 
 type Rand = () => number;
 const pick = <T>(rand: Rand, list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;

@@ -1,9 +1,9 @@
 // The fake's data: log entries of any number of projects, folders, organizations and billing
 // accounts, in (timestamp, insertId) order, each visible from its `visibleAtMs` (late arrival). The
 // same entry may be stored twice (Cloud Logging returns duplicates); both copies are listed.
-import { timestampKey } from '../../../activities/sources/gcp-audit-logs/query';
-import type { AuditLogType, GcpLogEntry } from '../../../activities/sources/gcp-audit-logs/types';
-import { mulberry32 } from '../../../sandbox/faults';
+import { timestampKey } from '../../activities/sources/gcp-audit-logs/query';
+import type { AuditLogType, GcpLogEntry } from '../../activities/sources/gcp-audit-logs/types';
+import { mulberry32 } from '../faults';
 import { buildEntries, nanosOf } from './entries';
 
 export interface StoredEntry {

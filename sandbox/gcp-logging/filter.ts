@@ -3,8 +3,8 @@
 // value, `log_id("…")`, parentheses, NOT, and AND/OR (OR binds tighter than AND, as in Logging).
 // String comparisons ignore case; `timestamp` compares as a time. Anything else is a 400, as an
 // unparsable query is on the real API.
-import { timestampKey } from '../../../activities/sources/gcp-audit-logs/query';
-import type { GcpLogEntry } from '../../../activities/sources/gcp-audit-logs/types';
+import { timestampKey } from '../../activities/sources/gcp-audit-logs/query';
+import type { GcpLogEntry } from '../../activities/sources/gcp-audit-logs/types';
 
 export class FilterError extends Error {}
 
