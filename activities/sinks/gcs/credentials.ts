@@ -22,23 +22,34 @@ export interface GcsAuthContext {
   env?: NodeJS.ProcessEnv;
   /** Default: loadWifSettings({ env }) when a WIF destination is first used. */
   wif?: WifSettings;
+  /** OAuth scopes of the tokens. Default: storage read/write; the Cloud Audit Logs source asks for logging.read. */
+  scopes?: string[];
+  /** Where the key sits in the integration, for errors about it. Default: destination.credentials.serviceAccountJson. */
+  secretPath?: string;
+  /** What the service account needs, for the impersonation failure. Default: roles/storage.objectCreator on the bucket. */
+  roleHint?: string;
 }
 
-/** The auth createStorage installs, or undefined for none (an emulator without credentials). */
-export function gcsAuthFor(destination: GcsDestinationConfig, context: GcsAuthContext = {}): GoogleAuth | undefined {
+/**
+ * The auth createStorage installs, or undefined for none (an emulator without credentials). Any
+ * Google API client with the same three kinds of credentials uses it too (the Cloud Audit Logs source),
+ * with its own `context.scopes`.
+ */
+export function gcsAuthFor(destination: Pick<GcsDestinationConfig, 'credentials' | 'endpoint'>, context: GcsAuthContext = {}): GoogleAuth | undefined {
   const { credentials } = destination;
+  const scopes = context.scopes ?? STORAGE_SCOPES;
   if (credentials && 'serviceAccountJson' in credentials) {
-    const key = parseServiceAccountKey(openedSecret(credentials.serviceAccountJson, 'destination.credentials.serviceAccountJson'));
+    const key = parseServiceAccountKey(openedSecret(credentials.serviceAccountJson, context.secretPath ?? 'destination.credentials.serviceAccountJson'));
     const problem = tokenUriProblem(key.token_uri, context.env ?? process.env);
     if (problem) throw invalidConfig(`The integration's serviceAccountJson (${key.client_email}) is refused: its ${problem}.`);
-    return new ExporterAuth({ authClient: serviceAccountClient(key) }, serviceAccountFailure(key.client_email));
+    return new ExporterAuth({ authClient: serviceAccountClient(key, scopes) }, serviceAccountFailure(key.client_email));
   }
   if (credentials) return wifAuth(credentials, context);
   const env = context.env ?? process.env;
   // Ambient credentials are the worker's own identity: never hand them to an endpoint an integration
   // chose unless the operator trusts it. Without credentials an emulator gets no auth at all.
   if (destination.endpoint && !trustedEndpoints(env).has(originOf(destination.endpoint))) return undefined;
-  return new ExporterAuth({ scopes: STORAGE_SCOPES }, ambientFailure);
+  return new ExporterAuth({ scopes }, ambientFailure);
 }
 
 function trustedEndpoints(env: NodeJS.ProcessEnv): Set<string> {
@@ -71,8 +82,8 @@ export function parseServiceAccountKey(json: string): ServiceAccountKey {
   return parsed.key;
 }
 
-function serviceAccountClient(key: ServiceAccountKey): JWT {
-  const jwt = new JWT({ email: key.client_email, key: key.private_key, keyId: key.private_key_id, scopes: STORAGE_SCOPES, projectId: key.project_id });
+function serviceAccountClient(key: ServiceAccountKey, scopes: string[]): JWT {
+  const jwt = new JWT({ email: key.client_email, key: key.private_key, keyId: key.private_key_id, scopes, projectId: key.project_id });
   const tokenUri = key.token_uri;
   if (tokenUri && !GOOGLE_TOKEN_URIS.has(normalizedUrl(tokenUri) ?? tokenUri)) {
     // google-auth-library always posts to Google's endpoint; a key file may name another one that the
@@ -108,7 +119,7 @@ function wifAuth(credentials: Extract<GcsCredentials, { wifAudience: string }>, 
   // One client per integration, each caching its own token: the subject is the integration's identity,
   // so even integrations with the very same destination (one cached storage client) never share one.
   const perIntegration = new Map<string, Resolved>();
-  return new ExporterAuth({}, wifFailure({ wif, audience, email, impersonationUrl, subject: '<integration>' }), () => {
+  return new ExporterAuth({}, wifFailure({ wif, audience, email, impersonationUrl, subject: '<integration>', roleHint: context.roleHint }), () => {
     const integrationId = context.integrationId ?? integrationIdOfActivity();
     let resolved = perIntegration.get(integrationId);
     if (!resolved) {
@@ -125,9 +136,9 @@ function wifAuth(credentials: Extract<GcsCredentials, { wifAudience: string }>, 
         token_url: wif.stsUrl,
         service_account_impersonation_url: impersonationUrl,
         subject_token_supplier: { getSubjectToken: async () => mintSubjectToken(wif, { subject, audience }) },
-        scopes: STORAGE_SCOPES,
+        scopes: context.scopes ?? STORAGE_SCOPES,
       });
-      resolved = { client, describe: wifFailure({ wif, audience, email, impersonationUrl, subject }) };
+      resolved = { client, describe: wifFailure({ wif, audience, email, impersonationUrl, subject, roleHint: context.roleHint }) };
       perIntegration.set(integrationId, resolved);
     }
     return resolved;
@@ -252,14 +263,14 @@ function serviceAccountFailure(email: string): Describe {
     `or the account disabled: create a new JSON key (IAM → Service accounts → Keys) and update the integration.`;
 }
 
-function wifFailure(p: { wif: WifSettings; audience: string; email: string; impersonationUrl: string; subject: string }): Describe {
+function wifFailure(p: { wif: WifSettings; audience: string; email: string; impersonationUrl: string; subject: string; roleHint?: string }): Describe {
   const principal = wifPrincipalFor(p.audience, p.subject);
   return (f) => {
     if (f.url === p.impersonationUrl) {
       return (
         `${principal} may not impersonate ${p.email} (${said(f)}). Grant it roles/iam.workloadIdentityUser on that service account ` +
         `(gcloud iam service-accounts add-iam-policy-binding ${p.email} --role=roles/iam.workloadIdentityUser --member=${principal}), ` +
-        `and roles/storage.objectCreator on the bucket to the service account.`
+        `and ${p.roleHint ?? 'roles/storage.objectCreator on the bucket'} to the service account.`
       );
     }
     return (
