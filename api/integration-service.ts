@@ -292,7 +292,7 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
         includeHistorical,
         createdAt,
         timing: defaultTiming(intervalMinutes),
-        limits: DEFAULT_LIMITS,
+        limits: { ...DEFAULT_LIMITS, lateArrivalSeconds: sourceConnector(source.type).lateArrivalSeconds ?? DEFAULT_LIMITS.lateArrivalSeconds },
       };
       // Last before the start: nothing between the claim and the start may fail without releasing it.
       const destinationClaim = await claims.claim(place, id);

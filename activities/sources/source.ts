@@ -71,6 +71,11 @@ export interface SourceConnector<Config extends SourceConfig = SourceConfig, Vie
    * pass: the caller stops iterating when its batch is full.
    */
   pagesAfter(config: Config, after: string | null, options: SourceReadOptions): AsyncIterable<SourcePage<Node>>;
+  /**
+   * How late a record may become visible after its time (plus clock skew), when it differs from the
+   * default of ExportLimits (6 minutes): set once at creation into the integration's limits.
+   */
+  readonly lateArrivalSeconds?: number;
   /** The record's time, RFC 3339 (the position model works in whole seconds of it). */
   eventTime(node: Node): string;
   /** A stable hash of the record's content (all its fields): the dedupe key before the copy suffix. */
