@@ -4,12 +4,14 @@ import { z } from 'zod';
 import { writeOnlyPaths } from '../../lib/write-only-fields';
 import { ExportError } from '../errors';
 import { endorLabsSource } from './endorlabs/connector';
+import { gcpAuditLogsSource } from './gcp-audit-logs/connector';
 import { mondooSource } from './mondoo/connector';
 import type { AnySourceConnector, SourceConnector } from './source';
 
 const SOURCES = [
   mondooSource,
   endorLabsSource,
+  gcpAuditLogsSource,
 ] as const satisfies readonly AnySourceConnector[];
 
 type Registered = (typeof SOURCES)[number];
