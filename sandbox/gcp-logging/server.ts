@@ -29,6 +29,8 @@ export interface FakeCloudLoggingOptions {
   now?: () => number;
   /** Principal of a bearer token, or undefined when it is not valid (e.g. FakeGcp.principalOf). Default: `accessToken` only. */
   principalOf?: (token: string) => string | undefined;
+  /** False: a request without a token is served as `anonymous` (a local sandbox). Default true. */
+  requireAuth?: boolean;
   /** `all` (default): every valid token may read everything; `explicit`: only what `grant` allowed. */
   iam?: 'all' | 'explicit';
   quotaPerMinute?: number;
@@ -141,7 +143,7 @@ export async function createFakeCloudLogging(options: FakeCloudLoggingOptions = 
 
   const list = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const principal = token === undefined ? undefined : principalOf(token);
+    const principal = token === undefined ? (options.requireAuth === false ? 'anonymous' : undefined) : principalOf(token);
     if (principal === undefined) {
       req.resume();
       return googleError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.');

@@ -182,6 +182,14 @@ export class CloudLoggingClient {
     } catch (error) {
       throw sourceFetchError(error) ?? classifyLoggingNetworkError(error, this.base);
     }
+    if (status === 401 && token === undefined) {
+      throw new ExportError(
+        'SourceAuth',
+        'Cloud Logging asks for credentials, and auditflow sent none: the integration has no credentials, and the worker sends its ambient ones only to ' +
+          "Google's endpoint or one listed in AUDITFLOW_GCS_TRUSTED_ENDPOINTS. Give the integration credentials (a service-account key or workload identity federation).",
+        { retryable: false },
+      );
+    }
     if (status !== 200) throw classifyLoggingResponse(status, text, this.errorContext);
     const parsed = listEntriesResponseSchema.safeParse(parseJson(text));
     if (!parsed.success) {
