@@ -59,12 +59,12 @@ describe('Cloud Audit Logs export', () => {
     return fake;
   }
 
-  function configFor(fake: FakeCloudLogging, bucket: string, resourceNames: string[], options: { logTypes?: AuditLogType[]; includeHistorical?: boolean; createdAt?: string; maxEventsPerFile?: number } = {}): IntegrationConfig {
+  function configFor(fake: FakeCloudLogging, bucket: string, resourceNames: string[], options: { logTypes?: AuditLogType[]; includeHistorical?: boolean; createdAt?: string; maxEventsPerFile?: number; key?: ServiceAccountKey } = {}): IntegrationConfig {
     const source = gcpAuditLogsSourceSchema.parse({
       type: 'gcp-audit-logs',
       resourceNames,
       ...(options.logTypes ? { logTypes: options.logTypes } : {}),
-      credentials: { serviceAccountJson: reader.json },
+      credentials: { serviceAccountJson: (options.key ?? reader).json },
       endpoint: fake.url,
     });
     const base = integrationConfig({
@@ -218,8 +218,7 @@ describe('Cloud Audit Logs export', () => {
     const disabled = gcp.createServiceAccountKey(serviceAccountEmail('disabled-reader'));
     gcp.setKeyEnabled(disabled.keyId, false);
     const bucket = await createTestBucket();
-    const config = configFor(logging, bucket, [project]);
-    const handle = await startExport(env, { ...config, source: { ...config.source, credentials: { serviceAccountJson: disabled.json } } });
+    const handle = await startExport(env, configFor(logging, bucket, [project], { key: disabled }));
     const failed = await waitForStatus(handle, (s) => s.status === 'error');
     expect(failed.lastError?.message).toContain(disabled.email);
     expect(failed.lastError?.message).not.toContain(disabled.privateKeyPem.slice(40, 80));
