@@ -4,7 +4,7 @@
 // OCSF; quota, empty pages with a token, late entries, pause/resume/delete, and a missing role.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Worker } from '@temporalio/worker';
-import { TRUSTED_TOKEN_URIS_VAR } from '../../activities/sinks/gcs/credentials';
+import { TRUSTED_TOKEN_URIS_VAR } from '../../activities/sinks/gcs/token-uri';
 import { REQUESTS_PER_MINUTE_VAR } from '../../activities/sources/gcp-audit-logs/pacer';
 import { gcpAuditLogsScope, gcpAuditLogsSourceSchema } from '../../activities/sources/gcp-audit-logs/schema';
 import type { AuditLogType, GcpLogEntry } from '../../activities/sources/gcp-audit-logs/types';
