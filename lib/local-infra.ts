@@ -108,6 +108,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   mkdirSync(options.root, { recursive: true });
   mkdirSync(iamDir, { recursive: true });
   const args = ['--port', `127.0.0.1:${options.port}`, '--region', S3_SERVER_REGION, '--iam-dir', iamDir, '--health', '/health', '--quiet'];
+  // A changed user (a rotated secret) takes effect at once instead of after the 2-minute IAM cache.
+  args.push('--iam-cache-disable');
   const adminUrl = options.adminPort ? `http://127.0.0.1:${options.adminPort}` : undefined;
   if (options.adminPort) args.push('--admin-port', `127.0.0.1:${options.adminPort}`);
   args.push('posix', options.root);

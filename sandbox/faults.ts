@@ -212,6 +212,8 @@ export async function createFaultProxy(options: {
   policy?: Partial<FaultPolicy> | FaultController;
   host?: string;
   port?: number;
+  /** Forward the client's Host header unchanged: a SigV4 signature covers it (an S3 server checks it). */
+  preserveHost?: boolean;
 }): Promise<FaultProxy> {
   const target = new URL(options.target);
   const basePath = target.pathname.replace(/\/$/, '');
@@ -234,7 +236,7 @@ export async function createFaultProxy(options: {
         port: target.port,
         method: req.method,
         path: basePath + (req.url ?? '/'),
-        headers: { ...req.headers, host: target.host },
+        headers: options.preserveHost ? req.headers : { ...req.headers, host: target.host },
         agent,
       },
       (upRes) => {

@@ -4,10 +4,12 @@ import { z } from 'zod';
 import { writeOnlyPaths } from '../../lib/write-only-fields';
 import { ExportError } from '../errors';
 import { gcsSink } from './gcs/connector';
+import { s3Sink } from './s3/connector';
 import type { AnySinkConnector, SinkConnector } from './sink';
 
 const SINKS = [
   gcsSink,
+  s3Sink,
 ] as const satisfies readonly AnySinkConnector[];
 
 type Registered = (typeof SINKS)[number];

@@ -108,8 +108,12 @@ const NAME = /-audit-logs-(\d+)-(\d+)\.jsonl$/;
  * Reads every object under the prefix and asserts the invariants every export must keep: ranges tile
  * 1..N without gap or overlap, each object holds exactly its range's count, every line is valid OCSF.
  */
-export async function readExport(bucket: string, prefix = 'mondoo/'): Promise<ExportedObjects> {
-  const objects = await readObjects(bucket, prefix);
+export async function readExport(
+  bucket: string,
+  prefix = 'mondoo/',
+  read: (bucket: string, prefix: string) => Promise<Map<string, string>> = readObjects,
+): Promise<ExportedObjects> {
+  const objects = await read(bucket, prefix);
   const ranges = [...objects.keys()]
     .map((name) => {
       const match = NAME.exec(name);

@@ -29,10 +29,19 @@ export async function createS3TestBucket(client = s3Client()): Promise<string> {
  */
 export async function createS3User(): Promise<{ accessKeyId: string; secretAccessKey: string }> {
   const user = { accessKeyId: `exporter-${randomUUID().slice(0, 8)}`, secretAccessKey: `s3-secret-${randomUUID()}` };
-  await promisify(execFile)(inject('s3Binary'), [
-    'admin', '--endpoint-url', inject('s3AdminEndpoint'), 'create-user', '--access', user.accessKeyId, '--secret', user.secretAccessKey, '--role', 'user',
-  ], { env: { ...process.env, ADMIN_ACCESS_KEY_ID: S3_ROOT_CREDENTIALS.accessKeyId, ADMIN_SECRET_ACCESS_KEY: S3_ROOT_CREDENTIALS.secretAccessKey } });
+  await s3Admin(['create-user', '--access', user.accessKeyId, '--secret', user.secretAccessKey, '--role', 'user']);
   return user;
+}
+
+/** Gives a user a new secret access key (as rotating an IAM user's key). */
+export async function setS3UserSecret(accessKeyId: string, secretAccessKey: string): Promise<void> {
+  await s3Admin(['update-user', '--access', accessKeyId, '--secret', secretAccessKey]);
+}
+
+async function s3Admin(args: string[]): Promise<void> {
+  await promisify(execFile)(inject('s3Binary'), ['admin', '--endpoint-url', inject('s3AdminEndpoint'), ...args], {
+    env: { ...process.env, ADMIN_ACCESS_KEY_ID: S3_ROOT_CREDENTIALS.accessKeyId, ADMIN_SECRET_ACCESS_KEY: S3_ROOT_CREDENTIALS.secretAccessKey },
+  });
 }
 
 /** The least-privilege policy the README gives: s3:PutObject on the prefix, nothing else. */

@@ -12,6 +12,7 @@ import { DESTINATION_CLAIM_WORKFLOW_TYPE } from '../../workflows/destination-cla
 import { orgMrn } from '../../sandbox/mondoo';
 import { integrationBody, startApiHarness, TEST_ORG, waitFor, waitForIntegration, type ApiHarness } from '../helpers/api';
 import { createTestBucket, readObjects } from '../helpers/gcs';
+import { createS3TestBucket, createS3User, grantPutObject, readS3Objects, S3_REGION } from '../helpers/s3';
 
 type ErrorBody = { error: { code: string; message: string; details: unknown[] } };
 /** A scope without events: its runs never write, so any bucket name will do. */
@@ -81,6 +82,40 @@ describe('destination claims', () => {
     const stemB = integrationBody({ bucket, mondoo: h.mondoo, scopeMrn: orgMrn('stem-x') });
     expect((await create({ ...stemB, destination: { ...stemB.destination, prefix: 'p/org-' } })).status).toBe(409);
     for (const id of [first.body.id, a.body.id]) expect((await h.request('DELETE', `/v1/integrations/${id}`)).status).toBe(202);
+  });
+
+  it('S3: creates with a secret-free view and claims the bucket and prefix per store; the worker unseals the keys and exports', async () => {
+    const s3Endpoint = inject('s3Endpoint');
+    const bucket = await createS3TestBucket();
+    const user = await createS3User();
+    await grantPutObject(bucket, 'mondoo/', user.accessKeyId);
+    const s3 = (scopeMrn: string, patch: Record<string, unknown> = {}) => {
+      const body = integrationBody({ bucket, mondoo: h.mondoo, scopeMrn });
+      return { ...body, destination: { type: 's3', bucket, region: S3_REGION, prefix: 'mondoo/', endpoint: s3Endpoint, forcePathStyle: true, credentials: { ...user }, ...patch } };
+    };
+    const created = await create(s3(orgMrn(TEST_ORG)));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.destination).toEqual({ type: 's3', bucket, region: S3_REGION, prefix: 'mondoo/', endpoint: s3Endpoint, forcePathStyle: true, auth: 'accessKeys' });
+    expect(JSON.stringify(created.body)).not.toContain(user.secretAccessKey);
+    // The same bucket and prefix on the same store, however spelled: refused.
+    for (const endpoint of [s3Endpoint, `${s3Endpoint}/`, s3Endpoint.replace('127.0.0.1', 'localhost')]) {
+      const clash = await create(s3(orgMrn(TEST_ORG), { endpoint }));
+      expect(clash.status, endpoint).toBe(409);
+      expect(clash.body.error.code).toBe('destination_in_use');
+    }
+    // The same bucket name on GCS, or on AWS, is another bucket.
+    const onGcs = await create(bodyFor(bucket));
+    expect(onGcs.status, JSON.stringify(onGcs.body)).toBe(201);
+    const onAws = await create(s3(QUIET, { endpoint: undefined, forcePathStyle: undefined }));
+    expect(onAws.status, JSON.stringify(onAws.body)).toBe(201);
+    for (const id of [onGcs.body.id, onAws.body.id]) expect((await h.request('DELETE', `/v1/integrations/${id}`)).status).toBe(202);
+
+    // The secret went sealed through Temporal; the worker opened it and wrote with the least-privilege user.
+    const done = await waitForIntegration(h, created.body.id, (d) => d.lastRun?.outcome === 'completed' || d.status === 'error');
+    expect(done.status, JSON.stringify(done.lastError)).toBe('active');
+    expect(done.totals!.files).toBeGreaterThan(0);
+    expect((await readS3Objects(bucket, 'mondoo/')).size).toBe(done.totals!.files);
+    expect((await h.request('DELETE', `/v1/integrations/${created.body.id}`)).status).toBe(202);
   });
 
   it('keeps a deleted integration\'s destination claimed until DELETE ?releaseDestination=true; then a new create succeeds', async () => {

@@ -17,6 +17,11 @@ const withSource = (patch: Record<string, unknown>) => (b: Body) => ({ ...b, sou
 const withDestination = (patch: Record<string, unknown>) => (b: Body) => ({ ...b, destination: { ...b.destination, ...patch } });
 const withCredentials = (credentials: unknown) => withDestination({ credentials });
 const bucket = (name: string) => withDestination({ bucket: name });
+/** An S3 destination that is valid but for `patch`. */
+const s3 = (patch: Record<string, unknown>) => (b: Body) => ({
+  ...b,
+  destination: { type: 's3', bucket: 'valid-bucket', region: 'eu-west-1', prefix: 'mondoo/', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 's3-secret-that-must-stay-secret' }, ...patch },
+});
 
 const BAD_INPUTS: Case[] = [
   ['no name', (b) => without(b, 'name'), 'name'],
@@ -35,7 +40,17 @@ const BAD_INPUTS: Case[] = [
   ['empty token', withSource({ token: '' }), 'source.token'],
   ['no token', (b) => ({ ...b, source: without(b.source, 'token') }), 'source.token'],
   ['unknown source field', withSource({ region: 'eu' }), 'source.region'],
-  ['unknown destination type', withDestination({ type: 's3' }), 'destination.type'],
+  ['unknown destination type', withDestination({ type: 'azure-blob' }), 'destination.type'],
+  ['S3 destination with GCS fields only', withDestination({ type: 's3' }), 'destination.region'],
+  ['S3 bucket with an underscore', s3({ bucket: 'audit_logs' }), 'destination.bucket'],
+  ['S3 bucket with a suffix S3 reserves', s3({ bucket: 'audit-s3alias' }), 'destination.bucket'],
+  ['S3 without region', s3({ region: undefined }), 'destination.region'],
+  ['S3 region with capitals', s3({ region: 'EU-West-1' }), 'destination.region'],
+  ['S3 prefix with ..', s3({ prefix: 'a/../b/' }), 'destination.prefix'],
+  ['S3 access key without its secret', s3({ credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE' } }), 'destination.credentials.secretAccessKey'],
+  ['S3 credentials with a GCS key file', s3({ credentials: { serviceAccountJson: FAKE_SERVICE_ACCOUNT_JSON } }), 'destination.credentials.secretAccessKey'],
+  ['S3 encryption of an unknown type', s3({ serverSideEncryption: { type: 'DES' } }), 'destination.serverSideEncryption.type'],
+  ['S3 forcePathStyle as a string', s3({ forcePathStyle: 'yes' }), 'destination.forcePathStyle'],
   ['no destination', (b) => without(b, 'destination'), 'destination'],
   ['bucket of 2 characters', bucket('ab'), 'destination.bucket'],
   ['bucket of 64 characters', bucket('b'.repeat(64)), 'destination.bucket'],
@@ -122,6 +137,7 @@ describe('API input validation and errors', () => {
     // Secrets are never echoed back, even in an error.
     expect(JSON.stringify(response.body)).not.toContain('mondoo-token-that-must-stay-secret');
     expect(JSON.stringify(response.body)).not.toContain('not-a-real-key');
+    expect(JSON.stringify(response.body)).not.toContain('s3-secret-that-must-stay-secret');
     expect(JSON.stringify(response.body)).not.toContain((JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as { private_key: string }).private_key.slice(40, 80));
   });
 

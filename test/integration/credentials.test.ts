@@ -8,7 +8,7 @@ import { parseServiceAccountKey } from '../../activities/sinks/gcs/credentials';
 import { isTrustedTokenUri, TRUSTED_TOKEN_URIS_VAR } from '../../activities/sinks/gcs/token-uri';
 import { ExportError } from '../../activities/errors';
 import { wifPrincipalFor, wifSubjectFor } from '../../lib/wif';
-import type { GcsCredentials } from '../../activities/sinks/gcs/schema';
+import type { GcsCredentials, GcsDestinationConfig } from '../../activities/sinks/gcs/schema';
 import { deleteSignal, runNowSignal, type IntegrationConfig } from '../../workflows/definitions';
 import { serviceAccountEmail, startFakeGcpStack, type FakeGcp, type FakeGcpStack, type GcsAuthProxy } from '../fakes/gcp';
 import { providerAudience, type TestIssuer } from '../fakes/gcp/issuer';
@@ -46,9 +46,9 @@ describe('GCS credentials', () => {
     vi.unstubAllEnvs();
   });
 
-  const configFor = (bucket: string, credentials: GcsCredentials | undefined, scopeMrn = orgMrn(ORG)): IntegrationConfig => {
+  const configFor = (bucket: string, credentials: GcsCredentials | undefined, scopeMrn = orgMrn(ORG)): IntegrationConfig & { destination: GcsDestinationConfig } => {
     const config = integrationConfig({ mondooUrl: mondoo.url, mondooToken: mondoo.token, scopeMrn, bucket, limits: { maxEventsPerFile: 60 } });
-    return { ...config, destination: { ...config.destination, endpoint: proxy.url, credentials } };
+    return { ...config, destination: { type: 'gcs', bucket, prefix: config.destination.prefix, endpoint: proxy.url, credentials } };
   };
   const uploadsBy = (principal: string) => proxy.accepted.filter((p) => p === principal).length;
 

@@ -1,5 +1,5 @@
 // No secret in plaintext anywhere: integrations with distinctive secrets are created through the API
-// and exported (successfully and failing: wrong token, disabled key, unbound WIF), then every event of
+// and exported (successfully and failing: wrong token, disabled key, unbound WIF, a wrong S3 secret with a session token), then every event of
 // every run's history (raw, without the codec, and decoded through the codec endpoint the Temporal UI
 // uses: secrets are sealed to the workers' key), memos, search attributes, the worker's and the API's
 // logs and every API response are searched for them, verbatim and base64-encoded. Zero hits.
@@ -25,6 +25,7 @@ import { serviceAccountEmail, startFakeGcpStack, type FakeGcp, type FakeGcpStack
 import { providerAudience, type TestIssuer } from '../fakes/gcp/issuer';
 import { createFakeMondoo, orgMrn, type FakeMondoo } from '../../sandbox/mondoo';
 import { createTestBucket } from '../helpers/gcs';
+import { createS3TestBucket, createS3User, grantPutObject, S3_REGION } from '../helpers/s3';
 import { openTestEnv, startExportWorker, testDataConverter, type TestEnv } from '../helpers/temporal';
 
 const { History } = proto.temporal.api.history.v1;
@@ -123,8 +124,15 @@ describe('secrets never in plaintext', () => {
     const wifEmail = serviceAccountEmail('secret-wif');
     const source = (token: string) => ({ type: 'mondoo', scopeMrn: orgMrn(ORG), endpoint: mondoo.url, token });
     const destination = async (credentials: unknown) => ({ type: 'gcs', bucket: await createTestBucket(), prefix: 'mondoo/', endpoint: proxy.url, credentials });
-    const create = async (name: string, token: string, credentials: unknown) => {
-      const { status, json } = await call('POST', '/v1/integrations', { name, source: source(token), destination: await destination(credentials), includeHistorical: true });
+    const s3Destination = async (credentials: unknown) => {
+      const bucket = await createS3TestBucket();
+      await grantPutObject(bucket, 'mondoo/', s3User.accessKeyId);
+      return { type: 's3', bucket, region: S3_REGION, prefix: 'mondoo/', endpoint: inject('s3Endpoint'), forcePathStyle: true, credentials };
+    };
+    const s3User = await createS3User();
+    const wrongS3Secret = { secretAccessKey: `s3-wrong-${randomUUID()}`, sessionToken: `s3-session-${randomUUID()}` };
+    const create = async (name: string, token: string, credentials: unknown, s3 = false) => {
+      const { status, json } = await call('POST', '/v1/integrations', { name, source: source(token), destination: await (s3 ? s3Destination : destination)(credentials), includeHistorical: true });
       expect(status, JSON.stringify(json)).toBe(201);
       return String(json.id);
     };
@@ -135,17 +143,19 @@ describe('secrets never in plaintext', () => {
     const wif = await create('wif', MONDOO_TOKEN, { wifAudience: audience, wifServiceAccountEmail: wifEmail });
     gcp.grantWorkloadIdentityUser(wifEmail, wifPrincipalFor(audience, wifSubjectFor(wif))!);
     const unbound = await create('wif, not bound', MONDOO_TOKEN, { wifAudience: audience, wifServiceAccountEmail: wifEmail });
+    const s3Good = await create('S3 access keys', MONDOO_TOKEN, { ...s3User }, true);
+    const s3Wrong = await create('S3 wrong secret', MONDOO_TOKEN, { accessKeyId: s3User.accessKeyId, ...wrongS3Secret }, true);
     // A rejected create must not echo the secret it carried either.
     const rejected = await call('POST', '/v1/integrations', { name: 'x', source: source(MONDOO_TOKEN), destination: await destination({ serviceAccountJson: `{"private_key": "${MONDOO_TOKEN}` }) });
     expect(rejected.status).toBe(400);
 
     const completed = (d: Record<string, unknown>) => (d.lastRun as { outcome?: string } | undefined)?.outcome === 'completed';
-    for (const id of [good, wif]) expect((await until(id, (d) => completed(d) || d.status === 'error')).status).toBe('active');
-    for (const id of [wrongToken, badKey, unbound]) expect((await until(id, (d) => d.status === 'error')).lastError).toBeDefined();
+    for (const id of [good, wif, s3Good]) expect((await until(id, (d) => completed(d) || d.status === 'error')).status).toBe('active');
+    for (const id of [wrongToken, badKey, unbound, s3Wrong]) expect((await until(id, (d) => d.status === 'error')).lastError).toBeDefined();
     await call('POST', `/v1/integrations/${good}/run`);
     await call('GET', '/v1/integrations');
     await call('GET', '/.well-known/jwks.json');
-    const ids = [good, wrongToken, badKey, wif, unbound];
+    const ids = [good, wrongToken, badKey, wif, unbound, s3Good, s3Wrong];
     for (const id of ids) await call('DELETE', `/v1/integrations/${id}`);
     for (const id of ids) await until(id, (d) => d.status === 'deleted');
 
@@ -227,6 +237,7 @@ describe('secrets never in plaintext', () => {
       'encryption key': [inject('encryptionKeys').split(':')[1]!],
       'access tokens, assertions and subject tokens': [...gcp.credentialsSeen],
       'API token': [API_TOKEN],
+      'S3 secret access keys and session token': [s3User.secretAccessKey, ...Object.values(wrongS3Secret)],
     };
     expect(secrets['access tokens, assertions and subject tokens']!.length).toBeGreaterThanOrEqual(6);
     const places = [

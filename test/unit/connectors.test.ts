@@ -13,12 +13,14 @@ const mondooConfig = { type: 'mondoo', scopeMrn: '//captain.api.mondoo.app/space
 const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const serviceAccountJson = JSON.stringify({ type: 'service_account', client_email: 'x@p.iam.gserviceaccount.com', private_key: privateKey });
 const gcsConfig = { type: 'gcs', bucket: 'audit-bucket', prefix: 'mondoo/', credentials: { serviceAccountJson } };
+const s3Config = { type: 's3', bucket: 'audit-bucket', region: 'eu-west-1', prefix: 'mondoo/', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 's3-secret-key', sessionToken: 's3-session-token' } };
 
 describe('connector registries', () => {
   it('pick a connector by type, and answer an unknown type with a non-retryable configuration error', () => {
     expect(sourceConnector('mondoo').type).toBe('mondoo');
     expect(sinkConnector('gcs').type).toBe('gcs');
-    for (const lookup of [() => sourceConnector('okta'), () => sinkConnector('s3')]) {
+    expect(sinkConnector('s3').type).toBe('s3');
+    for (const lookup of [() => sourceConnector('okta'), () => sinkConnector('azure-blob')]) {
       let error: unknown;
       try {
         lookup();
@@ -40,6 +42,25 @@ describe('connector registries', () => {
     expect(JSON.stringify([sourceView, sinkView])).not.toMatch(/secret-token|PRIVATE KEY/);
     const inputSchema = JSON.stringify(z.toJSONSchema(z.object({ source: source.configSchema, sink: sink.configSchema }), { io: 'input' }));
     expect(inputSchema.match(/"writeOnly":true/g)).toHaveLength(2);
+
+    const s3 = sinkConnector('s3');
+    const s3View = s3.view(s3.configSchema.parse(s3Config), 'id-1');
+    expect(s3.viewSchema.parse(s3View)).toEqual(s3View);
+    expect(s3View).toMatchObject({ auth: 'accessKeys' });
+    expect(JSON.stringify(s3View)).not.toMatch(/s3-secret-key|s3-session-token/);
+    expect(JSON.stringify(z.toJSONSchema(s3.configSchema, { io: 'input' })).match(/"writeOnly":true/g)).toHaveLength(2);
+  });
+
+  it('place S3 objects by store and bucket: AWS spelled any way is one store, another kind never clashes', () => {
+    const s3 = sinkConnector('s3');
+    const at = (patch: Record<string, unknown>) => s3.location(s3.view(s3.configSchema.parse({ ...s3Config, ...patch }), 'id-1'));
+    expect(at({})).toEqual({ objectUrlBase: 's3://audit-bucket/', namespace: ['s3', 'aws', 'audit-bucket'] });
+    expect(at({ endpoint: 'https://s3.eu-west-1.amazonaws.com' }).namespace).toEqual(['s3', 'aws', 'audit-bucket']);
+    const local = at({ endpoint: 'http://127.0.0.1:7070' }).namespace;
+    for (const endpoint of ['http://localhost:7070/', 'HTTP://LocalHost:7070', 'http://[::1]:7070']) expect(at({ endpoint }).namespace).toEqual(local);
+    expect(at({ endpoint: 'http://127.0.0.1:7071' }).namespace).not.toEqual(local);
+    const gcs = sinkConnector('gcs');
+    expect(gcs.location(gcs.view(gcs.configSchema.parse(gcsConfig), 'id-1')).namespace).not.toEqual(at({}).namespace);
   });
 });
 

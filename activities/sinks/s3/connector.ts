@@ -1,0 +1,40 @@
+// Amazon S3 and S3-compatible stores as a destination: config schema and view (schema.ts), the client
+// and its credentials (client.ts), the create-only store and the write probe (store.ts).
+import type { SinkConnector } from '../sink';
+import { createS3Client } from './client';
+import { s3DestinationSchema, s3DestinationView, s3DestinationViewSchema, s3ObjectUrl, S3_MAX_KEY_BYTES, type S3DestinationConfig, type S3DestinationView } from './schema';
+import { probeS3, S3ObjectStore } from './store';
+
+export const s3Sink: SinkConnector<S3DestinationConfig, S3DestinationView> = {
+  type: 's3',
+  storeName: 'Amazon S3',
+  maxObjectNameBytes: S3_MAX_KEY_BYTES,
+  configSchema: s3DestinationSchema,
+  viewSchema: s3DestinationViewSchema,
+  view: s3DestinationView,
+  location: (view) => ({
+    objectUrlBase: s3ObjectUrl(view.bucket, ''),
+    // AWS bucket names are global; another store's are per endpoint, spelled one way.
+    namespace: ['s3', s3ServerOf(view.endpoint), view.bucket],
+    ...(view.endpoint ? { endpoint: view.endpoint } : {}),
+  }),
+  open: (config) => new S3ObjectStore(createS3Client(config), config),
+  probe: (config) => probeS3(createS3Client(config), config),
+};
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * The store behind an endpoint, spelled one way (as GCS's gcsServerOf): AWS's bucket names are global,
+ * so no endpoint and any amazonaws.com endpoint are one store; otherwise host, explicit port and path,
+ * every loopback name the same host.
+ */
+export function s3ServerOf(endpoint: string | undefined): string {
+  if (!endpoint) return 'aws';
+  const url = URL.parse(endpoint);
+  if (!url) return endpoint;
+  if (url.hostname.endsWith('.amazonaws.com') || url.hostname === 'amazonaws.com') return 'aws';
+  const host = LOOPBACK_HOSTS.has(url.hostname) ? 'loopback' : url.hostname;
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${host}:${port}${url.pathname.replace(/\/+$/, '')}`;
+}
