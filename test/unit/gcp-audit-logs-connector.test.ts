@@ -66,4 +66,13 @@ describe('Cloud Audit Logs connector', () => {
     expect(gcpAuditLogsSource.contentHash({ ...entry, insertId: 'abd' })).not.toBe(hash);
     expect(gcpAuditLogsSource.contentHash({ ...entry, logName: `${PROJECT}/logs/cloudaudit.googleapis.com%2Fpolicy` })).not.toBe(hash);
   });
+
+  it('probes with one small page, and names the role when the principal may not read', async () => {
+    const { fake } = await start();
+    const config = gcpAuditLogsSourceSchema.parse({ type: 'gcp-audit-logs', resourceNames: [PROJECT], endpoint: fake.url });
+    await gcpAuditLogsSource.probe(config);
+    expect(fake.stats.maxPageSizeSeen).toBe(1);
+    fake.iam = 'explicit';
+    await expect(gcpAuditLogsSource.probe(config)).rejects.toMatchObject({ kind: 'SourceScope', retryable: false, message: expect.stringContaining('roles/logging.viewer') });
+  });
 });
