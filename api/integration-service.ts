@@ -269,7 +269,7 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
       }
       const workflowId = workflowIdFor(id);
       const createdAt = new Date().toISOString();
-      const { name, source, destination, intervalMinutes, includeHistorical } = body;
+      const { name, source, destination, intervalMinutes, includeHistorical, backfillFrom, lateArrivalSeconds } = body;
       const record: IntegrationRecord = {
         id,
         workflowId,
@@ -278,6 +278,8 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
         destination: sinkConnector(destination.type).view(destination, id),
         intervalMinutes,
         includeHistorical,
+        ...(backfillFrom === undefined ? {} : { backfillFrom }),
+        ...(lateArrivalSeconds === undefined ? {} : { lateArrivalSeconds }),
         createdAt,
       };
       const { facts, place } = connectorsOf(record);
@@ -291,8 +293,10 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
         connectorFacts: facts,
         includeHistorical,
         createdAt,
+        ...(backfillFrom === undefined ? {} : { backfillFrom }),
         timing: defaultTiming(intervalMinutes),
-        limits: { ...DEFAULT_LIMITS, lateArrivalSeconds: sourceConnector(source.type).lateArrivalSeconds ?? DEFAULT_LIMITS.lateArrivalSeconds },
+        // The late-arrival window: the integration's, else its source's, else the six-minute default.
+        limits: { ...DEFAULT_LIMITS, lateArrivalSeconds: lateArrivalSeconds ?? sourceConnector(source.type).lateArrivalSeconds ?? DEFAULT_LIMITS.lateArrivalSeconds },
       };
       // Last before the start: nothing between the claim and the start may fail without releasing it.
       const destinationClaim = await claims.claim(place, id);

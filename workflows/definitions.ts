@@ -89,6 +89,8 @@ export interface IntegrationConfig {
   includeHistorical: boolean;
   /** RFC 3339; without history the export starts here. */
   createdAt: string;
+  /** RFC 3339: the first run exports from this second on (wins over includeHistorical). Absent before it existed. */
+  backfillFrom?: string;
   timing: ExportTiming;
   limits: ExportLimits;
 }

@@ -122,11 +122,16 @@ function statusOf(state: ExportState): ExportStatus {
   return 'active';
 }
 
+/** The whole second before `time`'s second: a watermark there makes the export start at `time`'s second. */
+function secondBefore(time: string): string {
+  return new Date((Math.floor(Date.parse(time) / 1000) - 1) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
 function initialState(config: IntegrationConfig): ExportState {
   return {
     progress: {
-      // Without history the export starts at the integration's creation.
-      watermark: config.includeHistorical ? null : config.createdAt.replace(/\.\d+Z$/, 'Z'),
+      // From backfillFrom's second on if given; else everything, or from the integration's creation.
+      watermark: config.backfillFrom ? secondBefore(config.backfillFrom) : config.includeHistorical ? null : config.createdAt.replace(/\.\d+Z$/, 'Z'),
       recentKeys: {},
       nextSeq: 1,
       totals: { events: 0, files: 0 },

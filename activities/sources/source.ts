@@ -73,7 +73,8 @@ export interface SourceConnector<Config extends SourceConfig = SourceConfig, Vie
   pagesAfter(config: Config, after: string | null, options: SourceReadOptions): AsyncIterable<SourcePage<Node>>;
   /**
    * How late a record may become visible after its time (plus clock skew), when it differs from the
-   * default of ExportLimits (6 minutes): set once at creation into the integration's limits.
+   * default of ExportLimits (6 minutes): set once at creation into the integration's limits, unless the
+   * integration sets its own `lateArrivalSeconds`.
    */
   readonly lateArrivalSeconds?: number;
   /** The record's time, RFC 3339 (the position model works in whole seconds of it). */
@@ -93,6 +94,9 @@ export interface SourceConnector<Config extends SourceConfig = SourceConfig, Vie
 
   /** Reads the smallest possible page to prove endpoint, credentials and scope work; throws an ExportError otherwise. */
   probe(config: Config, options?: Partial<SourceReadOptions>): Promise<void>;
+
+  /** Days of history the source still serves: a `backfillFrom` further back is refused at creation. Absent: no known limit. */
+  readonly retentionDays?: number;
 }
 
 /** A registered connector, whatever its types (the registry maps `type` to one of these). */

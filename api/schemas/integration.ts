@@ -10,6 +10,17 @@ import { sourceConfigSchema, sourceViewSchema, sourceConnector } from '../../act
 export const MIN_INTERVAL_MINUTES = 5;
 export const MAX_INTERVAL_MINUTES = 7 * 24 * 60;
 
+/** Why a backfill start cannot be honoured, if it cannot: in the future, or past what the source still holds. */
+function backfillProblem(fromMs: number, sourceType: string, retentionDays: number | undefined): string | undefined {
+  const now = Date.now();
+  if (fromMs > now) return 'backfillFrom must be in the past';
+  if (retentionDays !== undefined && fromMs < now - retentionDays * 86_400_000) {
+    const oldest = new Date(now - retentionDays * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    return `backfillFrom is older than the ${retentionDays} days of audit logs the ${sourceType} source keeps online (older ones are in its archive, which auditflow does not read): use ${oldest} or later`;
+  }
+  return undefined;
+}
+
 export const createIntegrationSchema = z
   .strictObject({
     name: z
@@ -31,10 +42,24 @@ export const createIntegrationSchema = z
       .boolean({ error: 'includeHistorical must be true or false' })
       .default(false)
       .meta({ description: 'Export the whole existing audit log first; otherwise start at creation.' }),
+    backfillFrom: z.iso
+      .datetime({ offset: true, error: 'backfillFrom must be an RFC 3339 time, e.g. 2026-01-01T00:00:00Z' })
+      .optional()
+      .meta({ description: 'The first run exports from this time on (in the past; wins over includeHistorical).', example: '2026-01-01T00:00:00Z' }),
+    lateArrivalSeconds: z
+      .int({ error: 'lateArrivalSeconds must be a whole number of seconds' })
+      .min(60, 'lateArrivalSeconds must be at least 60')
+      .max(3600, 'lateArrivalSeconds must be at most 3600 (one hour)')
+      .optional()
+      .meta({ description: "How late an event may appear at the source after its time; default the source's own (Mondoo 6 min, Endor Labs 2 min, Cloud Audit Logs 10 min)." }),
   })
   // The store counts bytes of the whole name, so the prefix's room depends on the scope's file names.
-  .superRefine(({ source, destination }, ctx) => {
+  .superRefine(({ source, destination, backfillFrom }, ctx) => {
     const connector = sourceConnector(source.type);
+    if (backfillFrom !== undefined) {
+      const problem = backfillProblem(Date.parse(backfillFrom), source.type, connector.retentionDays);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['backfillFrom'], message: problem });
+    }
     const { scopeSlug } = connector.scope(connector.view(source));
     const { maxObjectNameBytes, storeName } = sinkConnector(destination.type);
     const longest = utf8Bytes(longestObjectName(destination.prefix, scopeSlug));
@@ -61,6 +86,9 @@ export const integrationRecordSchema = z.strictObject({
   destination: destinationViewSchema,
   intervalMinutes: z.int(),
   includeHistorical: z.boolean(),
+  /** Only when given at creation (records from before have neither). */
+  backfillFrom: z.string().optional(),
+  lateArrivalSeconds: z.int().optional(),
   createdAt: z.iso.datetime(),
 });
 export type IntegrationRecord = z.output<typeof integrationRecordSchema>;

@@ -17,6 +17,7 @@ describe('Endor Labs integrations through the API', () => {
     h = await startApiHarness({ worker: true });
     endor = await createFakeEndorLabs();
     endor.store.generate(NS, { count: 420, start: Date.now() - 86_400_000, seed: 31 });
+    endor.store.generate('acme.backfill', { count: 300, start: Date.now() - 2 * 86_400_000, perSecond: 0.002, seed: 37 });
   });
   afterAll(async () => {
     await endor?.close();
@@ -51,6 +52,8 @@ describe('Endor Labs integrations through the API', () => {
     expect(input).toMatch(/"apiKey":\{"sealed":"eyJ[\w.-]+"\}/);
     expect(input).toMatch(/"apiSecret":\{"sealed":"eyJ[\w.-]+"\}/);
     expect(input).not.toContain(endor.apiSecret);
+    // Endor Labs' own late-arrival window, since the integration set none.
+    expect((JSON.parse(input) as { config: { limits: { lateArrivalSeconds: number } } }).config.limits.lateArrivalSeconds).toBe(120);
 
     // acme-prod has the same slug as acme.prod: writing to the same place would collide, so it is refused.
     const clash = await h.request<{ error: { code: string } }>('POST', '/v1/integrations', { body: body(bucket, { namespace: 'acme-prod' }) });
@@ -71,5 +74,38 @@ describe('Endor Labs integrations through the API', () => {
         { path: 'source.apiSecret', message: expect.stringMatching(/must not be empty/) },
       ]),
     );
+  });
+
+  it('backfillFrom: the first run exports from that second on, with the integration\'s own late-arrival window', async () => {
+    const bucket = await createTestBucket();
+    const from = new Date(Date.now() - 12 * 3_600_000).toISOString();
+    const response = await h.request<Integration>('POST', '/v1/integrations', {
+      body: { ...body(bucket), source: { ...body(bucket).source, namespace: 'acme.backfill' }, backfillFrom: from, lateArrivalSeconds: 90 },
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(response.body).toMatchObject({ backfillFrom: from, lateArrivalSeconds: 90, includeHistorical: true });
+    const fromSecond = Math.floor(Date.parse(from) / 1000);
+    const expected = endor.store.all('acme.backfill').filter((r) => Math.floor(Date.parse(r.meta.create_time) / 1000) >= fromSecond);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(endor.store.count('acme.backfill'));
+    const done = await waitForIntegration(h, response.body.id, (d: IntegrationDetail) => d.lastRun?.outcome === 'completed');
+    expect(done.totals?.events).toBe(expected.length);
+    const history = await h.env.client.workflow.getHandle(response.body.workflowId).fetchHistory();
+    const [opened] = await testDataConverter().payloadCodecs![0]!.decode([history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!]);
+    expect((defaultPayloadConverter.fromPayload(opened!) as { config: { limits: { lateArrivalSeconds: number } } }).config.limits.lateArrivalSeconds).toBe(90);
+  });
+
+  it('refuses a backfillFrom past the 30-day retention or in the future, and a late-arrival window out of range', async () => {
+    const bucket = await createTestBucket();
+    type Failure = { error: { details: Array<{ path: string; message: string }> } };
+    const old = await h.request<Failure>('POST', '/v1/integrations', { body: { ...body(bucket), backfillFrom: new Date(Date.now() - 31 * 86_400_000).toISOString() } });
+    expect(old.status).toBe(400);
+    expect(old.body.error.details).toEqual([{ path: 'backfillFrom', message: expect.stringMatching(/older than the 30 days of audit logs the endorlabs source keeps online .*archive.*use \d{4}-/) }]);
+    const future = await h.request<Failure>('POST', '/v1/integrations', { body: { ...body(bucket), backfillFrom: '2999-01-01T00:00:00Z' } });
+    expect(future.body.error.details).toEqual([{ path: 'backfillFrom', message: 'backfillFrom must be in the past' }]);
+    const notTime = await h.request<Failure>('POST', '/v1/integrations', { body: { ...body(bucket), backfillFrom: 'yesterday' } });
+    expect(notTime.body.error.details).toEqual([{ path: 'backfillFrom', message: expect.stringMatching(/RFC 3339/) }]);
+    const late = await h.request<Failure>('POST', '/v1/integrations', { body: { ...body(bucket), lateArrivalSeconds: 30 } });
+    expect(late.body.error.details).toEqual([{ path: 'lateArrivalSeconds', message: 'lateArrivalSeconds must be at least 60' }]);
   });
 });

@@ -7,7 +7,7 @@ import { EndorLabsClient } from './client';
 import { classifyEndorNetworkError } from './errors';
 import { endorLabsScopeSlug, endorLabsSourceSchema, endorLabsSourceView, endorLabsSourceViewSchema, type EndorLabsSourceConfig, type EndorLabsSourceView } from './schema';
 import { mapEndorLabsEventToOcsf } from './to-ocsf';
-import type { EndorAuditLog } from './types';
+import { ENDOR_LABS_LATE_ARRIVAL_SECONDS, ENDOR_LABS_RETENTION_DAYS, type EndorAuditLog } from './types';
 
 const isoSecond = (second: number): string => new Date(second * 1000).toISOString().replace('.000Z', 'Z');
 
@@ -23,6 +23,8 @@ const clientFor = (config: EndorLabsSourceConfig, options: Partial<ConstructorPa
 
 export const endorLabsSource: SourceConnector<EndorLabsSourceConfig, EndorLabsSourceView, EndorAuditLog> = {
   type: 'endorlabs',
+  lateArrivalSeconds: ENDOR_LABS_LATE_ARRIVAL_SECONDS,
+  retentionDays: ENDOR_LABS_RETENTION_DAYS,
   configSchema: endorLabsSourceSchema,
   viewSchema: endorLabsSourceViewSchema,
   view: endorLabsSourceView,
