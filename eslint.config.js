@@ -11,6 +11,14 @@ export default tseslint.config(
     },
   },
   {
+    // Production code, the sandbox and the benchmarks never import tests; tests may import them.
+    files: ['**/*.ts'],
+    ignores: ['test/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/test/**', '../test', '../../test'], message: 'nothing outside test/ imports test/' }] }],
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O, no clocks.
     files: ['workflows/**/*.ts'],
     rules: {
@@ -21,6 +29,7 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'no Node built-ins in workflow code' },
             { group: ['../activities', '../activities/*', '../activities/**'], allowTypeImports: true, message: 'workflows import activities as types only' },
+            { group: ['**/test/**'], message: 'nothing outside test/ imports test/' },
           ],
         },
       ],

@@ -18,8 +18,8 @@ import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
 import { createFaultProxy, mulberry32, type FaultKind } from '../sandbox/faults';
 import { createFakeMondoo } from '../sandbox/mondoo';
 import { buildNode } from '../sandbox/mondoo/catalog';
-import { downloadObject } from '../test/helpers/gcs-media';
-import { validateOcsfEvent } from '../test/ocsf/validator';
+import { downloadObject } from '../sandbox/gcs-media';
+import { validateOcsfEvent } from '../sandbox/ocsf/validator';
 import { workerEnv, workerProcessArgs } from '../worker/process-args';
 import {
   DEFAULT_LIMITS,

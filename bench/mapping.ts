@@ -2,7 +2,7 @@
 import { compressEvents } from '../activities/compression';
 import { mapToOcsfFiles } from '../activities/map';
 import type { CompressedEvents } from '../contracts/activities';
-import { mapMondooEventToOcsf } from '../activities/ocsf/mondoo-to-ocsf';
+import { mapMondooEventToOcsf } from '../activities/sources/mondoo/to-ocsf';
 import { DedupeKeyer } from '../activities/sources/dedupe-keyer';
 import { nodeHash } from '../activities/sources/mondoo/dedupe-key';
 import type { MondooAuditNode, SourceEvent } from '../activities/sources/mondoo/types';

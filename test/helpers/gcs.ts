@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Storage } from '@google-cloud/storage';
 import { inject } from 'vitest';
-import { downloadObject } from './gcs-media';
+import { downloadObject } from '../../sandbox/gcs-media';
 
 export function emulatorStorage(): Storage {
   return new Storage({ apiEndpoint: inject('gcsEndpoint'), projectId: 'auditflow-test' });

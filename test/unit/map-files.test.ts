@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeFileContent } from '../../activities/compression';
 import { mapToOcsfFiles } from '../../activities/map';
-import { MAPPED_MONDOO_ACTIONS } from '../../activities/ocsf/mondoo-action-classes';
+import { MAPPED_MONDOO_ACTIONS } from '../../activities/sources/mondoo/action-classes';
 import type { SourceEvent } from '../../activities/sources/mondoo/types';
 import { createNodeGenerator } from '../ocsf/random-mondoo-nodes';
 

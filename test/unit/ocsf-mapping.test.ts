@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MAPPED_MONDOO_ACTIONS } from '../../activities/ocsf/mondoo-action-classes';
-import { mapMondooEventToOcsf, ocsfClassForAction } from '../../activities/ocsf/mondoo-to-ocsf';
+import { MAPPED_MONDOO_ACTIONS } from '../../activities/sources/mondoo/action-classes';
+import { mapMondooEventToOcsf, ocsfClassForAction } from '../../activities/sources/mondoo/to-ocsf';
 import type { MondooAuditNode, SourceEvent } from '../../activities/sources/mondoo/types';
 import { createNodeGenerator } from '../ocsf/random-mondoo-nodes';
-import { validateOcsfEvent } from '../ocsf/validator';
+import { validateOcsfEvent } from '../../sandbox/ocsf/validator';
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary paths
 

@@ -1,8 +1,8 @@
 // Mondoo's audit log as a source: its GraphQL API (client.ts), config schema and view (schema.ts),
-// records and dedupe hash (types.ts, dedupe-key.ts) and OCSF mapping (activities/ocsf/).
+// records and dedupe hash (types.ts, dedupe-key.ts) and OCSF mapping (to-ocsf.ts, action-classes.ts).
 import { mondooScopeSlug } from '../../../contracts/legacy-inputs';
 import { openedSecret } from '../../../lib/sealing';
-import { mapMondooEventToOcsf } from '../../ocsf/mondoo-to-ocsf';
+import { mapMondooEventToOcsf } from './to-ocsf';
 import type { SourceConnector } from '../source';
 import { classifyMondooError, MondooAuditLogClient } from './client';
 import { nodeHash } from './dedupe-key';

@@ -29,7 +29,7 @@ const schemaCache = new Map<string, OcsfSchema>();
  * beside them) so that any clone validates on its own; OCSF_SCHEMA_DIR points elsewhere.
  */
 export function defaultOcsfSchemaDir(): string {
-  return process.env.OCSF_SCHEMA_DIR ?? path.join(REPO_ROOT, 'test', 'ocsf', 'schema-1.5.0');
+  return process.env.OCSF_SCHEMA_DIR ?? path.join(REPO_ROOT, 'sandbox', 'ocsf', 'schema-1.5.0');
 }
 
 /** Reads and compiles the schema once per directory. */

@@ -3,8 +3,8 @@
 // Every source value lands somewhere: in its OCSF home, and whatever has none in `unmapped.mondoo`
 // (laid out like Mondoo's own OCSF export: identity_mrn, resource_mrn, scope_mrn, ...).
 import { isIP } from 'node:net';
-import { MONDOO_USER_MRN_PREFIX, type MondooAuditNode, type SourceEvent } from '../sources/mondoo/types';
-import { mondooActionMapping, type MondooActionMapping } from './mondoo-action-classes';
+import { MONDOO_USER_MRN_PREFIX, type MondooAuditNode, type SourceEvent } from './types';
+import { mondooActionMapping, type MondooActionMapping } from './action-classes';
 import {
   ACCOUNT_CHANGE,
   ACTIVITY_OTHER,
@@ -19,12 +19,12 @@ import {
   SEVERITY_INFORMATIONAL,
   USER_TYPE_OTHER,
   USER_TYPE_USER,
-} from './ocsf-classes';
-import { parseRfc3339ToEpochMs } from './rfc3339';
+} from '../../ocsf/ocsf-classes';
+import { parseRfc3339ToEpochMs } from '../../ocsf/rfc3339';
 
-export { ocsfClassForAction, type OcsfClassForAction } from './mondoo-action-classes';
+export { ocsfClassForAction, type OcsfClassForAction } from './action-classes';
 /** Thrown for a node whose timestamp is not RFC 3339: OCSF requires `time`, and guessing would falsify it. */
-export { InvalidTimestampError } from './rfc3339';
+export { InvalidTimestampError } from '../../ocsf/rfc3339';
 
 export interface OcsfMappingContext {
   /** The export's scope (platform, organization or space MRN): the OCSF tenant. */

@@ -11,7 +11,7 @@ import {
   API_ACTIVITY,
   ENTITY_MANAGEMENT,
   type OcsfClassUid,
-} from './ocsf-classes';
+} from '../../ocsf/ocsf-classes';
 
 export interface OcsfClassForAction {
   classUid: OcsfClassUid;
