@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { startProcess, waitUntilReady, type ManagedProcess } from './child-process';
 import type { TemporalSettings } from './temporal-config';
@@ -119,4 +120,17 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   const proc = startProcess('S3 server', binary, args, { env, logFile: options.logFile });
   await waitUntilReady(proc, async () => (await fetch(`${url}/health`)).ok, 30_000);
   return { process: proc, url, adminUrl, binary };
+}
+
+/**
+ * The root keys of `npm start`'s S3 server: made once and kept in the data dir (owner-only), so that
+ * integrations created against it keep working across restarts.
+ */
+export function localS3RootCredentials(dataDir: string): { accessKeyId: string; secretAccessKey: string } {
+  const file = path.join(dataDir, 'dev-s3-root.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+  const credentials = { accessKeyId: 'auditflow-local', secretAccessKey: randomBytes(24).toString('base64url') };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
+  return credentials;
 }

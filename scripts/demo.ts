@@ -1,13 +1,16 @@
 // The demo `npm start` runs (unless AUDITFLOW_DEMO=0): a local Mondoo-compatible sandbox whose audit
-// log has a history and keeps growing, a bucket in the GCS emulator, and one integration created
-// through the API like a user would. It lives and dies with the stack.
+// log has a history and keeps growing, a bucket in the GCS emulator (or, with
+// AUDITFLOW_DEMO_DESTINATION=s3, in the local S3 server), and one integration created through the API
+// like a user would. It lives and dies with the stack.
 import path from 'node:path';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Storage } from '@google-cloud/storage';
 import { ApiRequestError, createApiHttpClient, type ApiHttpClient } from '../api/http-client';
 import type { Integration } from '../api/schemas/integration';
 import { createFakeMondoo, orgMrn, type FakeMondoo } from '../sandbox/mondoo';
 
 export const DEMO_NAME = 'Demo: Mondoo sandbox to the GCS emulator';
+export const DEMO_S3_NAME = 'Demo: Mondoo sandbox to the local S3 server';
 const DEMO_BUCKET = 'auditflow-demo';
 const DEMO_ORG = 'acme-corp-2fjq8x1';
 const HISTORY_EVENTS = 5_000;
@@ -19,6 +22,8 @@ export interface DemoOptions {
   gcsUrl: string;
   /** The emulator's filesystem root: objects appear as files under it. */
   gcsRoot: string;
+  /** A local S3 server (its posix backend under `root`): the demo writes there instead of to GCS. */
+  s3?: { url: string; root: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   /** The Temporal UI's base URL, when there is one. */
   temporalUiUrl?: string;
   namespace: string;
@@ -45,9 +50,10 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   let integration: Integration;
   try {
     sandbox.startAppender({ everyMs: 2_000, perTick: 2 });
-    await ensureBucket(options.gcsUrl, DEMO_BUCKET);
+    if (options.s3) await ensureS3Bucket(options.s3, DEMO_BUCKET);
+    else await ensureBucket(options.gcsUrl, DEMO_BUCKET);
     await deleteLeftoverDemos(api);
-    integration = await createDemoIntegration(api, sandbox, options.gcsUrl);
+    integration = await createDemoIntegration(api, sandbox, options);
   } catch (error) {
     await sandbox.close();
     throw error;
@@ -55,7 +61,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const { id, workflowId, destination } = integration;
   return {
     integration,
-    filesDir: path.join(options.gcsRoot, DEMO_BUCKET, destination.prefix),
+    filesDir: path.join(options.s3?.root ?? options.gcsRoot, DEMO_BUCKET, destination.prefix),
     workflowUrl: options.temporalUiUrl && `${options.temporalUiUrl}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
     sandbox: { url: sandbox.url, token: sandbox.token },
     async stop() {
@@ -73,13 +79,16 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
 }
 
 /** The integration a user would create, through the API. */
-function createDemoIntegration(api: ApiHttpClient, sandbox: FakeMondoo, gcsUrl: string): Promise<Integration> {
+function createDemoIntegration(api: ApiHttpClient, sandbox: FakeMondoo, options: DemoOptions): Promise<Integration> {
   // A fresh prefix per start: every sandbox numbers its events from 1 again.
   const prefix = `mondoo/demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}/`;
+  const { s3 } = options;
   return api.request<Integration>('POST', '/v1/integrations', {
-    name: DEMO_NAME,
+    name: s3 ? DEMO_S3_NAME : DEMO_NAME,
     source: { type: 'mondoo', scopeMrn: orgMrn(DEMO_ORG), endpoint: sandbox.url, token: sandbox.token },
-    destination: { type: 'gcs', bucket: DEMO_BUCKET, prefix, endpoint: gcsUrl },
+    destination: s3
+      ? { type: 's3', bucket: DEMO_BUCKET, region: s3.region, prefix, endpoint: s3.url, forcePathStyle: true, credentials: s3.credentials }
+      : { type: 'gcs', bucket: DEMO_BUCKET, prefix, endpoint: options.gcsUrl },
     intervalMinutes: 5,
     includeHistorical: true,
   });
@@ -91,10 +100,21 @@ async function ensureBucket(gcsUrl: string, name: string): Promise<void> {
   if (!exists) await storage.createBucket(name);
 }
 
+async function ensureS3Bucket(s3: NonNullable<DemoOptions['s3']>, name: string): Promise<void> {
+  const client = new S3Client({ region: s3.region, endpoint: s3.url, forcePathStyle: true, credentials: { ...s3.credentials } });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: name }));
+  } catch (error) {
+    if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
 /** A demo integration left by a stack that died without stopping reads a sandbox that is gone. */
 async function deleteLeftoverDemos(api: ApiHttpClient): Promise<void> {
   const { integrations } = await api.request<{ integrations: Integration[] }>('GET', '/v1/integrations');
-  for (const leftover of integrations.filter((i) => i.name === DEMO_NAME && i.status !== 'deleted')) {
+  for (const leftover of integrations.filter((i) => (i.name === DEMO_NAME || i.name === DEMO_S3_NAME) && i.status !== 'deleted')) {
     await api.request('DELETE', `/v1/integrations/${leftover.id}?releaseDestination=true`);
   }
 }

@@ -1,5 +1,6 @@
 // `npm start`: the whole local stack on embedded defaults — Temporal dev server (SQLite under the data
-// dir), GCS emulator (objects as plain files under the data dir), worker and API — supervised (a
+// dir), GCS emulator (objects as plain files under the data dir; with AUDITFLOW_DEMO_DESTINATION=s3 also
+// a local S3 server, versitygw, likewise), worker and API — supervised (a
 // process that crashes is restarted with backoff) and stopped together on Ctrl-C / SIGTERM, or when one
 // of them is in a crash loop.
 import { randomBytes } from 'node:crypto';
@@ -9,11 +10,11 @@ import { Connection } from '@temporalio/client';
 import { codecEndpointUrl, localStackCodecPathKey } from '../api/codec-routes';
 import { apiRoutes } from '../api/openapi';
 import { startProcess, waitUntilReady } from '../lib/child-process';
-import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
+import { localS3RootCredentials, S3_SERVER_REGION, startGcsEmulator, startS3Server, startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { Supervisor } from '../lib/supervisor';
 import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
-import { ensureTools, temporalPathLine } from '../lib/tools';
+import { ensureTools, temporalPathLine, type ToolName } from '../lib/tools';
 import { workerProcessArgs } from '../worker/process-args';
 import { startDemo, type Demo } from './demo';
 
@@ -26,6 +27,10 @@ async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const apiPort = Number(process.env.AUDITFLOW_API_PORT || 8080);
   const gcsPort = Number(process.env.AUDITFLOW_GCS_PORT || 4443);
+  const s3Port = Number(process.env.AUDITFLOW_S3_PORT || 7070);
+  const demoDestination = process.env.AUDITFLOW_DEMO_DESTINATION || 'gcs';
+  if (demoDestination !== 'gcs' && demoDestination !== 's3') throw new Error(`AUDITFLOW_DEMO_DESTINATION=${demoDestination}: use gcs (the default) or s3`);
+  const withS3 = process.env.AUDITFLOW_DEMO !== '0' && demoDestination === 's3';
   const apiToken = process.env.AUDITFLOW_API_TOKEN || randomBytes(24).toString('base64url');
   const generatedToken = !process.env.AUDITFLOW_API_TOKEN;
 
@@ -57,7 +62,8 @@ async function main(): Promise<void> {
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const uiOrigins = [`http://127.0.0.1:${settings.devServer.uiPort}`, `http://localhost:${settings.devServer.uiPort}`];
   // Both builds (first run only) overlap, before anything starts; an external server needs no CLI.
-  const tools = await ensureTools(settings.externalServer ? ['fake-gcs-server'] : ['temporal', 'fake-gcs-server']);
+  const toolNames: ToolName[] = settings.externalServer ? ['fake-gcs-server'] : ['temporal', 'fake-gcs-server'];
+  const tools = await ensureTools(withS3 ? [...toolNames, 'versitygw'] : toolNames);
   const pathLine = tools.temporal ? temporalPathLine(tools.temporal) : undefined;
   if (settings.externalServer) {
     say(`using the Temporal server at ${settings.address} (TEMPORAL_ADDRESS)`);
@@ -86,6 +92,17 @@ async function main(): Promise<void> {
     name: 'GCS emulator',
     start: async () => (await startGcsEmulator({ port: gcsPort, filesystemRoot: gcsRoot, logFile: path.join(logDir, 'gcs.log') })).process,
   });
+
+  let s3: { url: string; root: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } } | undefined;
+  if (withS3) {
+    say('starting the S3 server (AUDITFLOW_DEMO_DESTINATION=s3)…');
+    s3 = { url: `http://127.0.0.1:${s3Port}`, root: path.join(dataDir, 's3'), region: S3_SERVER_REGION, credentials: localS3RootCredentials(dataDir) };
+    const { root, credentials } = s3;
+    await supervisor.add({
+      name: 'S3 server',
+      start: async () => (await startS3Server({ port: s3Port, root, iamDir: path.join(dataDir, 's3-iam'), ...credentials, logFile: path.join(logDir, 's3.log') })).process,
+    });
+  }
 
   const childEnv = {
     ...process.env,
@@ -117,7 +134,7 @@ async function main(): Promise<void> {
   if (process.env.AUDITFLOW_DEMO !== '0') {
     say('starting the demo (AUDITFLOW_DEMO=0 skips it)…');
     try {
-      demo = await startDemo({ apiUrl, apiToken: apiToken.split(',')[0]!.trim(), gcsUrl, gcsRoot, temporalUiUrl, namespace: settings.namespace });
+      demo = await startDemo({ apiUrl, apiToken: apiToken.split(',')[0]!.trim(), gcsUrl, gcsRoot, s3, temporalUiUrl, namespace: settings.namespace });
     } catch (error) {
       say(`the demo did not start (${(error as Error).message}); the stack runs without it`);
     }
@@ -131,12 +148,13 @@ async function main(): Promise<void> {
   for (const route of apiRoutes()) console.log(`                     ${route}`);
   console.log(`  API token        ${generatedToken ? `${apiToken}  (generated; set AUDITFLOW_API_TOKEN to choose one)` : '(from AUDITFLOW_API_TOKEN)'}`);
   console.log(`  GCS emulator     ${gcsUrl}  objects as files under ${gcsRoot}`);
+  if (s3) console.log(`  S3 server        ${s3.url}  objects as files under ${s3.root}; root keys in ${path.join(dataDir, 'dev-s3-root.json')}`);
   console.log(`  Logs             ${logDir}`);
   if (tools.temporal) {
     console.log(`  Temporal CLI     scripts/auditflow temporal …  (runs ${tools.temporal})`);
     if (pathLine) console.log(`                   for a plain \`temporal\`: ${pathLine}`);
   }
-  const pids = ['temporal dev server', 'GCS emulator', 'worker', 'API'].map((name) => [name, supervisor.current(name)?.child.pid] as const).filter(([, pid]) => pid);
+  const pids = ['temporal dev server', 'GCS emulator', 'S3 server', 'worker', 'API'].map((name) => [name, supervisor.current(name)?.child.pid] as const).filter(([, pid]) => pid);
   console.log(`  Processes        ${pids.map(([name, pid]) => `${name} pid ${pid}`).join(', ')}  (restarted if they crash)`);
   if (demo) {
     console.log('');

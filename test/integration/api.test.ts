@@ -8,7 +8,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Integration, IntegrationDetail } from '../../api/schemas/integration';
-import { DEMO_NAME, startDemo } from '../../scripts/demo';
+import { DEMO_NAME, DEMO_S3_NAME, startDemo } from '../../scripts/demo';
+import { readS3Objects, S3_REGION, S3_ROOT_CREDENTIALS } from '../helpers/s3';
 import { EXPORT_WORKFLOW_TYPE, ExportStatusAttribute, IntegrationIdAttribute, SourceTypeAttribute } from '../../workflows/definitions';
 import { orgMrn, spaceMrn } from '../../sandbox/mondoo';
 import { fakeServiceAccountJson, integrationBody, startApiHarness, TEST_ORG, waitFor, waitForIntegration, type ApiHarness } from '../helpers/api';
@@ -254,6 +255,23 @@ describe('integrations API', () => {
       const done = await waitForIntegration(h, integration.id, firstRunDone);
       expect(done.totals!.events).toBeGreaterThan(1_000);
       expect((await readObjects('auditflow-demo', integration.destination.prefix)).size).toBe(done.totals!.files);
+    } finally {
+      await demo.stop();
+    }
+    await waitForIntegration(h, integration.id, (d) => d.status === 'deleted');
+  });
+
+  it('runs the demo against the local S3 server (AUDITFLOW_DEMO_DESTINATION=s3), with access keys shown only as their kind', async () => {
+    const s3 = { url: inject('s3Endpoint'), root: '/data/s3', region: S3_REGION, credentials: { ...S3_ROOT_CREDENTIALS } };
+    const demo = await startDemo({ apiUrl: h.url, apiToken: h.tokens[0]!, gcsUrl: inject('gcsEndpoint'), gcsRoot: '/data/gcs', s3, temporalUiUrl: 'http://ui', namespace: 'auditflow' });
+    const { integration } = demo;
+    try {
+      expect(integration).toMatchObject({ name: DEMO_S3_NAME, status: 'active', destination: { type: 's3', bucket: 'auditflow-demo', endpoint: s3.url, auth: 'accessKeys' } });
+      expect(JSON.stringify(integration)).not.toContain(S3_ROOT_CREDENTIALS.secretAccessKey);
+      expect(demo.filesDir).toBe(path.join('/data/s3/auditflow-demo', integration.destination.prefix));
+      const done = await waitForIntegration(h, integration.id, firstRunDone);
+      expect(done.totals!.events).toBeGreaterThan(1_000);
+      expect((await readS3Objects('auditflow-demo', integration.destination.prefix)).size).toBe(done.totals!.files);
     } finally {
       await demo.stop();
     }
