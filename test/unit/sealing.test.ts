@@ -1,5 +1,6 @@
 // Sealed secrets: the write-only marking in the zod schemas decides what is sealed; only the workers'
 // private keys open it; rotation works like the payload codec's (first seals, all unseal).
+import { generateKeyPairSync } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +18,9 @@ import {
 import { mapWriteOnlyFields, writeOnly, writeOnlyPaths } from '../../lib/write-only-fields';
 
 const TOKEN = 'mondoo-token-do-not-show';
-const KEY_FILE = JSON.stringify({ type: 'service_account', client_email: 'a@b.iam.gserviceaccount.com', private_key: '-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n' });
+// A readable PEM key: the shared service-account key schema refuses anything else.
+const PRIVATE_KEY_PEM = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const KEY_FILE = JSON.stringify({ type: 'service_account', client_email: 'a@b.iam.gserviceaccount.com', private_key: PRIVATE_KEY_PEM });
 
 function keyPair() {
   const generated = generateSealingKey();
@@ -38,7 +41,7 @@ const body = (credentials: unknown) =>
 describe('write-only fields', () => {
   it('are listed from the schema marking, through unions and optional fields', () => {
     // The Cloud Audit Logs source takes the GCS destination's credentials: its key is sealed the same way.
-    expect(writeOnlyPaths(createIntegrationSchema)).toEqual(['destination.credentials.serviceAccountJson', 'source.apiKey', 'source.apiSecret', 'source.credentials.serviceAccountJson', 'source.token']);
+    expect(writeOnlyPaths(createIntegrationSchema)).toEqual(['destination.credentials.secretAccessKey', 'destination.credentials.serviceAccountJson', 'destination.credentials.sessionToken', 'source.apiKey', 'source.apiSecret', 'source.credentials.serviceAccountJson', 'source.token']);
   });
 
   it('include new fields marked with writeOnly(), in arrays too', () => {
@@ -65,6 +68,7 @@ describe('sealing', () => {
     const json = JSON.stringify(sealed);
     expect(json).not.toContain(TOKEN);
     expect(json).not.toContain('secret');
+    expect(json).not.toContain(PRIVATE_KEY_PEM.split('\n')[1]);
     // The body is a Mondoo source (the registry's union also holds other types).
     if (sealed.source.type !== 'mondoo') throw new Error('expected the Mondoo source of body()');
     expect(isSealed(sealed.source.token)).toBe(true);
