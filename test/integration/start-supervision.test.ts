@@ -49,7 +49,7 @@ describe('scripts/start.ts supervision', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('restarts a killed worker; the demo integration stays and exports continue', { timeout: 420_000 }, async () => {
+  it('restarts a killed worker; the demo integration stays and exports continue', { timeout: 600_000 }, async () => {
     const [temporalPort, uiPort, apiPort, gcsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const api = `http://127.0.0.1:${apiPort}`;
     let output = '';
@@ -71,7 +71,11 @@ describe('scripts/start.ts supervision', () => {
     start.child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const get = async (id: string): Promise<Detail> => (await (await fetch(`${api}/v1/integrations/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as Detail;
 
-    await eventually('the stack is up', () => output.includes('press Ctrl-C') || (start!.child.exitCode !== null ? Promise.reject(new Error(output)) : undefined), 240_000);
+    await eventually('the stack is up', () => output.includes('press Ctrl-C') || (start!.child.exitCode !== null ? Promise.reject(new Error(output)) : undefined), 300_000).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}; start said:\n${output.slice(-4000)}`);
+      },
+    );
     const demoId = /demo: integration ([0-9a-f-]{36})/.exec(output)?.[1];
     const workerPid = childPid(start.child.pid!, 'worker/main.ts');
     expect(demoId, output).toBeDefined();
