@@ -1,10 +1,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.auditflow/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Layout is Prettier's: rules it would fight (e.g. no-unexpected-multiline) are off.
+  prettier,
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -15,7 +18,10 @@ export default tseslint.config(
     files: ['**/*.ts'],
     ignores: ['test/**'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/test/**', '../test', '../../test'], message: 'nothing outside test/ imports test/' }] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/test/**', '../test', '../../test'], message: 'nothing outside test/ imports test/' }] },
+      ],
     },
   },
   {
