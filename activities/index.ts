@@ -45,29 +45,39 @@ export function createActivities(deps: ActivityDeps = {}) {
 
   return {
     async fetch(input: FetchInput) {
-      return asActivity(() => reportingRetries(async () => {
-        // A pause or delete cancels the activity (seen at its next heartbeat): stop reading at once.
-        const { info, cancellationSignal } = Context.current();
-        const result = await fetchNewEvents({ ...input, source: await unseal(input.source) }, { ...timeBoundsOf(info), signal: cancellationSignal, ...deps.fetch });
-        const events = 'events' in result ? result.events.length : result.count;
-        log.info('fetched', { events, scanned: result.scanned, pages: result.pages, exhausted: result.exhausted });
-        count('auditflow_events_fetched', events);
-        return result;
-      }));
+      return asActivity(() =>
+        reportingRetries(async () => {
+          // A pause or delete cancels the activity (seen at its next heartbeat): stop reading at once.
+          const { info, cancellationSignal } = Context.current();
+          const result = await fetchNewEvents(
+            { ...input, source: await unseal(input.source) },
+            { ...timeBoundsOf(info), signal: cancellationSignal, ...deps.fetch },
+          );
+          const events = 'events' in result ? result.events.length : result.count;
+          log.info('fetched', { events, scanned: result.scanned, pages: result.pages, exhausted: result.exhausted });
+          count('auditflow_events_fetched', events);
+          return result;
+        }),
+      );
     },
     async map(input: MapInput) {
       return asActivity(async () => mapToOcsfFiles(input));
     },
     async upload(input: UploadInput) {
-      return asActivity(() => reportingRetries(async () => {
-        const result = await uploadObjects(input, storeFor(await unseal(input.destination)));
-        const alreadyPresent = result.objects.filter((o) => o.alreadyExisted).length;
-        log.info('uploaded', { objects: result.objects.map((o) => o.name), alreadyPresent });
-        count('auditflow_objects_written', result.objects.length - alreadyPresent);
-        count('auditflow_objects_already_present', alreadyPresent);
-        count('auditflow_events_exported', input.objects.reduce((sum, o) => sum + o.events, 0));
-        return result;
-      }));
+      return asActivity(() =>
+        reportingRetries(async () => {
+          const result = await uploadObjects(input, storeFor(await unseal(input.destination)));
+          const alreadyPresent = result.objects.filter((o) => o.alreadyExisted).length;
+          log.info('uploaded', { objects: result.objects.map((o) => o.name), alreadyPresent });
+          count('auditflow_objects_written', result.objects.length - alreadyPresent);
+          count('auditflow_objects_already_present', alreadyPresent);
+          count(
+            'auditflow_events_exported',
+            input.objects.reduce((sum, o) => sum + o.events, 0),
+          );
+          return result;
+        }),
+      );
     },
   };
 }

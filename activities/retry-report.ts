@@ -15,7 +15,13 @@ export async function reportingRetries<T>(body: () => Promise<T>): Promise<T> {
     // The previous attempt may have ended without a word (timed out, its worker killed): say so, without
     // delaying this attempt. The workflow ignores it when that attempt reported its own failure.
     const previous = info.attempt - 1;
-    void send({ activity: info.activityType, attempt: previous, message: `attempt ${previous} timed out or its worker stopped`, at: new Date().toISOString(), lost: true });
+    void send({
+      activity: info.activityType,
+      attempt: previous,
+      message: `attempt ${previous} timed out or its worker stopped`,
+      at: new Date().toISOString(),
+      lost: true,
+    });
   }
   try {
     return await body();
@@ -29,7 +35,12 @@ async function reportRetry(error: unknown): Promise<void> {
   const { info, cancellationSignal } = Context.current();
   // A cancelled attempt is not retried, and nobody waits for it.
   if (cancellationSignal.aborted || !willRetry(error, info.attempt, info.retryPolicy?.maximumAttempts)) return;
-  await send({ activity: info.activityType, attempt: info.attempt, message: error instanceof Error ? error.message : String(error), at: new Date().toISOString() });
+  await send({
+    activity: info.activityType,
+    attempt: info.attempt,
+    message: error instanceof Error ? error.message : String(error),
+    at: new Date().toISOString(),
+  });
 }
 
 async function send(report: ActivityRetryingReport): Promise<void> {

@@ -70,7 +70,7 @@ export function codecPathKeyEnabled(env: NodeJS.ProcessEnv, listenHost: string):
   if (exposed.length > 0) {
     throw new Error(
       `AUDITFLOW_CODEC_PATH_KEY=1 is only for the local dev stack on loopback, but ${exposed.join(' and ')}. ` +
-        "Unset it and let the Temporal UI send a bearer token to /codec (the UI's codec.passAccessToken; see README, \"The Temporal UI and the codec\").",
+        'Unset it and let the Temporal UI send a bearer token to /codec (the UI\'s codec.passAccessToken; see README, "The Temporal UI and the codec").',
     );
   }
   return true;
@@ -124,18 +124,20 @@ export function createCodecRouter(options: CodecRouterOptions): Router {
   });
 
   const body = express.json({ limit: options.bodyLimit ?? '16mb' });
-  const handle = (direction: 'encode' | 'decode'): RequestHandler => async (req, res, next) => {
-    try {
-      const { payloads } = parseOr400(codecRequestSchema, req.body, 'codec request');
-      const input = payloadsFromJson(payloads as JsonPayload[]);
-      const output = direction === 'encode' ? await codec.encode(input) : await codec.decode(input);
-      res.set('Cache-Control', 'no-store').json({ payloads: payloadsToJson(output) });
-    } catch (error) {
-      if (error instanceof ApiError) return next(error);
-      // CodecError messages name key ids, never keys; anything else is the client's bad payload.
-      next(new ApiError(400, 'codec_failed', `Cannot ${direction} the payloads: ${(error as Error).message}`));
-    }
-  };
+  const handle =
+    (direction: 'encode' | 'decode'): RequestHandler =>
+    async (req, res, next) => {
+      try {
+        const { payloads } = parseOr400(codecRequestSchema, req.body, 'codec request');
+        const input = payloadsFromJson(payloads as JsonPayload[]);
+        const output = direction === 'encode' ? await codec.encode(input) : await codec.decode(input);
+        res.set('Cache-Control', 'no-store').json({ payloads: payloadsToJson(output) });
+      } catch (error) {
+        if (error instanceof ApiError) return next(error);
+        // CodecError messages name key ids, never keys; anything else is the client's bad payload.
+        next(new ApiError(400, 'codec_failed', `Cannot ${direction} the payloads: ${(error as Error).message}`));
+      }
+    };
 
   const auth = bearerAuth(options.tokens);
   router.post('/decode', auth, body, handle('decode'));

@@ -39,7 +39,9 @@ const HOLDER_MEMO_KEY = 'holder';
  */
 export function destinationKey(place: DestinationPlace): string {
   const stem = `${place.prefix}${place.scopeSlug}-audit-logs-`;
-  return createHash('sha256').update(JSON.stringify([...place.namespace, stem])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([...place.namespace, stem]))
+    .digest('hex');
 }
 
 export const claimWorkflowIdFor = (place: DestinationPlace): string => destinationClaimWorkflowId(destinationKey(place));

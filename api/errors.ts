@@ -8,7 +8,10 @@ import type { Logger } from '../lib/logger';
 export const errorBodySchema = z
   .strictObject({
     error: z.strictObject({
-      code: z.string().meta({ description: 'Machine-readable: validation_failed, invalid_json, invalid_body, invalid_path, payload_too_large, unauthorized, not_found, integration_deleted, integration_paused, interval_immutable, method_not_allowed, destination_in_use, destination_not_releasable, idempotency_key_reused, temporal_unavailable, internal.' }),
+      code: z.string().meta({
+        description:
+          'Machine-readable: validation_failed, invalid_json, invalid_body, invalid_path, payload_too_large, unauthorized, not_found, integration_deleted, integration_paused, interval_immutable, method_not_allowed, destination_in_use, destination_not_releasable, idempotency_key_reused, temporal_unavailable, internal.',
+      }),
       message: z.string(),
       details: z.array(z.strictObject({ path: z.string(), message: z.string() })),
     }),

@@ -1,7 +1,13 @@
 // Integrations on Temporal: one export workflow each. The workflow input holds the whole config with
 // its secrets; the memo holds the public record; search attributes make it findable in the UI.
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionInfo as FullExecutionInfo, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionInfo as FullExecutionInfo,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { Logger } from '../lib/logger';
 import type { Sealer } from '../lib/sealing';
 import {
@@ -91,9 +97,15 @@ export const placeOf = (record: Pick<IntegrationRecord, 'source' | 'destination'
 function requestHashOf(body: CreateIntegration): string {
   const canonical = (value: unknown): unknown =>
     value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]))
+      ? Object.fromEntries(
+          Object.entries(value)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => [k, canonical(v)]),
+        )
       : value;
-  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(body)))
+    .digest('hex');
 }
 
 export function createIntegrationService({ client, settings, log, sealer }: IntegrationServiceDeps) {
@@ -222,7 +234,10 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
   /** Frees a claim after a create failed for sure; after a timeout the export may still start, so the claim stays. */
   async function releaseAfterFailure(place: DestinationPlace, id: string, cause: unknown): Promise<void> {
     if (temporalUnreachable(cause)) {
-      log.warn({ integrationId: id }, 'create timed out after the destination was claimed; the claim stays until the create is retried with its Idempotency-Key or released');
+      log.warn(
+        { integrationId: id },
+        'create timed out after the destination was claimed; the claim stays until the create is retried with its Idempotency-Key or released',
+      );
       return;
     }
     try {
@@ -296,7 +311,10 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
         ...(backfillFrom === undefined ? {} : { backfillFrom }),
         timing: defaultTiming(intervalMinutes),
         // The late-arrival window: the integration's, else its source's, else the six-minute default.
-        limits: { ...DEFAULT_LIMITS, lateArrivalSeconds: lateArrivalSeconds ?? sourceConnector(source.type).lateArrivalSeconds ?? DEFAULT_LIMITS.lateArrivalSeconds },
+        limits: {
+          ...DEFAULT_LIMITS,
+          lateArrivalSeconds: lateArrivalSeconds ?? sourceConnector(source.type).lateArrivalSeconds ?? DEFAULT_LIMITS.lateArrivalSeconds,
+        },
       };
       // Last before the start: nothing between the claim and the start may fail without releasing it.
       const destinationClaim = await claims.claim(place, id);

@@ -34,7 +34,10 @@ async function main(): Promise<void> {
       process.exit(1);
     },
   );
-  const uiOrigins = (process.env.AUDITFLOW_UI_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  const uiOrigins = (process.env.AUDITFLOW_UI_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   const app = createApp({
     client,
     log,

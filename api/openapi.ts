@@ -30,11 +30,20 @@ const auth = {
 
 function operation(summary: string, responses: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   const { security, 401: unauthorized } = auth;
-  return { summary, security, ...extra, responses: { ...responses, 401: unauthorized, 500: error('Unexpected error (no internals).'), 503: error('Temporal is not reachable.') } };
+  return {
+    summary,
+    security,
+    ...extra,
+    responses: { ...responses, 401: unauthorized, 500: error('Unexpected error (no internals).'), 503: error('Temporal is not reachable.') },
+  };
 }
 
 function action(verb: string, description: string, conflicts: string) {
-  return operation(verb, { 202: { description, content: jsonContent(ref('ActionAccepted')) }, 404: error('Unknown integration.'), 409: error(conflicts) }, { parameters: [idParameter] });
+  return operation(
+    verb,
+    { 202: { description, content: jsonContent(ref('ActionAccepted')) }, 404: error('Unknown integration.'), 409: error(conflicts) },
+    { parameters: [idParameter] },
+  );
 }
 
 let cached: JsonSchema | undefined;
@@ -61,7 +70,13 @@ export function openApiDocument(): JsonSchema {
     },
     paths: {
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: { description: 'The process serves requests.' } } } },
-      '/readyz': { get: { summary: 'Readiness: Temporal is reachable', security: [], responses: { 200: { description: 'Ready.' }, 503: error('Temporal is not reachable.') } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: Temporal is reachable',
+          security: [],
+          responses: { 200: { description: 'Ready.' }, 503: error('Temporal is not reachable.') },
+        },
+      },
       '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1.' } } } },
       '/v1/integrations': {
         post: operation(
@@ -79,7 +94,8 @@ export function openApiDocument(): JsonSchema {
                 name: 'Idempotency-Key',
                 in: 'header',
                 required: false,
-                description: 'Makes a retry safe: the same key (1–255 visible ASCII characters) answers with the first create\'s result instead of creating again.',
+                description:
+                  "Makes a retry safe: the same key (1–255 visible ASCII characters) answers with the first create's result instead of creating again.",
                 schema: { type: 'string', minLength: 1, maxLength: 255 },
               },
             ],
@@ -93,13 +109,46 @@ export function openApiDocument(): JsonSchema {
         ),
       },
       '/v1/integrations/{id}': {
-        get: operation('Read an integration and its export status', { 200: { description: 'The integration.', content: jsonContent(ref('IntegrationDetail')) }, 404: error('Unknown integration.') }, { parameters: [idParameter] }),
+        get: operation(
+          'Read an integration and its export status',
+          { 200: { description: 'The integration.', content: jsonContent(ref('IntegrationDetail')) }, 404: error('Unknown integration.') },
+          { parameters: [idParameter] },
+        ),
         delete: {
-          ...action('Delete: stop all future exports and end the workflow (objects stay, and the destination stays claimed unless released)', 'Delete signal accepted (and the destination released, if asked).', 'Already deleted (without releaseDestination), or destination_not_releasable.'),
-          parameters: [idParameter, { name: 'releaseDestination', in: 'query', required: false, description: 'true: also free the bucket and prefix for a new integration (move the old objects away first).', schema: { type: 'string', enum: ['true', 'false'] } }],
+          ...action(
+            'Delete: stop all future exports and end the workflow (objects stay, and the destination stays claimed unless released)',
+            'Delete signal accepted (and the destination released, if asked).',
+            'Already deleted (without releaseDestination), or destination_not_releasable.',
+          ),
+          parameters: [
+            idParameter,
+            {
+              name: 'releaseDestination',
+              in: 'query',
+              required: false,
+              description: 'true: also free the bucket and prefix for a new integration (move the old objects away first).',
+              schema: { type: 'string', enum: ['true', 'false'] },
+            },
+          ],
         },
-        patch: operation('Not supported: an integration is fixed at creation', { 400: error('interval_immutable: intervalMinutes cannot change.'), 404: error('Unknown integration.'), 405: error('Integrations cannot be changed.') }, { parameters: [idParameter] }),
-        put: operation('Not supported: an integration is fixed at creation', { 400: error('interval_immutable: intervalMinutes cannot change.'), 404: error('Unknown integration.'), 405: error('Integrations cannot be changed.') }, { parameters: [idParameter] }),
+        patch: operation(
+          'Not supported: an integration is fixed at creation',
+          {
+            400: error('interval_immutable: intervalMinutes cannot change.'),
+            404: error('Unknown integration.'),
+            405: error('Integrations cannot be changed.'),
+          },
+          { parameters: [idParameter] },
+        ),
+        put: operation(
+          'Not supported: an integration is fixed at creation',
+          {
+            400: error('interval_immutable: intervalMinutes cannot change.'),
+            404: error('Unknown integration.'),
+            405: error('Integrations cannot be changed.'),
+          },
+          { parameters: [idParameter] },
+        ),
       },
       '/v1/integrations/{id}/pause': { post: action('Pause: no export runs until resumed', 'Pause signal accepted.', 'Deleted.') },
       '/v1/integrations/{id}/resume': { post: action('Resume a paused integration', 'Resume signal accepted.', 'Deleted.') },
@@ -112,5 +161,7 @@ export function openApiDocument(): JsonSchema {
 /** "GET /v1/integrations", … for start-up banners. */
 export function apiRoutes(): string[] {
   const paths = openApiDocument().paths as Record<string, Record<string, unknown>>;
-  return Object.entries(paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`));
+  return Object.entries(paths).flatMap(([path, methods]) =>
+    Object.keys(methods).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+  );
 }

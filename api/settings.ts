@@ -27,10 +27,7 @@ export function parseTokens(raw: string | undefined): string[] {
     .filter(Boolean);
 }
 
-export function loadApiSettings(
-  env: NodeJS.ProcessEnv = process.env,
-  temporal: TemporalSettings = loadTemporalSettings(env),
-): ApiSettings & { port: number } {
+export function loadApiSettings(env: NodeJS.ProcessEnv = process.env, temporal: TemporalSettings = loadTemporalSettings(env)): ApiSettings & { port: number } {
   const tokens = parseTokens(env.AUDITFLOW_API_TOKEN);
   if (tokens.length === 0) {
     throw new Error('AUDITFLOW_API_TOKEN is not set: the API refuses to run without a token (a comma-separated list rotates them)');

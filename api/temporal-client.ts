@@ -13,10 +13,7 @@ export interface ApiTemporalClient {
   connection: Connection;
 }
 
-export async function connectApiClient(
-  settings: TemporalSettings,
-  options: { dataConverter?: DataConverter; log?: Logger } = {},
-): Promise<ApiTemporalClient> {
+export async function connectApiClient(settings: TemporalSettings, options: { dataConverter?: DataConverter; log?: Logger } = {}): Promise<ApiTemporalClient> {
   return connectClient(settings, options.dataConverter ?? createDataConverter({ log: options.log }));
 }
 

@@ -50,7 +50,11 @@ export interface BackfillResult {
 const TOKEN = 'bench-token';
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-export async function runBackfill(stack: Stack, events: number, options: { log?: (line: string) => void; historySample?: number } = {}): Promise<BackfillResult> {
+export async function runBackfill(
+  stack: Stack,
+  events: number,
+  options: { log?: (line: string) => void; historySample?: number } = {},
+): Promise<BackfillResult> {
   const say = options.log ?? (() => {});
   const fake = await stack.startFake(events, 1);
   const scopeMrn = orgMrn(fake.orgs[0]!);

@@ -163,7 +163,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const connection = await Connection.connect({ address: settings.address });
   cleanups.push(() => connection.close());
   await ensureSearchAttributes(connection, settings);
-  const client = new Client({ connection, namespace: settings.namespace, dataConverter: createDataConverter({ env: { AUDITFLOW_ENCRYPTION_KEYS: encryptionKeys } }) });
+  const client = new Client({
+    connection,
+    namespace: settings.namespace,
+    dataConverter: createDataConverter({ env: { AUDITFLOW_ENCRYPTION_KEYS: encryptionKeys } }),
+  });
   const config: IntegrationConfig = {
     integrationId: randomUUID(),
     name: 'chaos export',
@@ -370,7 +374,6 @@ export interface ExportCheck {
 
 const NAME = /-audit-logs-(\d+)-(\d+)\.jsonl$/;
 
-
 /**
  * Reads every object back and counts (rather than stops at) every violation: ranges that do not tile
  * 1..N, objects whose line count differs from their range, invalid OCSF, and keys doubled, missing or unknown.
@@ -446,7 +449,12 @@ export async function verifyExport(endpoint: string, bucket: string, prefix: str
 /** The one-line verdict `npm run chaos` prints. */
 export function verdictLine(r: ChaosResult): string {
   const kinds = (counts: Record<string, number>) =>
-    `${sum(counts)} (${Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})`;
+    `${sum(counts)} (${
+      Object.entries(counts)
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || 'none'
+    })`;
   return [
     r.ok ? 'CHAOS PASS' : 'CHAOS FAIL',
     `events expected=${r.expected} exported=${r.exported}`,

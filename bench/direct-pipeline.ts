@@ -18,7 +18,11 @@ export interface DirectRun {
   stepMedianMs: { fetch: number; map: number; upload: number };
 }
 
-export async function runDirectPipeline(source: RegisteredSourceConfig, destination: RegisteredDestinationConfig, limits: ExportLimits = DEFAULT_LIMITS): Promise<DirectRun> {
+export async function runDirectPipeline(
+  source: RegisteredSourceConfig,
+  destination: RegisteredDestinationConfig,
+  limits: ExportLimits = DEFAULT_LIMITS,
+): Promise<DirectRun> {
   const started = performance.now();
   const store = sinkConnector(destination.type).open(destination);
   const connector = sourceConnector(source.type);
@@ -41,7 +45,15 @@ export async function runDirectPipeline(source: RegisteredSourceConfig, destinat
     batches++;
     let files = 0;
     if (batch.count > 0) {
-      const mapped = await timed('map', () => mapToOcsfFiles({ eventsZstdBase64: batch.eventsZstdBase64, source: { type: source.type, scopeId }, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile, output: 'zstd-base64' }));
+      const mapped = await timed('map', () =>
+        mapToOcsfFiles({
+          eventsZstdBase64: batch.eventsZstdBase64,
+          source: { type: source.type, scopeId },
+          maxEventsPerFile: limits.maxEventsPerFile,
+          maxBytesPerFile: limits.maxBytesPerFile,
+          output: 'zstd-base64',
+        }),
+      );
       let seq = progress.nextSeq;
       const objects = mapped.files.map((file) => {
         const name = objectName(destination.prefix, scopeSlug, seq, seq + file.events - 1);

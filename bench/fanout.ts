@@ -80,7 +80,9 @@ export async function runFanout(stack: Stack, options: FanoutOptions): Promise<F
     let lastReport = Date.now();
     while (done.size < n) {
       const pollFrom = new Date().toISOString();
-      for await (const info of client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "ContinuedAsNew" AND CloseTime >= "${since}"` })) {
+      for await (const info of client.workflow.list({
+        query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "ContinuedAsNew" AND CloseTime >= "${since}"`,
+      })) {
         if (firstRunIds.has(info.runId)) done.add(info.runId);
       }
       since = new Date(Date.parse(pollFrom) - 5_000).toISOString();

@@ -57,7 +57,11 @@ function stepDurations(history: temporal.api.history.v1.IHistory, into: Record<k
         const marker = event.markerRecordedEventAttributes;
         const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
         if (!data) break;
-        const la = JSON.parse(Buffer.from(data).toString()) as { activity_type: string; complete_time: { seconds: number; nanos: number }; original_schedule_time: { seconds: number; nanos: number } };
+        const la = JSON.parse(Buffer.from(data).toString()) as {
+          activity_type: string;
+          complete_time: { seconds: number; nanos: number };
+          original_schedule_time: { seconds: number; nanos: number };
+        };
         const name = step(la.activity_type);
         if (name) into[name].push(millis(la.complete_time) - millis(la.original_schedule_time));
         break;

@@ -60,24 +60,37 @@ export function runMapping(records = 200_000, runs = 5): MappingResult {
   // As the fetch activity hands batches on (compressed), prepared outside the timing.
   const batchSize = DEFAULT_LIMITS.maxEventsPerBatch ?? DEFAULT_LIMITS.maxEventsPerFile;
   const batches: CompressedEvents[] = [];
-  for (let i = 0; i < input.length; i += batchSize) batches.push(compressEvents(input.slice(i, i + batchSize).map((record) => JSON.parse(record) as SourceEvent)));
+  for (let i = 0; i < input.length; i += batchSize)
+    batches.push(compressEvents(input.slice(i, i + batchSize).map((record) => JSON.parse(record) as SourceEvent)));
   for (let run = 0; run < runs; run++) {
     // Interleaved, so drift on a shared machine hits all three alike.
-    bare.push(time(() => {
-      for (const record of input) sink += JSON.stringify(JSON.parse(record)).length;
-    }));
-    mapped.push(time(() => {
-      ocsfBytes = 0;
-      for (const record of input) {
-        const line = JSON.stringify(mapMondooEventToOcsf(JSON.parse(record) as SourceEvent, { scopeMrn }));
-        ocsfBytes += line.length + 1;
-      }
-    }));
-    files.push(time(() => {
-      for (const records of batches) {
-        sink += mapToOcsfFiles({ ...records, scopeMrn, maxEventsPerFile: DEFAULT_LIMITS.maxEventsPerFile, maxBytesPerFile: DEFAULT_LIMITS.maxBytesPerFile, output: 'zstd-base64' }).files.length;
-      }
-    }));
+    bare.push(
+      time(() => {
+        for (const record of input) sink += JSON.stringify(JSON.parse(record)).length;
+      }),
+    );
+    mapped.push(
+      time(() => {
+        ocsfBytes = 0;
+        for (const record of input) {
+          const line = JSON.stringify(mapMondooEventToOcsf(JSON.parse(record) as SourceEvent, { scopeMrn }));
+          ocsfBytes += line.length + 1;
+        }
+      }),
+    );
+    files.push(
+      time(() => {
+        for (const records of batches) {
+          sink += mapToOcsfFiles({
+            ...records,
+            scopeMrn,
+            maxEventsPerFile: DEFAULT_LIMITS.maxEventsPerFile,
+            maxBytesPerFile: DEFAULT_LIMITS.maxBytesPerFile,
+            output: 'zstd-base64',
+          }).files.length;
+        }
+      }),
+    );
   }
   if (sink < 0) console.log(sink);
   const bareSeconds = median(bare);

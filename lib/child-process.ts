@@ -73,11 +73,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it resolves true; fails early when the process exits. */
-export async function waitUntilReady(
-  proc: ManagedProcess,
-  probe: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
+export async function waitUntilReady(proc: ManagedProcess, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void proc.exited.then((code) => (exitCode = code));

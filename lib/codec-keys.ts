@@ -24,7 +24,10 @@ export function dataDirFrom(env: NodeJS.ProcessEnv = process.env): string {
  * all decode. Messages name the variable and key id, never key material.
  */
 export function parseEncryptionKeys(value: string, source = ENCRYPTION_KEYS_VAR): EncryptionKey[] {
-  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new Error(`${source} is empty; expected "id:base64key[,id:base64key…]"`);
   const keys = entries.map((entry, index) => {
     const colon = entry.indexOf(':');

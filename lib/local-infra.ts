@@ -20,11 +20,16 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const { settings } = options;
   const { devServer } = settings;
   const args = [
-    'server', 'start-dev',
-    '--ip', devServer.ip,
-    '--port', String(devServer.port),
-    '--namespace', settings.namespace,
-    '--log-level', devServer.logLevel,
+    'server',
+    'start-dev',
+    '--ip',
+    devServer.ip,
+    '--port',
+    String(devServer.port),
+    '--namespace',
+    settings.namespace,
+    '--log-level',
+    devServer.logLevel,
   ];
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(devServer.uiPort));

@@ -42,7 +42,11 @@ export interface SealingPublicKey {
 
 export function isSealed(value: unknown): value is SealedSecret {
   return (
-    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as SealedSecret).sealed === 'string'
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 1 &&
+    typeof (value as SealedSecret).sealed === 'string'
   );
 }
 

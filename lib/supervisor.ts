@@ -77,7 +77,9 @@ export class Supervisor {
         return;
       }
       const delayMs = Math.min(maxMs, initialMs * 2 ** (service.crashes.length - 1));
-      say(`${service.spec.name} stopped unexpectedly (${why}); restarting in ${(delayMs / 1000).toFixed(1)} s (crash ${service.crashes.length} of ${limit} allowed within ${Math.round(windowMs / 1000)} s)`);
+      say(
+        `${service.spec.name} stopped unexpectedly (${why}); restarting in ${(delayMs / 1000).toFixed(1)} s (crash ${service.crashes.length} of ${limit} allowed within ${Math.round(windowMs / 1000)} s)`,
+      );
       try {
         await sleep(delayMs, undefined, { signal: this.stopped.signal });
       } catch {

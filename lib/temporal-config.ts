@@ -38,10 +38,7 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): num
 }
 
 /** Reads temporal.yaml and applies the environment overrides documented in it. */
-export function loadTemporalSettings(
-  env: NodeJS.ProcessEnv = process.env,
-  file = path.join(repoRoot, 'temporal.yaml'),
-): TemporalSettings {
+export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env, file = path.join(repoRoot, 'temporal.yaml')): TemporalSettings {
   const parsed = temporalYamlSchema.safeParse(parse(readFileSync(file, 'utf8')));
   if (!parsed.success) {
     throw new Error(`${file} is invalid: ${z.prettifyError(parsed.error)}`);

@@ -69,7 +69,10 @@ export function buildRecipe(name: ToolName): { args: string[]; env: Record<strin
  * flags makes every existing cache rebuild instead of running a stale binary.
  */
 export function cachedToolPath(name: ToolName, env: NodeJS.ProcessEnv = process.env): string {
-  const recipe = createHash('sha256').update(JSON.stringify(buildRecipe(name))).digest('hex').slice(0, 8);
+  const recipe = createHash('sha256')
+    .update(JSON.stringify(buildRecipe(name)))
+    .digest('hex')
+    .slice(0, 8);
   return path.join(cacheDir(env), 'bin', `${name}-${TOOLS[name].version}-${recipe}`);
 }
 

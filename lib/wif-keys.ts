@@ -69,13 +69,17 @@ export function parseOidcSigningKeys(value: string, source = OIDC_SIGNING_KEYS_V
       return toSigningKey(kid, privateKeyFrom(jwk, kid, source), source);
     });
   } else {
-    keys = trimmed.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry, index) => {
-      const colon = entry.indexOf(':');
-      if (colon <= 0) throw new Error(`${source}: entry ${index + 1} must look like "kid:base64(PEM)"`);
-      const kid = entry.slice(0, colon);
-      const pem = Buffer.from(entry.slice(colon + 1), 'base64').toString('utf8');
-      return toSigningKey(kid, privateKeyFrom(pem, kid, source), source);
-    });
+    keys = trimmed
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry, index) => {
+        const colon = entry.indexOf(':');
+        if (colon <= 0) throw new Error(`${source}: entry ${index + 1} must look like "kid:base64(PEM)"`);
+        const kid = entry.slice(0, colon);
+        const pem = Buffer.from(entry.slice(colon + 1), 'base64').toString('utf8');
+        return toSigningKey(kid, privateKeyFrom(pem, kid, source), source);
+      });
   }
   if (keys.length === 0) throw new Error(`${source} names no key`);
   const kids = keys.map((k) => k.kid);
@@ -86,7 +90,9 @@ export function parseOidcSigningKeys(value: string, source = OIDC_SIGNING_KEYS_V
 
 /** RFC 7638 thumbprint: a stable, non-secret name for a key. */
 export function jwkThumbprint(jwk: JsonWebKey): string {
-  return createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n }))
+    .digest('base64url');
 }
 
 /** A fresh RSA key as a private JWK with a thumbprint kid: what the dev default and tests use. */
@@ -108,7 +114,10 @@ export function loadOidcSigningKeys(options: KeySourceOptions = {}): OidcSigning
     all = parseOidcSigningKeys(configured);
   } else {
     const file = path.join(options.dataDir ?? dataDirFrom(env), 'dev-oidc-signing-key.json');
-    all = parseOidcSigningKeys(readOrCreateDevSecret(file, () => JSON.stringify([generateOidcSigningJwk('dev')])), file);
+    all = parseOidcSigningKeys(
+      readOrCreateDevSecret(file, () => JSON.stringify([generateOidcSigningJwk('dev')])),
+      file,
+    );
     (options.log ?? console).warn(
       `${OIDC_SIGNING_KEYS_VAR} is not set: workload identity tokens are signed with the DEVELOPMENT key in ${file}. ` +
         `Set ${OIDC_SIGNING_KEYS_VAR} outside local development.`,

@@ -25,7 +25,9 @@ const MAX_SUBJECT_BYTES = 127;
 export function wifSubjectFor(integrationId: string): string {
   const subject = `${WIF_SUBJECT_PREFIX}${integrationId}`;
   if (!/^[A-Za-z0-9._-]+$/.test(integrationId) || Buffer.byteLength(subject) > MAX_SUBJECT_BYTES) {
-    throw new Error(`integration id "${integrationId.slice(0, 80)}" cannot form a workload identity subject (letters, digits, ".", "_", "-"; at most ${MAX_SUBJECT_BYTES - WIF_SUBJECT_PREFIX.length} characters)`);
+    throw new Error(
+      `integration id "${integrationId.slice(0, 80)}" cannot form a workload identity subject (letters, digits, ".", "_", "-"; at most ${MAX_SUBJECT_BYTES - WIF_SUBJECT_PREFIX.length} characters)`,
+    );
   }
   return subject;
 }
@@ -93,11 +95,7 @@ export function impersonationUrlFor(iamCredentialsUrl: string, serviceAccountEma
 }
 
 /** A signed RS256 JWT: `iss` our public URL, `sub` the integration's subject, `aud` the WIF provider. */
-export function mintSubjectToken(
-  settings: Pick<WifSettings, 'issuer' | 'keys'>,
-  claims: { subject: string; audience: string },
-  now = Date.now(),
-): string {
+export function mintSubjectToken(settings: Pick<WifSettings, 'issuer' | 'keys'>, claims: { subject: string; audience: string }, now = Date.now()): string {
   const { kid, privateKey } = settings.keys.signing;
   const iat = Math.floor(now / 1000);
   const header = { alg: OIDC_SIGNING_ALG, typ: 'JWT', kid };

@@ -15,8 +15,7 @@ type JsonSchema = {
 };
 
 /** The marking, for schemas of new write-only fields: `writeOnly(z.string())`. */
-export const writeOnly = <T extends z.ZodType>(schema: T, description?: string): T =>
-  schema.meta({ writeOnly: true, ...(description ? { description } : {}) });
+export const writeOnly = <T extends z.ZodType>(schema: T, description?: string): T => schema.meta({ writeOnly: true, ...(description ? { description } : {}) });
 
 /**
  * The dotted paths of every write-only field of a schema, through objects, unions (each branch) and

@@ -62,7 +62,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   return {
     integration,
     filesDir: path.join(options.s3?.root ?? options.gcsRoot, DEMO_BUCKET, destination.prefix),
-    workflowUrl: options.temporalUiUrl && `${options.temporalUiUrl}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
+    workflowUrl:
+      options.temporalUiUrl && `${options.temporalUiUrl}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
     sandbox: { url: sandbox.url, token: sandbox.token },
     async stop() {
       try {
@@ -81,7 +82,10 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
 /** The integration a user would create, through the API. */
 function createDemoIntegration(api: ApiHttpClient, sandbox: FakeMondoo, options: DemoOptions): Promise<Integration> {
   // A fresh prefix per start: every sandbox numbers its events from 1 again.
-  const prefix = `mondoo/demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}/`;
+  const prefix = `mondoo/demo-${new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}/`;
   const { s3 } = options;
   return api.request<Integration>('POST', '/v1/integrations', {
     name: s3 ? DEMO_S3_NAME : DEMO_NAME,

@@ -100,7 +100,8 @@ async function main(): Promise<void> {
     const { root, credentials } = s3;
     await supervisor.add({
       name: 'S3 server',
-      start: async () => (await startS3Server({ port: s3Port, root, iamDir: path.join(dataDir, 's3-iam'), ...credentials, logFile: path.join(logDir, 's3.log') })).process,
+      start: async () =>
+        (await startS3Server({ port: s3Port, root, iamDir: path.join(dataDir, 's3-iam'), ...credentials, logFile: path.join(logDir, 's3.log') })).process,
     });
   }
 
@@ -154,7 +155,9 @@ async function main(): Promise<void> {
     console.log(`  Temporal CLI     scripts/auditflow temporal …  (runs ${tools.temporal})`);
     if (pathLine) console.log(`                   for a plain \`temporal\`: ${pathLine}`);
   }
-  const pids = ['temporal dev server', 'GCS emulator', 'S3 server', 'worker', 'API'].map((name) => [name, supervisor.current(name)?.child.pid] as const).filter(([, pid]) => pid);
+  const pids = ['temporal dev server', 'GCS emulator', 'S3 server', 'worker', 'API']
+    .map((name) => [name, supervisor.current(name)?.child.pid] as const)
+    .filter(([, pid]) => pid);
   console.log(`  Processes        ${pids.map(([name, pid]) => `${name} pid ${pid}`).join(', ')}  (restarted if they crash)`);
   if (demo) {
     console.log('');

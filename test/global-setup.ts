@@ -35,8 +35,7 @@ export default async function setup(project: TestProject) {
   // The fixture key decodes recorded histories; it encrypts only while recording new ones.
   const runKey = `test:${randomBytes(32).toString('base64')}`;
   const recording = Boolean(process.env.AUDITFLOW_RECORD_HISTORIES);
-  const encryptionKeys =
-    process.env.AUDITFLOW_ENCRYPTION_KEYS || (recording ? `${FIXTURE_ENCRYPTION_KEY},${runKey}` : `${runKey},${FIXTURE_ENCRYPTION_KEY}`);
+  const encryptionKeys = process.env.AUDITFLOW_ENCRYPTION_KEYS || (recording ? `${FIXTURE_ENCRYPTION_KEY},${runKey}` : `${runKey},${FIXTURE_ENCRYPTION_KEY}`);
   process.env.AUDITFLOW_ENCRYPTION_KEYS = encryptionKeys;
   // A fresh sealing key pair per run, in the environment too: the API side seals with the public half.
   if (!process.env[SEALING_KEYS_VAR]) {
@@ -56,7 +55,14 @@ export default async function setup(project: TestProject) {
     startTemporalDevServer({ settings, headless: true, logFile: path.join(logDir, 'temporal.log') }),
     freePort().then((gcsPort) => startGcsEmulator({ port: gcsPort, logFile: path.join(logDir, 'gcs.log') })),
     Promise.all([freePort(), freePort()]).then(([s3Port, adminPort]) =>
-      startS3Server({ port: s3Port, adminPort, root: path.join(s3Root, 'data'), iamDir: path.join(s3Root, 'iam'), ...S3_ROOT_CREDENTIALS, logFile: path.join(logDir, 's3.log') }),
+      startS3Server({
+        port: s3Port,
+        adminPort,
+        root: path.join(s3Root, 'data'),
+        iamDir: path.join(s3Root, 'iam'),
+        ...S3_ROOT_CREDENTIALS,
+        logFile: path.join(logDir, 's3.log'),
+      }),
     ),
   ]);
   const connection = await Connection.connect({ address: settings.address });

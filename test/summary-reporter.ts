@@ -21,7 +21,8 @@ export default class SummaryReporter implements Reporter {
     }
     // The SDK's lines (expected-error WARNs included) and the servers' logs stay off the console.
     const integration = testModules.some((module) => module.project.name === 'integration');
-    if (integration && existsSync(path.join(LOG_DIR, 'sdk.log'))) console.log(`\nlogs: ${path.relative(process.cwd(), LOG_DIR) || '.'}/ (sdk.log, temporal.log, gcs.log)`);
+    if (integration && existsSync(path.join(LOG_DIR, 'sdk.log')))
+      console.log(`\nlogs: ${path.relative(process.cwd(), LOG_DIR) || '.'}/ (sdk.log, temporal.log, gcs.log)`);
     console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
   }
 }

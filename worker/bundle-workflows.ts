@@ -21,6 +21,11 @@ export async function bundleInChildProcess(): Promise<{ codePath: string }> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const out = process.argv[2];
   if (!out) throw new Error('usage: bundle-workflows.ts <output file>');
-  const { code } = await bundleWorkflowCode({ workflowsPath, payloadConverterPath: PAYLOAD_CONVERTER_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    payloadConverterPath: PAYLOAD_CONVERTER_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: new DefaultLogger('WARN'),
+  });
   writeFileSync(out, code);
 }

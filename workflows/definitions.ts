@@ -41,7 +41,6 @@ export const SourceTypeAttribute = defineSearchAttributeKey('SourceType', Search
 
 export type ExportStatus = 'active' | 'paused' | 'error' | 'deleted';
 
-
 /** Every duration the workflow uses, in milliseconds, so tests can run on seconds. */
 export interface ExportTiming {
   /**

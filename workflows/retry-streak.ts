@@ -18,9 +18,7 @@ export class RetryStreak {
     if (report.lost && same && this.current!.attempt >= report.attempt) return;
     const since = same ? this.current!.since : report.at;
     this.current = { activity: report.activity, attempt: report.attempt, message: report.message, since };
-    setCurrentDetails(
-      `${this.summary}\n\n**Retrying**: ${report.activity} attempt ${report.attempt} failed: ${report.message} (failing since ${since})`,
-    );
+    setCurrentDetails(`${this.summary}\n\n**Retrying**: ${report.activity} attempt ${report.attempt} failed: ${report.message} (failing since ${since})`);
   }
 
   /** An activity of `activity`'s type succeeded (or, without one, the run ended or was interrupted). */

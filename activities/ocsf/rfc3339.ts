@@ -37,10 +37,15 @@ function parse(timestamp: string): number {
   const offsetHours = Number(match[10] ?? 0);
   const offsetMinutes = Number(match[11] ?? 0);
   const valid =
-    month >= 1 && month <= 12 &&
-    day >= 1 && day <= daysInMonth(year, month) &&
-    hour <= 23 && minute <= 59 && second <= 60 &&
-    offsetHours <= 23 && offsetMinutes <= 59;
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 60 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59;
   if (!valid) throw new InvalidTimestampError(timestamp);
   // setUTCFullYear, unlike Date.UTC, does not read years 0-99 as 1900-1999.
   const midnight = new Date(0);

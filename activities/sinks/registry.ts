@@ -7,10 +7,7 @@ import { gcsSink } from './gcs/connector';
 import { s3Sink } from './s3/connector';
 import type { AnySinkConnector, SinkConnector } from './sink';
 
-const SINKS = [
-  gcsSink,
-  s3Sink,
-] as const satisfies readonly AnySinkConnector[];
+const SINKS = [gcsSink, s3Sink] as const satisfies readonly AnySinkConnector[];
 
 type Registered = (typeof SINKS)[number];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- only the config and view types are read
@@ -26,9 +23,15 @@ const byType = new Map<string, AnySinkConnector>(SINKS.map((connector) => [conne
 if (byType.size !== SINKS.length) throw new Error('two sink connectors share one type');
 
 /** The API's `destination`: exactly one of the registered configs, picked by `type`. */
-export const destinationConfigSchema = z.discriminatedUnion('type', SINKS.map((c) => c.configSchema) as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<RegisteredDestinationConfig>;
+export const destinationConfigSchema = z.discriminatedUnion(
+  'type',
+  SINKS.map((c) => c.configSchema) as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<RegisteredDestinationConfig>;
 /** What the API returns as `destination` and keeps in the memo. */
-export const destinationViewSchema = z.discriminatedUnion('type', SINKS.map((c) => c.viewSchema) as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<RegisteredDestinationView>;
+export const destinationViewSchema = z.discriminatedUnion(
+  'type',
+  SINKS.map((c) => c.viewSchema) as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<RegisteredDestinationView>;
 
 /** The connector of `type`. A type this worker does not know is a configuration error, not a retry. */
 export function sinkConnector(type: string): AnySinkConnector {

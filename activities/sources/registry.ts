@@ -8,11 +8,7 @@ import { gcpAuditLogsSource } from './gcp-audit-logs/connector';
 import { mondooSource } from './mondoo/connector';
 import type { AnySourceConnector, SourceConnector } from './source';
 
-const SOURCES = [
-  mondooSource,
-  endorLabsSource,
-  gcpAuditLogsSource,
-] as const satisfies readonly AnySourceConnector[];
+const SOURCES = [mondooSource, endorLabsSource, gcpAuditLogsSource] as const satisfies readonly AnySourceConnector[];
 
 type Registered = (typeof SOURCES)[number];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- only the config and view types are read
@@ -28,9 +24,15 @@ const byType = new Map<string, AnySourceConnector>(SOURCES.map((connector) => [c
 if (byType.size !== SOURCES.length) throw new Error('two source connectors share one type');
 
 /** The API's `source`: exactly one of the registered configs, picked by `type`. */
-export const sourceConfigSchema = z.discriminatedUnion('type', SOURCES.map((c) => c.configSchema) as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<RegisteredSourceConfig>;
+export const sourceConfigSchema = z.discriminatedUnion(
+  'type',
+  SOURCES.map((c) => c.configSchema) as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<RegisteredSourceConfig>;
 /** What the API returns as `source` and keeps in the memo. */
-export const sourceViewSchema = z.discriminatedUnion('type', SOURCES.map((c) => c.viewSchema) as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<RegisteredSourceView>;
+export const sourceViewSchema = z.discriminatedUnion(
+  'type',
+  SOURCES.map((c) => c.viewSchema) as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<RegisteredSourceView>;
 
 /** The connector of `type`. A type this worker does not know is a configuration error, not a retry. */
 export function sourceConnector(type: string): AnySourceConnector {

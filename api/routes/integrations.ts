@@ -70,7 +70,11 @@ export function integrationsRouter(service: IntegrationService): Router {
       );
     }
     res.set('Allow', 'GET, DELETE');
-    throw new ApiError(405, 'method_not_allowed', 'An integration cannot be changed after creation: create a new one (with its own prefix), then delete this one');
+    throw new ApiError(
+      405,
+      'method_not_allowed',
+      'An integration cannot be changed after creation: create a new one (with its own prefix), then delete this one',
+    );
   };
   router.patch('/:id', immutable);
   router.put('/:id', immutable);

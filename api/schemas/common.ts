@@ -44,5 +44,4 @@ export const httpUrlSchema = z
   .refine((value) => URL.parse(value)?.port !== '0', 'must not use port 0');
 
 /** A secret: non-empty, bounded, never echoed back (zod issues do not carry the input). */
-export const secretSchema = (what: string) =>
-  z.string().min(1, `${what} must not be empty`).max(16_384, `${what} is too long`);
+export const secretSchema = (what: string) => z.string().min(1, `${what} must not be empty`).max(16_384, `${what} is too long`);

@@ -51,7 +51,10 @@ export const createIntegrationSchema = z
       .min(60, 'lateArrivalSeconds must be at least 60')
       .max(3600, 'lateArrivalSeconds must be at most 3600 (one hour)')
       .optional()
-      .meta({ description: "How late an event may appear at the source after its time; default the source's own (Mondoo 6 min, Endor Labs 2 min, Cloud Audit Logs 10 min)." }),
+      .meta({
+        description:
+          "How late an event may appear at the source after its time; default the source's own (Mondoo 6 min, Endor Labs 2 min, Cloud Audit Logs 10 min).",
+      }),
   })
   // The store counts bytes of the whole name, so the prefix's room depends on the scope's file names.
   .superRefine(({ source, destination, backfillFrom }, ctx) => {
@@ -110,10 +113,10 @@ const runSummarySchema = z.strictObject({
 export const integrationDetailSchema = integrationSchema
   .extend({
     lastError: z.strictObject({ message: z.string(), at: z.string() }).optional(),
-    retrying: z
-      .strictObject({ attempt: z.int(), message: z.string(), since: z.string() })
-      .optional()
-      .meta({ description: 'While the current run retries a failing activity: the attempt that failed last, its error, and since when it fails. Gone once it succeeds again.' }),
+    retrying: z.strictObject({ attempt: z.int(), message: z.string(), since: z.string() }).optional().meta({
+      description:
+        'While the current run retries a failing activity: the attempt that failed last, its error, and since when it fails. Gone once it succeeds again.',
+    }),
     lastRun: runSummarySchema.optional(),
     nextRunAt: z.string().optional().meta({ description: 'Absent while paused or deleted.' }),
     watermark: z.string().nullable().optional().meta({ description: 'Every event at or before it is in the bucket.' }),
@@ -131,19 +134,16 @@ export function statusDetail(view: ExportStatusView): Omit<IntegrationDetail, ke
   return { status, lastError, retrying, lastRun, nextRunAt, watermark, totals };
 }
 
-export const integrationListSchema = z
-  .strictObject({ integrations: z.array(integrationSchema) })
-  .meta({ title: 'IntegrationList' });
+export const integrationListSchema = z.strictObject({ integrations: z.array(integrationSchema) }).meta({ title: 'IntegrationList' });
 
 export const listQuerySchema = z.strictObject({
   status: exportStatusSchema.optional().meta({ description: 'Only integrations in this state.' }),
 });
 
 export const deleteQuerySchema = z.strictObject({
-  releaseDestination: z
-    .enum(['true', 'false'])
-    .optional()
-    .meta({ description: 'true: also free the bucket and prefix for a new integration (move or delete the old objects first: new files are numbered from 1 again).' }),
+  releaseDestination: z.enum(['true', 'false']).optional().meta({
+    description: 'true: also free the bucket and prefix for a new integration (move or delete the old objects first: new files are numbered from 1 again).',
+  }),
 });
 
 export const integrationActions = ['pause', 'resume', 'run', 'delete'] as const;

@@ -38,7 +38,14 @@ function projectOf(resourceName: string): string {
   return resourceName.startsWith('projects/') ? resourceName.slice('projects/'.length) : 'member-project-1';
 }
 
-function envelope(rand: Rand, ctx: EntryContext, type: AuditLogType, severity: string, resource: GcpLogEntry['resource'], payload: Record<string, unknown>): GcpLogEntry {
+function envelope(
+  rand: Rand,
+  ctx: EntryContext,
+  type: AuditLogType,
+  severity: string,
+  resource: GcpLogEntry['resource'],
+  payload: Record<string, unknown>,
+): GcpLogEntry {
   const delay = ctx.receiveDelayMs ?? 50 + Math.floor(rand() * 2950);
   return {
     protoPayload: { '@type': 'type.googleapis.com/google.cloud.audit.AuditLog', ...payload },
@@ -53,7 +60,14 @@ function envelope(rand: Rand, ctx: EntryContext, type: AuditLogType, severity: s
 
 function caller(rand: Rand, project: string): { authenticationInfo: Record<string, unknown>; requestMetadata: Record<string, unknown> } {
   const roll = rand();
-  const ip = roll < 0.45 ? `203.0.113.${1 + Math.floor(rand() * 250)}` : roll < 0.6 ? `2001:db8::${(1 + Math.floor(rand() * 0xfff)).toString(16)}` : roll < 0.8 ? 'private' : 'gce-internal-ip';
+  const ip =
+    roll < 0.45
+      ? `203.0.113.${1 + Math.floor(rand() * 250)}`
+      : roll < 0.6
+        ? `2001:db8::${(1 + Math.floor(rand() * 0xfff)).toString(16)}`
+        : roll < 0.8
+          ? 'private'
+          : 'gce-internal-ip';
   const asServiceAccount = rand() < 0.35;
   const email = asServiceAccount ? `deployer@${project}.iam.gserviceaccount.com` : pick(rand, USERS);
   const authenticationInfo: Record<string, unknown> = { principalEmail: email };
@@ -69,13 +83,24 @@ function caller(rand: Rand, project: string): { authenticationInfo: Record<strin
     'Terraform/1.8.2 (+https://www.terraform.io) terraform-provider-google/5.26.0',
     'google-api-go-client/0.5 auditflow-test',
   ]);
-  const requestMetadata: Record<string, unknown> = { callerIp: ip, callerSuppliedUserAgent: userAgent, requestAttributes: { time: '', auth: {} }, destinationAttributes: {} };
+  const requestMetadata: Record<string, unknown> = {
+    callerIp: ip,
+    callerSuppliedUserAgent: userAgent,
+    requestAttributes: { time: '', auth: {} },
+    destinationAttributes: {},
+  };
   if (ip === 'gce-internal-ip') requestMetadata.callerNetwork = `//compute.googleapis.com/projects/${project}/global/networks/__unknown__`;
   return { authenticationInfo, requestMetadata };
 }
 
 const failure = (rand: Rand): { code?: number; message?: string } =>
-  rand() < 0.12 ? pick(rand, [{ code: 7, message: 'PERMISSION_DENIED' }, { code: 5, message: 'NOT_FOUND' }, { code: 3, message: 'Invalid value for field resource.name' }]) : {};
+  rand() < 0.12
+    ? pick(rand, [
+        { code: 7, message: 'PERMISSION_DENIED' },
+        { code: 5, message: 'NOT_FOUND' },
+        { code: 3, message: 'Invalid value for field resource.name' },
+      ])
+    : {};
 
 /** One Admin Activity entry; with `operation` part of a long-running operation (first or last). */
 function adminActivity(rand: Rand, ctx: EntryContext): GcpLogEntry[] {
@@ -95,7 +120,13 @@ function adminActivity(rand: Rand, ctx: EntryContext): GcpLogEntry[] {
       methodName: kind === 0 ? 'v1.compute.instances.insert' : 'beta.compute.instances.delete',
       resourceName,
       resourceLocation: { currentLocations: [zone] },
-      authorizationInfo: [{ permission: kind === 0 ? 'compute.instances.create' : 'compute.instances.delete', granted: true, resourceAttributes: { service: 'compute', name: resourceName, type: 'compute.instances' } }],
+      authorizationInfo: [
+        {
+          permission: kind === 0 ? 'compute.instances.create' : 'compute.instances.delete',
+          granted: true,
+          resourceAttributes: { service: 'compute', name: resourceName, type: 'compute.instances' },
+        },
+      ],
       ...who,
     };
     const first = envelope(rand, ctx, 'activity', 'NOTICE', resource, {
@@ -106,7 +137,11 @@ function adminActivity(rand: Rand, ctx: EntryContext): GcpLogEntry[] {
     });
     first.operation = { ...operation, first: true };
     const lastCtx = { ...ctx, nanos: ctx.nanos + BigInt(2 + Math.floor(rand() * 40)) * 1_000_000_000n };
-    const last = envelope(rand, lastCtx, 'activity', 'NOTICE', resource, { ...base, status: {}, metadata: { '@type': 'type.googleapis.com/google.cloud.audit.ComputeInstanceMetadata' } });
+    const last = envelope(rand, lastCtx, 'activity', 'NOTICE', resource, {
+      ...base,
+      status: {},
+      metadata: { '@type': 'type.googleapis.com/google.cloud.audit.ComputeInstanceMetadata' },
+    });
     last.operation = { ...operation, last: true };
     return [first, last];
   }
@@ -114,46 +149,88 @@ function adminActivity(rand: Rand, ctx: EntryContext): GcpLogEntry[] {
     const account = `svc-${token(rand, 5)}@${project}.iam.gserviceaccount.com`;
     const status = failure(rand);
     return [
-      envelope(rand, ctx, 'activity', status.code ? 'ERROR' : 'NOTICE', { type: 'service_account', labels: { project_id: project, email_id: account, unique_id: token(rand, 21) } }, {
-        serviceName: 'iam.googleapis.com',
-        methodName: pick(rand, ['google.iam.admin.v1.CreateServiceAccountKey', 'google.iam.admin.v1.DeleteServiceAccount', 'google.iam.admin.v1.CreateServiceAccount']),
-        resourceName: `projects/-/serviceAccounts/${token(rand, 21)}`,
-        status,
-        authorizationInfo: [{ resource: `projects/-/serviceAccounts/${account}`, permission: 'iam.serviceAccountKeys.create', granted: !status.code }],
-        request: { '@type': 'type.googleapis.com/google.iam.admin.v1.CreateServiceAccountKeyRequest', name: `projects/-/serviceAccounts/${account}`, private_key_type: 2 },
-        response: status.code ? undefined : { '@type': 'type.googleapis.com/google.iam.admin.v1.ServiceAccountKey', name: `projects/${project}/serviceAccounts/${account}/keys/${token(rand, 40)}`, valid_after_time: { seconds: String(ctx.nanos / 1_000_000_000n) } },
-        ...who,
-      }),
+      envelope(
+        rand,
+        ctx,
+        'activity',
+        status.code ? 'ERROR' : 'NOTICE',
+        { type: 'service_account', labels: { project_id: project, email_id: account, unique_id: token(rand, 21) } },
+        {
+          serviceName: 'iam.googleapis.com',
+          methodName: pick(rand, [
+            'google.iam.admin.v1.CreateServiceAccountKey',
+            'google.iam.admin.v1.DeleteServiceAccount',
+            'google.iam.admin.v1.CreateServiceAccount',
+          ]),
+          resourceName: `projects/-/serviceAccounts/${token(rand, 21)}`,
+          status,
+          authorizationInfo: [{ resource: `projects/-/serviceAccounts/${account}`, permission: 'iam.serviceAccountKeys.create', granted: !status.code }],
+          request: {
+            '@type': 'type.googleapis.com/google.iam.admin.v1.CreateServiceAccountKeyRequest',
+            name: `projects/-/serviceAccounts/${account}`,
+            private_key_type: 2,
+          },
+          response: status.code
+            ? undefined
+            : {
+                '@type': 'type.googleapis.com/google.iam.admin.v1.ServiceAccountKey',
+                name: `projects/${project}/serviceAccounts/${account}/keys/${token(rand, 40)}`,
+                valid_after_time: { seconds: String(ctx.nanos / 1_000_000_000n) },
+              },
+          ...who,
+        },
+      ),
     ];
   }
   if (kind === 3) {
     const role = pick(rand, ['roles/logging.viewer', 'roles/owner', 'roles/storage.objectCreator']);
     return [
-      envelope(rand, ctx, 'activity', 'NOTICE', { type: 'project', labels: { project_id: project } }, {
-        serviceName: 'cloudresourcemanager.googleapis.com',
-        methodName: 'SetIamPolicy',
-        resourceName: `projects/${project}`,
-        status: {},
-        authorizationInfo: [{ resource: `projects/${project}`, permission: 'resourcemanager.projects.setIamPolicy', granted: true }],
-        request: { '@type': 'type.googleapis.com/google.iam.v1.SetIamPolicyRequest', resource: project, policy: { bindings: [{ role, members: [`user:${pick(rand, USERS)}`] }], etag: 'BwYUjMH6mE0=' } },
-        response: { '@type': 'type.googleapis.com/google.iam.v1.Policy', bindings: [{ role, members: [`user:${pick(rand, USERS)}`] }] },
-        serviceData: { '@type': 'type.googleapis.com/google.iam.v1.logging.AuditData', policyDelta: { bindingDeltas: [{ action: 'ADD', role, member: `user:${pick(rand, USERS)}` }] } },
-        ...who,
-      }),
+      envelope(
+        rand,
+        ctx,
+        'activity',
+        'NOTICE',
+        { type: 'project', labels: { project_id: project } },
+        {
+          serviceName: 'cloudresourcemanager.googleapis.com',
+          methodName: 'SetIamPolicy',
+          resourceName: `projects/${project}`,
+          status: {},
+          authorizationInfo: [{ resource: `projects/${project}`, permission: 'resourcemanager.projects.setIamPolicy', granted: true }],
+          request: {
+            '@type': 'type.googleapis.com/google.iam.v1.SetIamPolicyRequest',
+            resource: project,
+            policy: { bindings: [{ role, members: [`user:${pick(rand, USERS)}`] }], etag: 'BwYUjMH6mE0=' },
+          },
+          response: { '@type': 'type.googleapis.com/google.iam.v1.Policy', bindings: [{ role, members: [`user:${pick(rand, USERS)}`] }] },
+          serviceData: {
+            '@type': 'type.googleapis.com/google.iam.v1.logging.AuditData',
+            policyDelta: { bindingDeltas: [{ action: 'ADD', role, member: `user:${pick(rand, USERS)}` }] },
+          },
+          ...who,
+        },
+      ),
     ];
   }
   const bucket = `${project}-${pick(rand, ['logs', 'backups', 'artifacts'])}`;
   const status = failure(rand);
   return [
-    envelope(rand, ctx, 'activity', status.code ? 'ERROR' : 'NOTICE', { type: 'gcs_bucket', labels: { project_id: project, bucket_name: bucket, location: region } }, {
-      serviceName: 'storage.googleapis.com',
-      methodName: pick(rand, ['storage.buckets.create', 'storage.setIamPermissions', 'storage.buckets.update', 'storage.buckets.delete']),
-      resourceName: `projects/_/buckets/${bucket}`,
-      resourceLocation: { currentLocations: [region] },
-      status,
-      authorizationInfo: [{ resource: `projects/_/buckets/${bucket}`, permission: 'storage.buckets.update', granted: !status.code, resourceAttributes: {} }],
-      ...who,
-    }),
+    envelope(
+      rand,
+      ctx,
+      'activity',
+      status.code ? 'ERROR' : 'NOTICE',
+      { type: 'gcs_bucket', labels: { project_id: project, bucket_name: bucket, location: region } },
+      {
+        serviceName: 'storage.googleapis.com',
+        methodName: pick(rand, ['storage.buckets.create', 'storage.setIamPermissions', 'storage.buckets.update', 'storage.buckets.delete']),
+        resourceName: `projects/_/buckets/${bucket}`,
+        resourceLocation: { currentLocations: [region] },
+        status,
+        authorizationInfo: [{ resource: `projects/_/buckets/${bucket}`, permission: 'storage.buckets.update', granted: !status.code, resourceAttributes: {} }],
+        ...who,
+      },
+    ),
   ];
 }
 
@@ -164,16 +241,25 @@ function dataAccess(rand: Rand, ctx: EntryContext): GcpLogEntry[] {
   if (rand() < 0.25) who.authenticationInfo = {};
   const bucket = `${project}-artifacts`;
   return [
-    envelope(rand, ctx, 'data_access', 'INFO', { type: 'gcs_bucket', labels: { project_id: project, bucket_name: bucket, location: 'us' } }, {
-      serviceName: 'storage.googleapis.com',
-      methodName: pick(rand, ['storage.objects.get', 'storage.objects.list', 'storage.buckets.get']),
-      resourceName: `projects/_/buckets/${bucket}/objects/builds/${token(rand, 8)}.tar.gz`,
-      resourceLocation: { currentLocations: ['us'] },
-      status: failure(rand),
-      authorizationInfo: [{ resource: `projects/_/buckets/${bucket}/objects/builds`, permission: 'storage.objects.get', granted: true, resourceAttributes: {} }],
-      numResponseItems: rand() < 0.5 ? String(Math.floor(rand() * 100)) : undefined,
-      ...who,
-    }),
+    envelope(
+      rand,
+      ctx,
+      'data_access',
+      'INFO',
+      { type: 'gcs_bucket', labels: { project_id: project, bucket_name: bucket, location: 'us' } },
+      {
+        serviceName: 'storage.googleapis.com',
+        methodName: pick(rand, ['storage.objects.get', 'storage.objects.list', 'storage.buckets.get']),
+        resourceName: `projects/_/buckets/${bucket}/objects/builds/${token(rand, 8)}.tar.gz`,
+        resourceLocation: { currentLocations: ['us'] },
+        status: failure(rand),
+        authorizationInfo: [
+          { resource: `projects/_/buckets/${bucket}/objects/builds`, permission: 'storage.objects.get', granted: true, resourceAttributes: {} },
+        ],
+        numResponseItems: rand() < 0.5 ? String(Math.floor(rand() * 100)) : undefined,
+        ...who,
+      },
+    ),
   ];
 }
 
@@ -182,15 +268,22 @@ function systemEvent(rand: Rand, ctx: EntryContext): GcpLogEntry[] {
   const zone = `${pick(rand, REGIONS)}-b`;
   const name = `vm-${token(rand, 6)}`;
   return [
-    envelope(rand, ctx, 'system_event', 'INFO', { type: 'gce_instance', labels: { project_id: project, zone, instance_id: String(Math.floor(rand() * 1e15)) } }, {
-      serviceName: 'compute.googleapis.com',
-      methodName: pick(rand, ['compute.instances.migrateOnHostMaintenance', 'compute.instances.automaticRestart', 'compute.instances.preempted']),
-      resourceName: `projects/${project}/zones/${zone}/instances/${name}`,
-      // Google itself acts: no caller address, the principal is a system account.
-      authenticationInfo: { principalEmail: 'system@google.com' },
-      requestMetadata: { callerSuppliedUserAgent: 'Compute Engine' },
-      status: { message: 'Instance migrated during Compute Engine maintenance.' },
-    }),
+    envelope(
+      rand,
+      ctx,
+      'system_event',
+      'INFO',
+      { type: 'gce_instance', labels: { project_id: project, zone, instance_id: String(Math.floor(rand() * 1e15)) } },
+      {
+        serviceName: 'compute.googleapis.com',
+        methodName: pick(rand, ['compute.instances.migrateOnHostMaintenance', 'compute.instances.automaticRestart', 'compute.instances.preempted']),
+        resourceName: `projects/${project}/zones/${zone}/instances/${name}`,
+        // Google itself acts: no caller address, the principal is a system account.
+        authenticationInfo: { principalEmail: 'system@google.com' },
+        requestMetadata: { callerSuppliedUserAgent: 'Compute Engine' },
+        status: { message: 'Instance migrated during Compute Engine maintenance.' },
+      },
+    ),
   ];
 }
 
@@ -198,19 +291,34 @@ function policyDenied(rand: Rand, ctx: EntryContext): GcpLogEntry[] {
   const project = projectOf(ctx.resourceName);
   const who = caller(rand, project);
   return [
-    envelope(rand, ctx, 'policy', 'ERROR', { type: 'audited_resource', labels: { project_id: project, service: 'storage.googleapis.com', method: 'google.storage.objects.get' } }, {
-      serviceName: 'storage.googleapis.com',
-      methodName: 'google.storage.objects.get',
-      resourceName: `projects/${Math.floor(rand() * 1e12)}`,
-      status: { code: 7, details: [{ '@type': 'type.googleapis.com/google.rpc.PreconditionFailure', violations: [{ type: 'VPC_SERVICE_CONTROLS', description: `${token(rand, 22)}` }] }] },
-      metadata: {
-        '@type': 'type.googleapis.com/google.cloud.audit.VpcServiceControlAuditMetadata',
-        violationReason: 'RESOURCES_NOT_IN_SAME_SERVICE_PERIMETER',
-        securityPolicyInfo: { servicePerimeterName: 'accessPolicies/123456/servicePerimeters/prod', organizationId: '123456789012' },
-        resourceNames: [`projects/_/buckets/${project}-artifacts/objects/secret.txt`],
+    envelope(
+      rand,
+      ctx,
+      'policy',
+      'ERROR',
+      { type: 'audited_resource', labels: { project_id: project, service: 'storage.googleapis.com', method: 'google.storage.objects.get' } },
+      {
+        serviceName: 'storage.googleapis.com',
+        methodName: 'google.storage.objects.get',
+        resourceName: `projects/${Math.floor(rand() * 1e12)}`,
+        status: {
+          code: 7,
+          details: [
+            {
+              '@type': 'type.googleapis.com/google.rpc.PreconditionFailure',
+              violations: [{ type: 'VPC_SERVICE_CONTROLS', description: `${token(rand, 22)}` }],
+            },
+          ],
+        },
+        metadata: {
+          '@type': 'type.googleapis.com/google.cloud.audit.VpcServiceControlAuditMetadata',
+          violationReason: 'RESOURCES_NOT_IN_SAME_SERVICE_PERIMETER',
+          securityPolicyInfo: { servicePerimeterName: 'accessPolicies/123456/servicePerimeters/prod', organizationId: '123456789012' },
+          resourceNames: [`projects/_/buckets/${project}-artifacts/objects/secret.txt`],
+        },
+        ...who,
       },
-      ...who,
-    }),
+    ),
   ];
 }
 

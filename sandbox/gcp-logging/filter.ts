@@ -175,7 +175,9 @@ export function matches(node: Node, entry: GcpLogEntry): boolean {
 /** The top-level `timestamp>=`/`>` bound, for where a search starts (undefined: from the oldest entry). */
 export function lowerBound(node: Node): string | undefined {
   const clauses = node.kind === 'and' ? node.items : [node];
-  const bounds = clauses.flatMap((c) => (c.kind === 'cmp' && c.path.join('.') === 'timestamp' && (c.op === '>=' || c.op === '>') ? [timestampKey(c.value)!] : []));
+  const bounds = clauses.flatMap((c) =>
+    c.kind === 'cmp' && c.path.join('.') === 'timestamp' && (c.op === '>=' || c.op === '>') ? [timestampKey(c.value)!] : [],
+  );
   return bounds.sort().at(-1);
 }
 

@@ -44,7 +44,8 @@ export interface FakeCloudLoggingOptions {
 export const VIEWER = 'roles/logging.viewer';
 export const PRIVATE_LOG_VIEWER = 'roles/logging.privateLogViewer';
 const DATA_ACCESS_LOG = 'cloudaudit.googleapis.com/data_access';
-const RESOURCE_NAME = /^(projects\/[a-z][-a-z0-9]{4,28}[a-z0-9]|folders\/\d+|organizations\/\d+|billingAccounts\/[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6})$/;
+const RESOURCE_NAME =
+  /^(projects\/[a-z][-a-z0-9]{4,28}[a-z0-9]|folders\/\d+|organizations\/\d+|billingAccounts\/[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6})$/;
 const MAX_BODY_BYTES = 256 * 1024;
 
 export interface FakeCloudLogging {
@@ -115,14 +116,23 @@ export async function createFakeCloudLogging(options: FakeCloudLoggingOptions = 
   const store = options.store ?? new LogEntryStore({ now: options.now });
   const faults = new FaultController(options.faults);
   const accessToken = 'ya29.fake-cloud-logging-token';
-  const principalOf = options.principalOf ?? ((token: string) => (token === accessToken ? 'serviceAccount:auditflow-reader@fake.iam.gserviceaccount.com' : undefined));
+  const principalOf =
+    options.principalOf ?? ((token: string) => (token === accessToken ? 'serviceAccount:auditflow-reader@fake.iam.gserviceaccount.com' : undefined));
   const quotaPerMinute = options.quotaPerMinute ?? CLOUD_LOGGING_QUOTA_PER_MINUTE;
   const quotaWindowMs = options.quotaWindowMs ?? 60_000;
   const searchWindowMs = options.searchWindowMs ?? 3_600_000;
   const grants = new Set<string>();
   const recent = new Map<string, number[]>(); // resource -> request times (real clock) in the quota window
   const state = { iam: options.iam ?? 'all', emptyPages: 0 };
-  const stats: FakeCloudLogging['stats'] = { requests: 0, listRequests: 0, rateLimited: 0, emptyPagesWithToken: 0, maxPageSizeSeen: 0, peakPerWindow: 0, filters: [] };
+  const stats: FakeCloudLogging['stats'] = {
+    requests: 0,
+    listRequests: 0,
+    rateLimited: 0,
+    emptyPagesWithToken: 0,
+    maxPageSizeSeen: 0,
+    peakPerWindow: 0,
+    filters: [],
+  };
   const grantKey = (principal: string, resource: string, role: string) => `${principal}\n${resource}\n${role}`;
   const has = (principal: string, resource: string, role: string) => state.iam === 'all' || grants.has(grantKey(principal, resource, role));
 
@@ -146,7 +156,12 @@ export async function createFakeCloudLogging(options: FakeCloudLoggingOptions = 
     const principal = token === undefined ? (options.requireAuth === false ? 'anonymous' : undefined) : principalOf(token);
     if (principal === undefined) {
       req.resume();
-      return googleError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.');
+      return googleError(
+        res,
+        401,
+        'UNAUTHENTICATED',
+        'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+      );
     }
     const text = await readBody(req);
     let body: { resourceNames?: unknown; filter?: unknown; orderBy?: unknown; pageSize?: unknown; pageToken?: unknown };
@@ -162,9 +177,11 @@ export async function createFakeCloudLogging(options: FakeCloudLoggingOptions = 
     const badName = resourceNames.find((r) => !RESOURCE_NAME.test(r));
     if (badName !== undefined) return googleError(res, 400, 'INVALID_ARGUMENT', `Invalid resource name: ${badName}`);
     const filterText = typeof body.filter === 'string' ? body.filter : '';
-    if (filterText.length > CLOUD_LOGGING_MAX_FILTER_CHARS) return googleError(res, 400, 'INVALID_ARGUMENT', `filter is longer than ${CLOUD_LOGGING_MAX_FILTER_CHARS} characters`);
+    if (filterText.length > CLOUD_LOGGING_MAX_FILTER_CHARS)
+      return googleError(res, 400, 'INVALID_ARGUMENT', `filter is longer than ${CLOUD_LOGGING_MAX_FILTER_CHARS} characters`);
     const orderBy = typeof body.orderBy === 'string' ? body.orderBy.trim().toLowerCase() : 'timestamp asc';
-    if (orderBy !== 'timestamp asc' && orderBy !== 'timestamp desc') return googleError(res, 400, 'INVALID_ARGUMENT', `Invalid orderBy: ${String(body.orderBy)}`);
+    if (orderBy !== 'timestamp asc' && orderBy !== 'timestamp desc')
+      return googleError(res, 400, 'INVALID_ARGUMENT', `Invalid orderBy: ${String(body.orderBy)}`);
     const pageSize = body.pageSize === undefined ? 50 : Number(body.pageSize);
     if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > CLOUD_LOGGING_MAX_PAGE_SIZE) {
       return googleError(res, 400, 'INVALID_ARGUMENT', `pageSize must be between 0 and ${CLOUD_LOGGING_MAX_PAGE_SIZE}`);
@@ -182,31 +199,56 @@ export async function createFakeCloudLogging(options: FakeCloudLoggingOptions = 
     for (const resource of resourceNames) {
       if (!has(principal, resource, VIEWER)) {
         return googleError(res, 403, 'PERMISSION_DENIED', `Permission 'logging.logEntries.list' denied on resource (or it may not exist).`, [
-          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'IAM_PERMISSION_DENIED', domain: 'iam.googleapis.com', metadata: { permission: 'logging.logEntries.list', resource } },
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'IAM_PERMISSION_DENIED',
+            domain: 'iam.googleapis.com',
+            metadata: { permission: 'logging.logEntries.list', resource },
+          },
         ]);
       }
       if (readsPrivate && !has(principal, resource, PRIVATE_LOG_VIEWER)) {
         return googleError(res, 403, 'PERMISSION_DENIED', `Permission 'logging.privateLogEntries.list' denied on resource (or it may not exist).`, [
-          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'IAM_PERMISSION_DENIED', domain: 'iam.googleapis.com', metadata: { permission: 'logging.privateLogEntries.list', resource } },
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'IAM_PERMISSION_DENIED',
+            domain: 'iam.googleapis.com',
+            metadata: { permission: 'logging.privateLogEntries.list', resource },
+          },
         ]);
       }
     }
     if (quotaExceeded(resourceNames)) {
       stats.rateLimited++;
       // No Retry-After: Google's quota errors say only which quota ran out.
-      return googleError(res, 429, 'RESOURCE_EXHAUSTED', `Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'logging.googleapis.com'.`, [
-        { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'RATE_LIMIT_EXCEEDED', domain: 'googleapis.com', metadata: { quota_limit: 'ReadRequestsPerMinutePerProject', service: 'logging.googleapis.com' } },
-      ]);
+      return googleError(
+        res,
+        429,
+        'RESOURCE_EXHAUSTED',
+        `Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'logging.googleapis.com'.`,
+        [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'RATE_LIMIT_EXCEEDED',
+            domain: 'googleapis.com',
+            metadata: { quota_limit: 'ReadRequestsPerMinutePerProject', service: 'logging.googleapis.com' },
+          },
+        ],
+      );
     }
     stats.listRequests++;
     stats.filters.push(filterText);
     stats.maxPageSizeSeen = Math.max(stats.maxPageSizeSeen, pageSize);
 
-    const query = createHash('sha256').update(JSON.stringify([[...resourceNames].sort(), filterText, orderBy])).digest('base64url').slice(0, 16);
+    const query = createHash('sha256')
+      .update(JSON.stringify([[...resourceNames].sort(), filterText, orderBy]))
+      .digest('base64url')
+      .slice(0, 16);
     let position: PageToken | undefined;
     if (typeof body.pageToken === 'string' && body.pageToken !== '') {
       const decoded = decodeToken(body.pageToken);
-      if (!decoded || decoded.q !== query) return googleError(res, 400, 'INVALID_ARGUMENT', 'page_token does not match the request (resource names, filter or order changed)');
+      if (!decoded || decoded.q !== query)
+        return googleError(res, 400, 'INVALID_ARGUMENT', 'page_token does not match the request (resource names, filter or order changed)');
       position = decoded;
     }
     const tokenAt = (p: Position, w?: number) => encodeToken({ time: p.time, insertId: p.insertId, id: p.id, q: query, ...(w === undefined ? {} : { w }) });
@@ -275,7 +317,12 @@ export async function createFakeCloudLogging(options: FakeCloudLoggingOptions = 
     if (kind === '429') {
       req.resume();
       stats.rateLimited++;
-      return googleError(res, 429, 'RESOURCE_EXHAUSTED', `Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'logging.googleapis.com'.`);
+      return googleError(
+        res,
+        429,
+        'RESOURCE_EXHAUSTED',
+        `Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'logging.googleapis.com'.`,
+      );
     }
     if (kind === '5xx') {
       req.resume();

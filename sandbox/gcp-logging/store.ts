@@ -65,7 +65,14 @@ export class LogEntryStore {
   /** Adds entries to the log their logName names, keeping the order. */
   add(entries: readonly GcpLogEntry[], options: AddOptions = {}): StoredEntry[] {
     const visibleAt = options.visibleAt;
-    const visibleAtMs = visibleAt === undefined ? this.now() : typeof visibleAt === 'number' ? visibleAt : visibleAt instanceof Date ? visibleAt.getTime() : Date.parse(visibleAt);
+    const visibleAtMs =
+      visibleAt === undefined
+        ? this.now()
+        : typeof visibleAt === 'number'
+          ? visibleAt
+          : visibleAt instanceof Date
+            ? visibleAt.getTime()
+            : Date.parse(visibleAt);
     const added = entries.map((entry) => {
       const time = timestampKey(entry.timestamp);
       if (time === undefined) throw new Error(`not an RFC 3339 time: ${entry.timestamp}`);

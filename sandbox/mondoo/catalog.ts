@@ -42,12 +42,29 @@ function randomId(rand: Rand, length = 27): string {
 const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
 
 const PEOPLE = [
-  'Jane Doe', 'John Smith', 'Amara Okafor', 'José Müller', 'Zoë Lefèvre', '李雷', 'Søren Kierkegaard',
-  'Ana-María Núñez', 'Łukasz Wróbel', 'Priya Raman', 'أحمد منصور', 'Ørjan Dahl',
+  'Jane Doe',
+  'John Smith',
+  'Amara Okafor',
+  'José Müller',
+  'Zoë Lefèvre',
+  '李雷',
+  'Søren Kierkegaard',
+  'Ana-María Núñez',
+  'Łukasz Wróbel',
+  'Priya Raman',
+  'أحمد منصور',
+  'Ørjan Dahl',
 ];
 const POLICIES = ['mondoo-linux-security', 'mondoo-kubernetes-security', 'cis-aws-foundations', 'mondoo-windows-security', 'mondoo-github-security'];
 const HOSTS = ['ip-10-0-3-17.ec2.internal', 'web-01.prod', 'build-runner-7', 'db-primary', 'ワークステーション-3', 'laptop-jürgen'];
-const UNICODE_MSGS = ['Zugriff für Jürgen entfernt 👋', '已删除服务帐户', 'política asignada ✅', 'ключ API отозван', 'תפקיד עודכן', 'e\u0301tat changé (combining accent)'];
+const UNICODE_MSGS = [
+  'Zugriff für Jürgen entfernt 👋',
+  '已删除服务帐户',
+  'política asignada ✅',
+  'ключ API отозван',
+  'תפקיד עודכן',
+  'e\u0301tat changé (combining accent)',
+];
 const UNKNOWN_ACTIONS = ['mondoo.billing.Billing.UpdateSubscription', 'mondoo.captain.Captain.SetSSOConfiguration', 'mondoo.labs.Experiments.EnableFeature'];
 
 interface ActionContext {
@@ -62,29 +79,106 @@ interface ActionSpec {
   build(ctx: ActionContext): { resource: string | null; msg: string | null };
 }
 
-const serviceAccountMrn = (ctx: ActionContext) =>
-  `//agents.api.mondoo.app/spaces/${ctx.leaf.space ?? ctx.leaf.org}/serviceaccounts/${randomId(ctx.rand)}`;
+const serviceAccountMrn = (ctx: ActionContext) => `//agents.api.mondoo.app/spaces/${ctx.leaf.space ?? ctx.leaf.org}/serviceaccounts/${randomId(ctx.rand)}`;
 
 const ORG_ACTIONS: ActionSpec[] = [
-  { action: 'mondoo.captain.Captain.SetOrganizationMembership', weight: 6, identity: 'user', build: (c) => ({ resource: c.userMrn, msg: `${pick(c.rand, ['owner', 'editor', 'viewer'])} added` }) },
-  { action: 'mondoo.captain.Captain.RemoveOrganizationMembership', weight: 2, identity: 'user', build: (c) => ({ resource: c.userMrn, msg: 'member removed' }) },
-  { action: 'mondoo.captain.Captain.CreateSpace', weight: 1, identity: 'user', build: (c) => ({ resource: `//captain.api.mondoo.app/spaces/${c.leaf.org.split('-')[0]}-${randomId(c.rand, 6).toLowerCase()}`, msg: 'created space' }) },
-  { action: 'mondoo.captain.Captain.UpdateOrganization', weight: 1, identity: 'user', build: (c) => ({ resource: c.leaf.mrn, msg: 'updated organization settings' }) },
+  {
+    action: 'mondoo.captain.Captain.SetOrganizationMembership',
+    weight: 6,
+    identity: 'user',
+    build: (c) => ({ resource: c.userMrn, msg: `${pick(c.rand, ['owner', 'editor', 'viewer'])} added` }),
+  },
+  {
+    action: 'mondoo.captain.Captain.RemoveOrganizationMembership',
+    weight: 2,
+    identity: 'user',
+    build: (c) => ({ resource: c.userMrn, msg: 'member removed' }),
+  },
+  {
+    action: 'mondoo.captain.Captain.CreateSpace',
+    weight: 1,
+    identity: 'user',
+    build: (c) => ({ resource: `//captain.api.mondoo.app/spaces/${c.leaf.org.split('-')[0]}-${randomId(c.rand, 6).toLowerCase()}`, msg: 'created space' }),
+  },
+  {
+    action: 'mondoo.captain.Captain.UpdateOrganization',
+    weight: 1,
+    identity: 'user',
+    build: (c) => ({ resource: c.leaf.mrn, msg: 'updated organization settings' }),
+  },
   { action: 'mondoo.captain.Captain.Login', weight: 8, identity: 'user', build: (c) => ({ resource: c.userMrn, msg: 'user logged in' }) },
-  { action: 'mondoo.captain.Captain.ExpireInvitations', weight: 1, identity: 'system', build: (c) => ({ resource: c.leaf.mrn, msg: 'expired pending invitations' }) },
+  {
+    action: 'mondoo.captain.Captain.ExpireInvitations',
+    weight: 1,
+    identity: 'system',
+    build: (c) => ({ resource: c.leaf.mrn, msg: 'expired pending invitations' }),
+  },
 ];
 
 const SPACE_ACTIONS: ActionSpec[] = [
-  { action: 'mondoo.captain.Captain.SetSpaceMembership', weight: 3, identity: 'user', build: (c) => ({ resource: c.userMrn, msg: `${pick(c.rand, ['editor', 'viewer'])} added to space` }) },
-  { action: 'mondoo.captain.Captain.RemoveSpaceMembership', weight: 1, identity: 'user', build: (c) => ({ resource: c.userMrn, msg: 'member removed from space' }) },
-  { action: 'mondoo.agents.AgentManager.CreateServiceAccount', weight: 3, identity: 'user', build: (c) => ({ resource: serviceAccountMrn(c), msg: 'created service account' }) },
-  { action: 'mondoo.agents.AgentManager.DeleteServiceAccounts', weight: 1, identity: 'user', build: (c) => ({ resource: serviceAccountMrn(c), msg: 'deleted service accounts' }) },
-  { action: 'mondoo.agents.AgentManager.RegisterAgent', weight: 10, identity: 'service-account', build: (c) => ({ resource: `//agents.api.mondoo.app/spaces/${c.leaf.space}/agents/${randomId(c.rand)}`, msg: `registered agent ${pick(c.rand, HOSTS)}` }) },
-  { action: 'mondoo.agents.AgentManager.DeleteAgents', weight: 2, identity: 'user', build: (c) => ({ resource: `//agents.api.mondoo.app/spaces/${c.leaf.space}/agents/${randomId(c.rand)}`, msg: 'deleted agents' }) },
-  { action: 'mondoo.policy.PolicyResolver.AssignPolicy', weight: 4, identity: 'user', build: (c) => ({ resource: `//policy.api.mondoo.app/policies/${pick(c.rand, POLICIES)}`, msg: 'assigned policy' }) },
-  { action: 'mondoo.policy.PolicyResolver.UnassignPolicy', weight: 1, identity: 'user', build: (c) => ({ resource: `//policy.api.mondoo.app/policies/${pick(c.rand, POLICIES)}`, msg: 'unassigned policy' }) },
-  { action: 'mondoo.policy.PolicyHub.SetBundle', weight: 3, identity: 'service-account', build: (c) => ({ resource: `//policy.api.mondoo.app/spaces/${c.leaf.space}/policies/custom-${randomId(c.rand, 5).toLowerCase()}`, msg: 'uploaded policy bundle' }) },
-  { action: 'mondoo.integrations.IntegrationsManager.TriggerAction', weight: 4, identity: 'service-account', build: (c) => ({ resource: `//integrations.api.mondoo.app/spaces/${c.leaf.space}/integrations/${randomId(c.rand)}`, msg: 'triggered scan' }) },
+  {
+    action: 'mondoo.captain.Captain.SetSpaceMembership',
+    weight: 3,
+    identity: 'user',
+    build: (c) => ({ resource: c.userMrn, msg: `${pick(c.rand, ['editor', 'viewer'])} added to space` }),
+  },
+  {
+    action: 'mondoo.captain.Captain.RemoveSpaceMembership',
+    weight: 1,
+    identity: 'user',
+    build: (c) => ({ resource: c.userMrn, msg: 'member removed from space' }),
+  },
+  {
+    action: 'mondoo.agents.AgentManager.CreateServiceAccount',
+    weight: 3,
+    identity: 'user',
+    build: (c) => ({ resource: serviceAccountMrn(c), msg: 'created service account' }),
+  },
+  {
+    action: 'mondoo.agents.AgentManager.DeleteServiceAccounts',
+    weight: 1,
+    identity: 'user',
+    build: (c) => ({ resource: serviceAccountMrn(c), msg: 'deleted service accounts' }),
+  },
+  {
+    action: 'mondoo.agents.AgentManager.RegisterAgent',
+    weight: 10,
+    identity: 'service-account',
+    build: (c) => ({ resource: `//agents.api.mondoo.app/spaces/${c.leaf.space}/agents/${randomId(c.rand)}`, msg: `registered agent ${pick(c.rand, HOSTS)}` }),
+  },
+  {
+    action: 'mondoo.agents.AgentManager.DeleteAgents',
+    weight: 2,
+    identity: 'user',
+    build: (c) => ({ resource: `//agents.api.mondoo.app/spaces/${c.leaf.space}/agents/${randomId(c.rand)}`, msg: 'deleted agents' }),
+  },
+  {
+    action: 'mondoo.policy.PolicyResolver.AssignPolicy',
+    weight: 4,
+    identity: 'user',
+    build: (c) => ({ resource: `//policy.api.mondoo.app/policies/${pick(c.rand, POLICIES)}`, msg: 'assigned policy' }),
+  },
+  {
+    action: 'mondoo.policy.PolicyResolver.UnassignPolicy',
+    weight: 1,
+    identity: 'user',
+    build: (c) => ({ resource: `//policy.api.mondoo.app/policies/${pick(c.rand, POLICIES)}`, msg: 'unassigned policy' }),
+  },
+  {
+    action: 'mondoo.policy.PolicyHub.SetBundle',
+    weight: 3,
+    identity: 'service-account',
+    build: (c) => ({
+      resource: `//policy.api.mondoo.app/spaces/${c.leaf.space}/policies/custom-${randomId(c.rand, 5).toLowerCase()}`,
+      msg: 'uploaded policy bundle',
+    }),
+  },
+  {
+    action: 'mondoo.integrations.IntegrationsManager.TriggerAction',
+    weight: 4,
+    identity: 'service-account',
+    build: (c) => ({ resource: `//integrations.api.mondoo.app/spaces/${c.leaf.space}/integrations/${randomId(c.rand)}`, msg: 'triggered scan' }),
+  },
   { action: 'mondoo.captain.Captain.Login', weight: 2, identity: 'user', build: (c) => ({ resource: c.userMrn, msg: 'user logged in' }) },
 ];
 
@@ -120,7 +214,8 @@ export function buildNode(rand: Rand, leaf: Leaf, epochSeconds: number): MondooA
 
   let identity: MondooAuditNode['identity'];
   if (spec.identity === 'system' || rand() < 0.03) identity = null;
-  else if (spec.identity === 'service-account') identity = { name: pick(rand, ['ci-pipeline', 'terraform', 'k8s-operator', null]), mrn: serviceAccountMrn(ctx) };
+  else if (spec.identity === 'service-account')
+    identity = { name: pick(rand, ['ci-pipeline', 'terraform', 'k8s-operator', null]), mrn: serviceAccountMrn(ctx) };
   else identity = { name: rand() < 0.03 ? null : PEOPLE[person]!, mrn: userMrn };
 
   const flavour = rand();

@@ -10,8 +10,26 @@ export const AUDIT_LOG_QUERY = gql`
   query AuditLog($first: Int, $after: String, $orderBy: AuditLogOrder, $resourceMrn: String!, $timestampFilter: TimestampFilter) {
     auditlog(first: $first, after: $after, orderBy: $orderBy, resourceMrn: $resourceMrn, timestampFilter: $timestampFilter) {
       totalCount
-      edges { cursor node { identity { name mrn } resource action timestamp msg ip parent } }
-      pageInfo { startCursor endCursor hasNextPage }
+      edges {
+        cursor
+        node {
+          identity {
+            name
+            mrn
+          }
+          resource
+          action
+          timestamp
+          msg
+          ip
+          parent
+        }
+      }
+      pageInfo {
+        startCursor
+        endCursor
+        hasNextPage
+      }
     }
   }
 `;

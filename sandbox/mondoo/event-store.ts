@@ -99,7 +99,8 @@ export class EventStore {
           : (this.topology.leafOfParent(input.parent) ?? this.topology.leafFor(undefined, undefined));
       const event: StoredEvent = { ts, id: this.nextId++, leaf, visibleAtMs, node: { ...input, timestamp: formatTimestamp(ts) } };
       // Ids only grow, so the new event goes after every event of the same second.
-      const at = this.added.length > 0 && this.added[this.added.length - 1]!.ts <= ts ? this.added.length : firstIndex(this.added.length, (n) => this.added[n]!.ts > ts);
+      const at =
+        this.added.length > 0 && this.added[this.added.length - 1]!.ts <= ts ? this.added.length : firstIndex(this.added.length, (n) => this.added[n]!.ts > ts);
       this.added.splice(at, 0, event);
       return event;
     });

@@ -1,13 +1,4 @@
-import {
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLFormattedError,
-  GraphQLError,
-  buildSchema,
-  execute,
-  parse,
-  validate,
-} from 'graphql';
+import { type DocumentNode, type ExecutionResult, type GraphQLFormattedError, GraphQLError, buildSchema, execute, parse, validate } from 'graphql';
 import type { CursorCodec } from './cursor';
 import type { EventStore, TimeFilter } from './event-store';
 import { MONDOO_PLATFORM_MRN } from '../../activities/sources/mondoo/types';
@@ -20,28 +11,39 @@ import { parseTimestampSeconds } from './time';
  */
 export const AUDIT_LOG_SDL = /* GraphQL */ `
   type Query {
-    auditlog(
-      resourceMrn: String!
-      first: Int
-      after: String
-      orderBy: AuditLogOrder
-      timestampFilter: TimestampFilter
-    ): AuditLogConnection
+    auditlog(resourceMrn: String!, first: Int, after: String, orderBy: AuditLogOrder, timestampFilter: TimestampFilter): AuditLogConnection
   }
 
-  enum OrderDirection { ASC DESC }
-  enum AuditLogOrderField { TIMESTAMP }
-  input AuditLogOrder { direction: OrderDirection!, field: AuditLogOrderField! }
+  enum OrderDirection {
+    ASC
+    DESC
+  }
+  enum AuditLogOrderField {
+    TIMESTAMP
+  }
+  input AuditLogOrder {
+    direction: OrderDirection!
+    field: AuditLogOrderField!
+  }
 
-  enum TimestampFilterOperator { GT LT }
-  input TimestampFilter { timestamp: String!, operator: TimestampFilterOperator! }
+  enum TimestampFilterOperator {
+    GT
+    LT
+  }
+  input TimestampFilter {
+    timestamp: String!
+    operator: TimestampFilterOperator!
+  }
 
   type AuditLogConnection {
     totalCount: Int!
     edges: [AuditLogEdge!]!
     pageInfo: PageInfo!
   }
-  type AuditLogEdge { cursor: String!, node: AuditLogEntry! }
+  type AuditLogEdge {
+    cursor: String!
+    node: AuditLogEntry!
+  }
   type AuditLogEntry {
     identity: AuditLogIdentity
     resource: String
@@ -51,8 +53,16 @@ export const AUDIT_LOG_SDL = /* GraphQL */ `
     ip: String
     parent: String
   }
-  type AuditLogIdentity { name: String, mrn: String }
-  type PageInfo { startCursor: String, endCursor: String, hasNextPage: Boolean!, hasPreviousPage: Boolean! }
+  type AuditLogIdentity {
+    name: String
+    mrn: String
+  }
+  type PageInfo {
+    startCursor: String
+    endCursor: String
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+  }
 `;
 
 export const auditLogSchema = buildSchema(AUDIT_LOG_SDL);

@@ -55,7 +55,14 @@ export const DEFAULT_ORGS: OrgSpec[] = [
       { id: 'acme-sandbox-1mv8c5', weight: 1 },
     ],
   },
-  { id: 'globex-9x7t3q', weight: 1, spaces: [{ id: 'globex-prod-5n2r8w', weight: 3 }, { id: 'globex-dev-3b6y1k', weight: 1 }] },
+  {
+    id: 'globex-9x7t3q',
+    weight: 1,
+    spaces: [
+      { id: 'globex-prod-5n2r8w', weight: 3 },
+      { id: 'globex-dev-3b6y1k', weight: 1 },
+    ],
+  },
   { id: 'initech-6z4v0m', weight: 1, spaces: [{ id: 'initech-main-8q1e5t', weight: 1 }] },
   { id: 'hooli-quiet-0c3u7j', weight: 0, spaces: [{ id: 'hooli-unused-2g9i4l', weight: 0 }] },
 ];

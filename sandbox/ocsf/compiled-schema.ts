@@ -160,7 +160,13 @@ export function compileSchema(dir: string): OcsfSchema {
     if (datetimeType && source.profileNames.has('datetime')) {
       for (const attr of [...attributes.values()]) {
         if (!attr.scalar?.isTimestamp || attributes.has(`${attr.name}_dt`)) continue;
-        attributes.set(`${attr.name}_dt`, { name: `${attr.name}_dt`, requirement: 'optional', profile: 'datetime', isArray: attr.isArray, scalar: datetimeType });
+        attributes.set(`${attr.name}_dt`, {
+          name: `${attr.name}_dt`,
+          requirement: 'optional',
+          profile: 'datetime',
+          isArray: attr.isArray,
+          scalar: datetimeType,
+        });
       }
     }
     const list = (key: string) => (Array.isArray(def.constraints[key]) ? (def.constraints[key] as string[]) : []);
@@ -198,7 +204,10 @@ export function compileSchema(dir: string): OcsfSchema {
       new Map([...activities].map(([id, caption]) => [String(classUid * 100 + id), `${def.caption}: ${caption}`])),
       new Set([String(classUid * 100 + Number(OTHER_KEY))]),
     );
-    classes.set(classUid, finish({ ...base, attributes, classUid, categoryUid: category.uid, categoryName: def.category as string, categoryCaption: category.caption, activities }));
+    classes.set(
+      classUid,
+      finish({ ...base, attributes, classUid, categoryUid: category.uid, categoryName: def.category as string, categoryCaption: category.caption, activities }),
+    );
   }
 
   // Compile every object reachable from the classes now, so validation never compiles lazily.

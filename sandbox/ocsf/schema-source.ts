@@ -134,9 +134,7 @@ export function readSchemaSource(dir: string): SchemaSource {
   const eventFiles = byName(listJsonFiles(path.join(dir, 'events')));
   const resolveEvent = makeResolver(eventFiles);
   // Only classes with a `uid` are concrete; `iam`, `application` (and `base_event`, category "other") are parents.
-  const events = [...eventFiles.values()]
-    .filter((json) => typeof json.uid === 'number')
-    .map((json) => resolveEvent(String(json.name)) as ResolvedDefinition);
+  const events = [...eventFiles.values()].filter((json) => typeof json.uid === 'number').map((json) => resolveEvent(String(json.name)) as ResolvedDefinition);
 
   return {
     dir,

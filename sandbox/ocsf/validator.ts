@@ -150,11 +150,13 @@ function checkObject(value: unknown, object: CompiledObject, at: string, ctx: Wa
     const attr = object.attributes.get(key);
     const where = join(at, key);
     if (!attr) ctx.issues.push({ path: where, message: `unknown attribute: ${object.name} has no attribute ${key}` });
-    else if (!activeIn(attr, ctx)) ctx.issues.push({ path: where, message: `attribute ${key} belongs to the ${attr.profile} profile, which metadata.profiles does not list` });
+    else if (!activeIn(attr, ctx))
+      ctx.issues.push({ path: where, message: `attribute ${key} belongs to the ${attr.profile} profile, which metadata.profiles does not list` });
     else checkAttribute(item, attr, where, ctx);
   }
   for (const attr of object.required) {
-    if (activeIn(attr, ctx) && !(attr.name in value)) ctx.issues.push({ path: join(at, attr.name), message: `required attribute ${attr.name} of ${object.name} is missing` });
+    if (activeIn(attr, ctx) && !(attr.name in value))
+      ctx.issues.push({ path: join(at, attr.name), message: `required attribute ${attr.name} of ${object.name} is missing` });
   }
   if (object.atLeastOne.length > 0 && !object.atLeastOne.some((key) => isPresent(value, key))) {
     ctx.issues.push({ path: at, message: `${object.name} needs at least one of: ${object.atLeastOne.join(', ')}` });
@@ -169,7 +171,10 @@ function checkObject(value: unknown, object: CompiledObject, at: string, ctx: Wa
     if (sibling === undefined || (typeof id !== 'number' && typeof id !== 'string')) continue;
     const caption = attr.enumCaptions?.get(String(id));
     if (caption !== undefined && !attr.freeSiblingKeys?.has(String(id)) && sibling !== caption) {
-      ctx.issues.push({ path: join(at, attr.sibling as string), message: `${attr.sibling} should be ${show(caption)} for ${attr.name} ${id}, got ${show(sibling)}` });
+      ctx.issues.push({
+        path: join(at, attr.sibling as string),
+        message: `${attr.sibling} should be ${show(caption)} for ${attr.name} ${id}, got ${show(sibling)}`,
+      });
     }
   }
 }
@@ -203,11 +208,17 @@ export function validateOcsfEvent(event: unknown, schema: OcsfSchema = loadOcsfS
   checkObject(event, cls, '', ctx);
 
   if (event.category_uid !== undefined && event.category_uid !== cls.categoryUid) {
-    issues.push({ path: 'category_uid', message: `class ${cls.classUid} ${cls.caption} is in category ${cls.categoryUid} ${cls.categoryCaption}, got ${show(event.category_uid)}` });
+    issues.push({
+      path: 'category_uid',
+      message: `class ${cls.classUid} ${cls.caption} is in category ${cls.categoryUid} ${cls.categoryCaption}, got ${show(event.category_uid)}`,
+    });
   }
   const activityId = event.activity_id;
   if (event.type_uid !== undefined && typeof activityId === 'number' && event.type_uid !== cls.classUid * 100 + activityId) {
-    issues.push({ path: 'type_uid', message: `type_uid must be class_uid * 100 + activity_id = ${cls.classUid * 100 + activityId}, got ${show(event.type_uid)}` });
+    issues.push({
+      path: 'type_uid',
+      message: `type_uid must be class_uid * 100 + activity_id = ${cls.classUid * 100 + activityId}, got ${show(event.type_uid)}`,
+    });
   }
   const metadata = event.metadata;
   if (isPlainObject(metadata) && metadata.version !== undefined && metadata.version !== schema.version) {

@@ -66,7 +66,12 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
   const env = await openTestEnv();
   // The API's own client factory, with the run's encryption key, like api/main.ts.
   const api = await connectApiClient({ ...env.settings, address: options.temporalAddress ?? env.settings.address }, { dataConverter: testDataConverter() });
-  const settings: ApiSettings = { taskQueue: env.settings.taskQueue, tokens, bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES, temporalTimeoutMs: options.temporalTimeoutMs };
+  const settings: ApiSettings = {
+    taskQueue: env.settings.taskQueue,
+    tokens,
+    bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
+    temporalTimeoutMs: options.temporalTimeoutMs,
+  };
   const log = createLogger('api-test', process.env.AUDITFLOW_LOG_LEVEL ?? 'silent');
   let worker: { worker: Worker; running: Promise<void> } | undefined;
   let mondoo: FakeMondoo | undefined;
@@ -156,7 +161,12 @@ export async function executionsOnQueue(harness: ApiHarness): Promise<number> {
 }
 
 /** Polls GET /v1/integrations/:id until `done` holds. */
-export async function waitForIntegration(harness: ApiHarness, id: string, done: (detail: IntegrationDetail) => boolean, timeoutMs = 90_000): Promise<IntegrationDetail> {
+export async function waitForIntegration(
+  harness: ApiHarness,
+  id: string,
+  done: (detail: IntegrationDetail) => boolean,
+  timeoutMs = 90_000,
+): Promise<IntegrationDetail> {
   let last: unknown;
   return waitFor(
     () => `integration ${id} to reach the condition (last answer: ${JSON.stringify(last)})`,

@@ -70,11 +70,7 @@ export async function startExport(env: TestEnv, config: IntegrationConfig, taskQ
 }
 
 /** Polls the status query until `done` holds; queries of a handle follow continue-as-new. */
-export async function waitForStatus(
-  handle: WorkflowHandle,
-  done: (status: ExportStatusView) => boolean,
-  timeoutMs = 90_000,
-): Promise<ExportStatusView> {
+export async function waitForStatus(handle: WorkflowHandle, done: (status: ExportStatusView) => boolean, timeoutMs = 90_000): Promise<ExportStatusView> {
   const deadline = Date.now() + timeoutMs;
   let last: ExportStatusView | undefined;
   while (Date.now() < deadline) {

@@ -53,7 +53,12 @@ let bundle: Promise<WorkerOptions['workflowBundle']> | undefined;
 /** Bundling takes seconds: once per test file. */
 export function exportWorkflowBundle(): Promise<WorkerOptions['workflowBundle']> {
   // The failure converter runs in the sandbox too, so failures the workflow raises are encoded.
-  bundle ??= bundleWorkflowCode({ workflowsPath, payloadConverterPath: PAYLOAD_CONVERTER_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN', sdkLogToFile) });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath,
+    payloadConverterPath: PAYLOAD_CONVERTER_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: new DefaultLogger('WARN', sdkLogToFile),
+  });
   return bundle;
 }
 
@@ -85,14 +90,31 @@ export async function openTestEnv(): Promise<TestEnv> {
 
 /** One execution's history the way an operator records it (`temporal workflow show --output json`): the fixtures' format. */
 export function showHistoryJson(env: TestEnv, workflowId: string, runId: string): string {
-  return execFileSync(inject('temporalCliPath'), [
-    'workflow', 'show', '--output', 'json',
-    '--address', env.settings.address, '--namespace', env.settings.namespace,
-    '--workflow-id', workflowId, '--run-id', runId,
-  ], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return execFileSync(
+    inject('temporalCliPath'),
+    [
+      'workflow',
+      'show',
+      '--output',
+      'json',
+      '--address',
+      env.settings.address,
+      '--namespace',
+      env.settings.namespace,
+      '--workflow-id',
+      workflowId,
+      '--run-id',
+      runId,
+    ],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
 }
 
-export async function startExportWorker(env: TestEnv, activityDeps?: ActivityDeps, taskQueue = env.settings.taskQueue): Promise<{ worker: Worker; running: Promise<void> }> {
+export async function startExportWorker(
+  env: TestEnv,
+  activityDeps?: ActivityDeps,
+  taskQueue = env.settings.taskQueue,
+): Promise<{ worker: Worker; running: Promise<void> }> {
   const worker = await createExportWorker({
     connection: env.nativeConnection,
     settings: env.settings,

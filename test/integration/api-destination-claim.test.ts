@@ -38,7 +38,10 @@ describe('destination claims', () => {
     const responses = await Promise.all(Array.from({ length: 24 }, () => create(bodyFor(bucket))));
     const created = responses.filter((r) => r.status === 201);
     const refused = responses.filter((r) => r.status === 409);
-    expect(created.map((r) => r.status), JSON.stringify(responses.map((r) => [r.status, r.body.error?.code]))).toHaveLength(1);
+    expect(
+      created.map((r) => r.status),
+      JSON.stringify(responses.map((r) => [r.status, r.body.error?.code])),
+    ).toHaveLength(1);
     expect(refused).toHaveLength(23);
     const winner = created[0]!.body;
     for (const r of refused) {
@@ -91,11 +94,31 @@ describe('destination claims', () => {
     await grantPutObject(bucket, 'mondoo/', user.accessKeyId);
     const s3 = (scopeMrn: string, patch: Record<string, unknown> = {}) => {
       const body = integrationBody({ bucket, mondoo: h.mondoo, scopeMrn });
-      return { ...body, destination: { type: 's3', bucket, region: S3_REGION, prefix: 'mondoo/', endpoint: s3Endpoint, forcePathStyle: true, credentials: { ...user }, ...patch } };
+      return {
+        ...body,
+        destination: {
+          type: 's3',
+          bucket,
+          region: S3_REGION,
+          prefix: 'mondoo/',
+          endpoint: s3Endpoint,
+          forcePathStyle: true,
+          credentials: { ...user },
+          ...patch,
+        },
+      };
     };
     const created = await create(s3(orgMrn(TEST_ORG)));
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body.destination).toEqual({ type: 's3', bucket, region: S3_REGION, prefix: 'mondoo/', endpoint: s3Endpoint, forcePathStyle: true, auth: 'accessKeys' });
+    expect(created.body.destination).toEqual({
+      type: 's3',
+      bucket,
+      region: S3_REGION,
+      prefix: 'mondoo/',
+      endpoint: s3Endpoint,
+      forcePathStyle: true,
+      auth: 'accessKeys',
+    });
     expect(JSON.stringify(created.body)).not.toContain(user.secretAccessKey);
     // The same bucket and prefix on the same store, however spelled: refused.
     for (const endpoint of [s3Endpoint, `${s3Endpoint}/`, s3Endpoint.replace('127.0.0.1', 'localhost')]) {
@@ -118,7 +141,7 @@ describe('destination claims', () => {
     expect((await h.request('DELETE', `/v1/integrations/${created.body.id}`)).status).toBe(202);
   });
 
-  it('keeps a deleted integration\'s destination claimed until DELETE ?releaseDestination=true; then a new create succeeds', async () => {
+  it("keeps a deleted integration's destination claimed until DELETE ?releaseDestination=true; then a new create succeeds", async () => {
     const bucket = uniqueBucket();
     const body = bodyFor(bucket);
     const first = await create(body);
@@ -197,7 +220,9 @@ describe('destination claims', () => {
       memo: { [MEMO_KEY]: record },
       typedSearchAttributes: [{ key: IntegrationIdAttribute, value: id }],
     });
-    await waitFor('the legacy integration in visibility', async () => ((await h.request<{ integrations: Integration[] }>('GET', '/v1/integrations')).body.integrations.some((i) => i.id === id) ? true : undefined));
+    await waitFor('the legacy integration in visibility', async () =>
+      (await h.request<{ integrations: Integration[] }>('GET', '/v1/integrations')).body.integrations.some((i) => i.id === id) ? true : undefined,
+    );
     const clash = await create(bodyFor(bucket, 'legacy/', { endpoint: endpoint.replace('127.0.0.1', 'localhost') }));
     expect(clash.status).toBe(409);
     expect(clash.body.error.message).toContain(id);
@@ -205,7 +230,16 @@ describe('destination claims', () => {
     expect(release.status).toBe(409);
     expect(release.body.error.code).toBe('destination_not_releasable');
     // The refused create left no claim behind.
-    const claim = await h.env.client.workflow.getHandle(claimWorkflowIdFor(placeOf({ source: { type: 'mondoo', scopeMrn: QUIET, endpoint: '' }, destination: { type: 'gcs', bucket, prefix: 'legacy/', endpoint, auth: 'ambient' } }))).describe();
+    const claim = await h.env.client.workflow
+      .getHandle(
+        claimWorkflowIdFor(
+          placeOf({
+            source: { type: 'mondoo', scopeMrn: QUIET, endpoint: '' },
+            destination: { type: 'gcs', bucket, prefix: 'legacy/', endpoint, auth: 'ambient' },
+          }),
+        ),
+      )
+      .describe();
     expect(claim.status.name).not.toBe('RUNNING');
     await handle.terminate('test cleanup');
   });
@@ -217,7 +251,9 @@ describe('destination claims', () => {
     const { count } = await h.env.client.workflow.count(`WorkflowType = "${DESTINATION_CLAIM_WORKFLOW_TYPE}" AND TaskQueue = "${h.env.settings.taskQueue}"`);
     expect(count).toBeGreaterThan(0);
     const listed = new Set(integrations.map((i) => i.workflowId));
-    for await (const claim of h.env.client.workflow.list({ query: `WorkflowType = "${DESTINATION_CLAIM_WORKFLOW_TYPE}" AND TaskQueue = "${h.env.settings.taskQueue}"` })) {
+    for await (const claim of h.env.client.workflow.list({
+      query: `WorkflowType = "${DESTINATION_CLAIM_WORKFLOW_TYPE}" AND TaskQueue = "${h.env.settings.taskQueue}"`,
+    })) {
       expect(claim.workflowId).toMatch(/^destination-claim-[0-9a-f]{64}$/);
       expect(listed.has(claim.workflowId)).toBe(false);
     }

@@ -100,7 +100,9 @@ describe('a Temporal that does not answer', () => {
     // Concurrent first attempts of one key agree on one integration too.
     const freshKey = randomUUID();
     const fresh = body(`idempotent-${randomUUID()}/`);
-    const together = await Promise.all(Array.from({ length: 8 }, () => h.request<Integration>('POST', '/v1/integrations', { body: fresh, headers: { 'idempotency-key': freshKey } })));
+    const together = await Promise.all(
+      Array.from({ length: 8 }, () => h.request<Integration>('POST', '/v1/integrations', { body: fresh, headers: { 'idempotency-key': freshKey } })),
+    );
     expect(together.map((r) => r.status)).toEqual(Array(8).fill(201));
     for (const r of together) expect(r.body).toEqual(together[0]!.body);
   });

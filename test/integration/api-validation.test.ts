@@ -20,7 +20,14 @@ const bucket = (name: string) => withDestination({ bucket: name });
 /** An S3 destination that is valid but for `patch`. */
 const s3 = (patch: Record<string, unknown>) => (b: Body) => ({
   ...b,
-  destination: { type: 's3', bucket: 'valid-bucket', region: 'eu-west-1', prefix: 'mondoo/', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 's3-secret-that-must-stay-secret' }, ...patch },
+  destination: {
+    type: 's3',
+    bucket: 'valid-bucket',
+    region: 'eu-west-1',
+    prefix: 'mondoo/',
+    credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 's3-secret-that-must-stay-secret' },
+    ...patch,
+  },
 });
 
 const BAD_INPUTS: Case[] = [
@@ -68,13 +75,40 @@ const BAD_INPUTS: Case[] = [
   ['prefix with a newline', withDestination({ prefix: 'mon\ndoo/' }), 'destination.prefix'],
   ['prefix with a NUL', withDestination({ prefix: 'mon\u0000doo/' }), 'destination.prefix'],
   ['empty credentials', withCredentials({}), 'destination.credentials'],
-  ['credentials of both forms', withCredentials({ serviceAccountJson: FAKE_SERVICE_ACCOUNT_JSON, wifAudience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q' }), 'destination.credentials.wifAudience'],
-  ['half of federation', withCredentials({ wifAudience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q' }), 'destination.credentials'],
-  ['federation audience of another form', withCredentials({ wifAudience: 'https://example.com', wifServiceAccountEmail: 'sa@p.iam.gserviceaccount.com' }), 'destination.credentials.wifAudience'],
-  ['federation e-mail that is none', withCredentials({ wifAudience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q', wifServiceAccountEmail: 'nobody' }), 'destination.credentials.wifServiceAccountEmail'],
+  [
+    'credentials of both forms',
+    withCredentials({
+      serviceAccountJson: FAKE_SERVICE_ACCOUNT_JSON,
+      wifAudience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q',
+    }),
+    'destination.credentials.wifAudience',
+  ],
+  [
+    'half of federation',
+    withCredentials({ wifAudience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q' }),
+    'destination.credentials',
+  ],
+  [
+    'federation audience of another form',
+    withCredentials({ wifAudience: 'https://example.com', wifServiceAccountEmail: 'sa@p.iam.gserviceaccount.com' }),
+    'destination.credentials.wifAudience',
+  ],
+  [
+    'federation e-mail that is none',
+    withCredentials({ wifAudience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q', wifServiceAccountEmail: 'nobody' }),
+    'destination.credentials.wifServiceAccountEmail',
+  ],
   ['key file that is not JSON', withCredentials({ serviceAccountJson: '{not json' }), 'destination.credentials.serviceAccountJson'],
-  ['key file without private_key', withCredentials({ serviceAccountJson: JSON.stringify({ client_email: 'a@b.iam.gserviceaccount.com' }) }), 'destination.credentials.serviceAccountJson'],
-  ['key file without client_email', withCredentials({ serviceAccountJson: JSON.stringify({ private_key: 'k' }) }), 'destination.credentials.serviceAccountJson'],
+  [
+    'key file without private_key',
+    withCredentials({ serviceAccountJson: JSON.stringify({ client_email: 'a@b.iam.gserviceaccount.com' }) }),
+    'destination.credentials.serviceAccountJson',
+  ],
+  [
+    'key file without client_email',
+    withCredentials({ serviceAccountJson: JSON.stringify({ private_key: 'k' }) }),
+    'destination.credentials.serviceAccountJson',
+  ],
   ['key file that is an array', withCredentials({ serviceAccountJson: '[]' }), 'destination.credentials.serviceAccountJson'],
   ['key file as an object, not a string', withCredentials({ serviceAccountJson: JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object }), 'destination.credentials'],
   ['destination endpoint that is no URL', withDestination({ endpoint: 'localhost:4443' }), 'destination.endpoint'],
@@ -83,10 +117,33 @@ const BAD_INPUTS: Case[] = [
   ['name with a lone surrogate', (b) => ({ ...b, name: 'export \udc00' }), 'name'],
   ['prefix of 512 × "€" (1,536 bytes)', withDestination({ prefix: '€'.repeat(512) }), 'destination.prefix'],
   ['prefix that leaves no room for the file name within 1,024 bytes', withDestination({ prefix: `${'€'.repeat(320)}/` }), 'destination.prefix'],
-  ['key file without type', withCredentials({ serviceAccountJson: JSON.stringify(without(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as { type: string }, 'type')) }), 'destination.credentials.serviceAccountJson'],
-  ['key file of another type', withCredentials({ serviceAccountJson: JSON.stringify({ ...(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object), type: 'external_account' }) }), 'destination.credentials.serviceAccountJson'],
-  ['key file with a non-PEM private_key', withCredentials({ serviceAccountJson: JSON.stringify({ ...(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object), private_key: '-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n' }) }), 'destination.credentials.serviceAccountJson'],
-  ['key file whose token_uri the worker does not trust', withCredentials({ serviceAccountJson: JSON.stringify({ ...(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object), token_uri: 'https://attacker.example/token' }) }), 'destination.credentials.serviceAccountJson'],
+  [
+    'key file without type',
+    withCredentials({ serviceAccountJson: JSON.stringify(without(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as { type: string }, 'type')) }),
+    'destination.credentials.serviceAccountJson',
+  ],
+  [
+    'key file of another type',
+    withCredentials({ serviceAccountJson: JSON.stringify({ ...(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object), type: 'external_account' }) }),
+    'destination.credentials.serviceAccountJson',
+  ],
+  [
+    'key file with a non-PEM private_key',
+    withCredentials({
+      serviceAccountJson: JSON.stringify({
+        ...(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object),
+        private_key: '-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n',
+      }),
+    }),
+    'destination.credentials.serviceAccountJson',
+  ],
+  [
+    'key file whose token_uri the worker does not trust',
+    withCredentials({
+      serviceAccountJson: JSON.stringify({ ...(JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as object), token_uri: 'https://attacker.example/token' }),
+    }),
+    'destination.credentials.serviceAccountJson',
+  ],
   ['source endpoint with port 0', withSource({ endpoint: 'http://127.0.0.1:0/query' }), 'source.endpoint'],
   ['destination endpoint with port 0', withDestination({ endpoint: 'http://127.0.0.1:0' }), 'destination.endpoint'],
   ['destination endpoint with a query', withDestination({ endpoint: 'http://127.0.0.1:4443/?x=1' }), 'destination.endpoint'],
@@ -129,7 +186,11 @@ describe('API input validation and errors', () => {
 
   it.each(BAD_INPUTS)('rejects %s with a 400 naming the field', async (_name, change, path) => {
     const valid = integrationBody({ bucket: 'valid-bucket' });
-    const response = await h.request<{ error: { code: string; message: string; details: Array<{ path: string; message: string }> } }>('POST', '/v1/integrations', { body: change(valid) });
+    const response = await h.request<{ error: { code: string; message: string; details: Array<{ path: string; message: string }> } }>(
+      'POST',
+      '/v1/integrations',
+      { body: change(valid) },
+    );
     expect(response.status).toBe(400);
     expect(starts).toBe(0);
     expect(response.body.error).toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/^Invalid integration: /) });
@@ -169,7 +230,13 @@ describe('API input validation and errors', () => {
 
   it('answers a path that is no valid percent-encoding with 400 in the error shape, not 500', async () => {
     for (const id of ['%ff', '%', '%E0%A4%A']) {
-      for (const [method, path] of [['GET', `/v1/integrations/${id}`], ['POST', `/v1/integrations/${id}`], ['DELETE', `/v1/integrations/${id}`], ['POST', `/v1/integrations/${id}/pause`], ['PATCH', `/v1/integrations/${id}`]] as const) {
+      for (const [method, path] of [
+        ['GET', `/v1/integrations/${id}`],
+        ['POST', `/v1/integrations/${id}`],
+        ['DELETE', `/v1/integrations/${id}`],
+        ['POST', `/v1/integrations/${id}/pause`],
+        ['PATCH', `/v1/integrations/${id}`],
+      ] as const) {
         const response = await h.request(method, path, { body: method === 'GET' || method === 'DELETE' ? undefined : {} });
         expect(response, `${method} ${path}`).toMatchObject({ status: 400, body: { error: { code: 'invalid_path', details: [] } } });
       }
@@ -250,7 +317,9 @@ describe('the OpenAPI document', () => {
     expect(create.properties.includeHistorical).toMatchObject({ type: 'boolean', default: false });
     expect(JSON.stringify(create)).toContain('"writeOnly":true');
     const integration = body.components.schemas.Integration!;
-    expect(integration.required).toEqual(expect.arrayContaining(['id', 'workflowId', 'name', 'status', 'source', 'destination', 'intervalMinutes', 'includeHistorical', 'createdAt']));
+    expect(integration.required).toEqual(
+      expect.arrayContaining(['id', 'workflowId', 'name', 'status', 'source', 'destination', 'intervalMinutes', 'includeHistorical', 'createdAt']),
+    );
     expect(integration.properties.status).toEqual({ type: 'string', enum: ['active', 'paused', 'error', 'deleted'] });
     for (const secret of ['"token"', 'serviceAccountJson']) expect(JSON.stringify(integration)).not.toContain(secret);
     expect(body.components.schemas.Error!.properties.error).toMatchObject({ required: ['code', 'message', 'details'] });
@@ -262,7 +331,9 @@ describe('the OpenAPI document', () => {
     const operations = Object.entries(body.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path] as const));
     expect(operations.length).toBe(12);
     for (const [method, path] of operations) {
-      const response = await h.request<{ error?: { message: string } }>(method, path.replace('{id}', id), { body: method === 'GET' || method === 'DELETE' ? undefined : {} });
+      const response = await h.request<{ error?: { message: string } }>(method, path.replace('{id}', id), {
+        body: method === 'GET' || method === 'DELETE' ? undefined : {},
+      });
       expect(response.body.error?.message ?? '', `${method} ${path}`).not.toMatch(/^There is no route/);
       if (path.startsWith('/v1')) expect(body.paths[path]![method.toLowerCase()]!.security, `${method} ${path}`).toEqual([{ bearerToken: [] }]);
     }
@@ -275,7 +346,10 @@ describe('unexpected failures', () => {
     const { createApp } = await import('../../api/app');
     const { createLogger } = await import('../../lib/logger');
     // Only what listing uses: the list call, under the API's deadline.
-    const client = { workflow: { list }, withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn() } as unknown as import('@temporalio/client').Client;
+    const client = {
+      workflow: { list },
+      withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
+    } as unknown as import('@temporalio/client').Client;
     const server = createApp({ client, log: createLogger('api-test', 'silent'), settings }).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/v1/integrations`;
@@ -289,7 +363,9 @@ describe('unexpected failures', () => {
       throw new Error('connection string postgres://admin:hunter2@db');
     });
     expect(status).toBe(500);
-    expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: `Internal error; the API log has the details under request id ${requestId}`, details: [] } });
+    expect(JSON.parse(text)).toEqual({
+      error: { code: 'internal', message: `Internal error; the API log has the details under request id ${requestId}`, details: [] },
+    });
     expect(text).not.toContain('hunter2');
   });
 

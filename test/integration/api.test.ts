@@ -69,7 +69,9 @@ describe('integrations API', () => {
 
   it('starts the workflow with search attributes, a summary and a secret-free memo that survive continue-as-new', async () => {
     // A key Google's token endpoint (here a stand-in on loopback) refuses: the run fails for good.
-    const tokenEndpoint = createServer((_req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid JWT Signature.' })));
+    const tokenEndpoint = createServer((_req, res) =>
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid JWT Signature.' })),
+    );
     await new Promise<void>((resolve) => tokenEndpoint.listen(0, '127.0.0.1', resolve));
     const tokenUri = `http://127.0.0.1:${(tokenEndpoint.address() as AddressInfo).port}/token`;
     // Trusted by the operator (API and worker run in this process and read the same setting).
@@ -77,9 +79,21 @@ describe('integrations API', () => {
     process.env.AUDITFLOW_GCP_TRUSTED_TOKEN_URIS = tokenUri;
     const integration = await create({
       name: 'Findable in the UI',
-      destination: { type: 'gcs', bucket: 'unused-bucket', prefix: 'mondoo/', credentials: { serviceAccountJson: fakeServiceAccountJson({ token_uri: tokenUri }) }, endpoint: inject('gcsEndpoint') },
+      destination: {
+        type: 'gcs',
+        bucket: 'unused-bucket',
+        prefix: 'mondoo/',
+        credentials: { serviceAccountJson: fakeServiceAccountJson({ token_uri: tokenUri }) },
+        endpoint: inject('gcsEndpoint'),
+      },
     });
-    expect(integration.destination).toEqual({ type: 'gcs', bucket: 'unused-bucket', prefix: 'mondoo/', endpoint: inject('gcsEndpoint'), auth: 'serviceAccountKey' });
+    expect(integration.destination).toEqual({
+      type: 'gcs',
+      bucket: 'unused-bucket',
+      prefix: 'mondoo/',
+      endpoint: inject('gcsEndpoint'),
+      auth: 'serviceAccountKey',
+    });
     // Its first run fails (the key is refused) and, like every run, ends in continue-as-new.
     const failed = await waitForIntegration(h, integration.id, (d) => d.status === 'error');
     expect(failed.lastError?.message).toMatch(/rejected the service-account key/);
@@ -97,7 +111,10 @@ describe('integrations API', () => {
       expect(info.typedSearchAttributes.get(IntegrationIdAttribute)).toBe(integration.id);
       expect(info.typedSearchAttributes.get(SourceTypeAttribute)).toBe('mondoo');
       const { status: _status, ...record } = integration;
-      expect(info.memo).toEqual({ integration: record, creation: { destinationClaim: expect.stringMatching(/^destination-claim-[0-9a-f]{64}$/), requestHash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+      expect(info.memo).toEqual({
+        integration: record,
+        creation: { destinationClaim: expect.stringMatching(/^destination-claim-[0-9a-f]{64}$/), requestHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      });
     }
     const latest = await client.workflow.getHandle(integration.workflowId).describe();
     expect(latest.typedSearchAttributes.get(ExportStatusAttribute)).toBe('error');
@@ -139,7 +156,10 @@ describe('integrations API', () => {
   });
 
   it('shows workload identity federation without secrets', async () => {
-    const credentials = { wifAudience: '//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool/providers/aws', wifServiceAccountEmail: 'exporter@proj.iam.gserviceaccount.com' };
+    const credentials = {
+      wifAudience: '//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool/providers/aws',
+      wifServiceAccountEmail: 'exporter@proj.iam.gserviceaccount.com',
+    };
     // A scope without events: its runs never reach the destination.
     const integration = await create({ destination: { type: 'gcs', bucket: 'wif-bucket', credentials } }, orgMrn('hooli-quiet-0c3u7j'));
     // The computed subject and the principal to bind come back, ready for the GCP side.
@@ -209,7 +229,12 @@ describe('integrations API', () => {
     const deleted = await waitForIntegration(h, integration.id, (d) => d.status === 'deleted');
     expect(deleted).toMatchObject({ id: integration.id, name: integration.name, totals: { events: first.totals!.events + 1 } });
     expect((await readObjects(integration.destination.bucket, 'mondoo/')).size).toBe(deleted.totals!.files); // objects stay
-    for (const [method, route] of [['POST', `${path}/pause`], ['POST', `${path}/resume`], ['POST', `${path}/run`], ['DELETE', path]] as const) {
+    for (const [method, route] of [
+      ['POST', `${path}/pause`],
+      ['POST', `${path}/resume`],
+      ['POST', `${path}/run`],
+      ['DELETE', path],
+    ] as const) {
       expect(await h.request(method, route), `${method} ${route}`).toMatchObject({ status: 409, body: { error: { code: 'integration_deleted' } } });
     }
     await waitFor('listed as deleted', async () => {
@@ -238,7 +263,13 @@ describe('integrations API', () => {
     for (const method of ['PATCH', 'PUT']) {
       const response = await h.request(method, path, { body: { intervalMinutes: 15 } });
       expect(response.status).toBe(400);
-      expect(response.body).toMatchObject({ error: { code: 'interval_immutable', message: expect.stringMatching(/interval cannot be changed after creation/), details: [{ path: 'intervalMinutes' }] } });
+      expect(response.body).toMatchObject({
+        error: {
+          code: 'interval_immutable',
+          message: expect.stringMatching(/interval cannot be changed after creation/),
+          details: [{ path: 'intervalMinutes' }],
+        },
+      });
     }
     expect(await h.request('PATCH', path, { body: { name: 'renamed' } })).toMatchObject({ status: 405, body: { error: { code: 'method_not_allowed' } } });
     expect((await h.request<IntegrationDetail>('GET', path)).body).toMatchObject({ intervalMinutes: 60, name: integration.name });
@@ -246,10 +277,23 @@ describe('integrations API', () => {
   });
 
   it('runs the demo of npm start through the API, and deletes its integration when stopped', async () => {
-    const demo = await startDemo({ apiUrl: h.url, apiToken: h.tokens[0]!, gcsUrl: inject('gcsEndpoint'), gcsRoot: '/data/gcs', temporalUiUrl: 'http://ui', namespace: 'auditflow' });
+    const demo = await startDemo({
+      apiUrl: h.url,
+      apiToken: h.tokens[0]!,
+      gcsUrl: inject('gcsEndpoint'),
+      gcsRoot: '/data/gcs',
+      temporalUiUrl: 'http://ui',
+      namespace: 'auditflow',
+    });
     const { integration } = demo;
     try {
-      expect(integration).toMatchObject({ name: DEMO_NAME, status: 'active', intervalMinutes: 5, includeHistorical: true, destination: { bucket: 'auditflow-demo', endpoint: inject('gcsEndpoint') } });
+      expect(integration).toMatchObject({
+        name: DEMO_NAME,
+        status: 'active',
+        intervalMinutes: 5,
+        includeHistorical: true,
+        destination: { bucket: 'auditflow-demo', endpoint: inject('gcsEndpoint') },
+      });
       expect(demo.workflowUrl).toBe(`http://ui/namespaces/auditflow/workflows/${integration.workflowId}`);
       expect(demo.filesDir).toBe(path.join('/data/gcs/auditflow-demo', integration.destination.prefix));
       const done = await waitForIntegration(h, integration.id, firstRunDone);
@@ -263,10 +307,22 @@ describe('integrations API', () => {
 
   it('runs the demo against the local S3 server (AUDITFLOW_DEMO_DESTINATION=s3), with access keys shown only as their kind', async () => {
     const s3 = { url: inject('s3Endpoint'), root: '/data/s3', region: S3_REGION, credentials: { ...S3_ROOT_CREDENTIALS } };
-    const demo = await startDemo({ apiUrl: h.url, apiToken: h.tokens[0]!, gcsUrl: inject('gcsEndpoint'), gcsRoot: '/data/gcs', s3, temporalUiUrl: 'http://ui', namespace: 'auditflow' });
+    const demo = await startDemo({
+      apiUrl: h.url,
+      apiToken: h.tokens[0]!,
+      gcsUrl: inject('gcsEndpoint'),
+      gcsRoot: '/data/gcs',
+      s3,
+      temporalUiUrl: 'http://ui',
+      namespace: 'auditflow',
+    });
     const { integration } = demo;
     try {
-      expect(integration).toMatchObject({ name: DEMO_S3_NAME, status: 'active', destination: { type: 's3', bucket: 'auditflow-demo', endpoint: s3.url, auth: 'accessKeys' } });
+      expect(integration).toMatchObject({
+        name: DEMO_S3_NAME,
+        status: 'active',
+        destination: { type: 's3', bucket: 'auditflow-demo', endpoint: s3.url, auth: 'accessKeys' },
+      });
       expect(JSON.stringify(integration)).not.toContain(S3_ROOT_CREDENTIALS.secretAccessKey);
       expect(demo.filesDir).toBe(path.join('/data/s3/auditflow-demo', integration.destination.prefix));
       const done = await waitForIntegration(h, integration.id, firstRunDone);
@@ -284,11 +340,16 @@ describe('integrations API', () => {
     const first = await waitForIntegration(h, integration.id, firstRunDone);
     const signal = (name: string) =>
       run(inject('temporalCliPath'), [
-        'workflow', 'signal',
-        '--address', inject('temporalAddress'),
-        '--namespace', inject('temporalNamespace'),
-        '--workflow-id', integration.workflowId,
-        '--name', name,
+        'workflow',
+        'signal',
+        '--address',
+        inject('temporalAddress'),
+        '--namespace',
+        inject('temporalNamespace'),
+        '--workflow-id',
+        integration.workflowId,
+        '--name',
+        name,
       ]);
 
     await signal('pause');

@@ -32,7 +32,13 @@ describe('npm run bench, small', () => {
     const backfill = await runBackfill(stack, 3_000);
     expect(backfill.temporal.tiling.complete).toBe(true);
     expect(backfill.direct.tiling.complete).toBe(true);
-    for (const value of [backfill.ratio, backfill.temporal.eventsPerSecond, backfill.direct.eventsPerSecond, backfill.temporal.workerPeakRssMb, backfill.temporal.workerHwmMb]) {
+    for (const value of [
+      backfill.ratio,
+      backfill.temporal.eventsPerSecond,
+      backfill.direct.eventsPerSecond,
+      backfill.temporal.workerPeakRssMb,
+      backfill.temporal.workerHwmMb,
+    ]) {
       present(value);
     }
     expect(backfill.temporal.history.executions).toBeGreaterThan(0);

@@ -46,7 +46,11 @@ describe('GCS credentials', () => {
     vi.unstubAllEnvs();
   });
 
-  const configFor = (bucket: string, credentials: GcsCredentials | undefined, scopeMrn = orgMrn(ORG)): IntegrationConfig & { destination: GcsDestinationConfig } => {
+  const configFor = (
+    bucket: string,
+    credentials: GcsCredentials | undefined,
+    scopeMrn = orgMrn(ORG),
+  ): IntegrationConfig & { destination: GcsDestinationConfig } => {
     const config = integrationConfig({ mondooUrl: mondoo.url, mondooToken: mondoo.token, scopeMrn, bucket, limits: { maxEventsPerFile: 60 } });
     return { ...config, destination: { type: 'gcs', bucket, prefix: config.destination.prefix, endpoint: proxy.url, credentials } };
   };
@@ -75,7 +79,11 @@ describe('GCS credentials', () => {
     const destination = configFor(bucket, { serviceAccountJson: sa.json }).destination;
 
     // What the sink sees: an ExportError, DestinationAuth, with the token endpoint's reason.
-    const direct = await createStorage(destination).bucket(bucket).file('probe.jsonl').save('x', { resumable: false }).catch((e: unknown) => e);
+    const direct = await createStorage(destination)
+      .bucket(bucket)
+      .file('probe.jsonl')
+      .save('x', { resumable: false })
+      .catch((e: unknown) => e);
     expect(direct).toBeInstanceOf(ExportError);
     expect(direct).toMatchObject({ kind: 'DestinationAuth', retryable: false, code: 401 });
     expect((direct as Error).message).toMatch(new RegExp(`service-account key of ${sa.email} \\(invalid_grant: Invalid JWT Signature\\.\\)`));
@@ -119,7 +127,9 @@ describe('GCS credentials', () => {
     const bucket = await createTestBucket();
     const destination = configFor(bucket, { serviceAccountJson: sa.json }).destination;
     const before = gcp.hits.oauth;
-    const direct = await (async () => createStorage(destination, { env: {} }).bucket(bucket).file('probe.jsonl').save('x', { resumable: false }))().catch((e: unknown) => e);
+    const direct = await (async () => createStorage(destination, { env: {} }).bucket(bucket).file('probe.jsonl').save('x', { resumable: false }))().catch(
+      (e: unknown) => e,
+    );
     expect(direct).toMatchObject({ kind: 'InvalidConfig', retryable: false });
     expect((direct as Error).message).toContain(`token_uri must be Google's token endpoint https://oauth2.googleapis.com/token`);
     expect((direct as Error).message).toContain(TRUSTED_TOKEN_URIS_VAR);
@@ -141,7 +151,9 @@ describe('GCS credentials', () => {
     const sa = gcp.createServiceAccountKey(serviceAccountEmail('malformed'));
     const truncated = sa.json.slice(0, sa.json.length - 40);
     expect(() => parseServiceAccountKey(truncated)).toThrow(/not valid JSON/);
-    expect(() => parseServiceAccountKey(JSON.stringify({ type: 'external_account', audience: 'x' }))).toThrow(/not a service-account key file \(type must be "service_account"; client_email is required; private_key is required\)/);
+    expect(() => parseServiceAccountKey(JSON.stringify({ type: 'external_account', audience: 'x' }))).toThrow(
+      /not a service-account key file \(type must be "service_account"; client_email is required; private_key is required\)/,
+    );
     const badKey = JSON.stringify({ ...JSON.parse(sa.json), private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' });
     expect(() => parseServiceAccountKey(badKey)).toThrow(/private_key is not a readable PEM private key/);
     const bucket = await createTestBucket();
@@ -174,7 +186,10 @@ describe('GCS credentials', () => {
 
       // Not bound yet: STS accepts our token, IAM refuses the impersonation. The message says what to grant.
       const direct = await createStorage(config.destination, { integrationId: config.integrationId })
-        .bucket(bucket).file('probe.jsonl').save('x', { resumable: false }).catch((e: unknown) => e);
+        .bucket(bucket)
+        .file('probe.jsonl')
+        .save('x', { resumable: false })
+        .catch((e: unknown) => e);
       expect(direct).toMatchObject({ kind: 'DestinationAuth', retryable: false });
       expect((direct as Error).message).toContain(`${principal} may not impersonate ${email}`);
       expect((direct as Error).message).toContain(`--role=roles/iam.workloadIdentityUser --member=${principal}`);
@@ -237,7 +252,11 @@ describe('GCS credentials', () => {
       const audience = providerAudience();
       gcp.addOidcProvider(audience, 'https://some-other-issuer.example');
       const destination = configFor(await createTestBucket(), { wifAudience: audience, wifServiceAccountEmail: serviceAccountEmail('untrusted') }).destination;
-      const error = await createStorage(destination, { integrationId: 'x1' }).bucket('b').file('n').save('x', { resumable: false }).catch((e: unknown) => e);
+      const error = await createStorage(destination, { integrationId: 'x1' })
+        .bucket('b')
+        .file('n')
+        .save('x', { resumable: false })
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ kind: 'DestinationAuth' });
       expect((error as Error).message).toMatch(/Security Token Service rejected auditflow's identity token .*invalid_grant.*issuer .*jwks\.json/);
       expect((error as Error).message).not.toMatch(/eyJ/);

@@ -35,9 +35,14 @@ describe('scripts/auditflow ctl', () => {
       ? [path.join(repoRoot, 'scripts/auditflow'), ['ctl', ...args]]
       : [process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/ctl.ts'), ...args]];
     return new Promise((resolve) => {
-      execFile(command, commandArgs, { cwd: fromDir ?? repoRoot, env: { ...process.env, AUDITFLOW_API_URL: h.url, AUDITFLOW_API_TOKEN: h.tokens.join(','), ...env } }, (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      });
+      execFile(
+        command,
+        commandArgs,
+        { cwd: fromDir ?? repoRoot, env: { ...process.env, AUDITFLOW_API_URL: h.url, AUDITFLOW_API_TOKEN: h.tokens.join(','), ...env } },
+        (error, stdout, stderr) => {
+          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+        },
+      );
     });
   }
   const json = <T>(result: CtlResult): T => {
@@ -62,7 +67,9 @@ describe('scripts/auditflow ctl', () => {
     expect(listed.integrations.map((i) => i.id)).toContain(id);
 
     expect(json(await ctl(['pause', id]))).toEqual({ id, action: 'pause', accepted: true });
-    await waitFor('paused', async () => (json<{ integrations: Integration[] }>(await ctl(['list', '--status', 'paused'])).integrations.some((i) => i.id === id) ? true : undefined));
+    await waitFor('paused', async () =>
+      json<{ integrations: Integration[] }>(await ctl(['list', '--status', 'paused'])).integrations.some((i) => i.id === id) ? true : undefined,
+    );
     const refused = await ctl(['run', id]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('is paused; resume it to export again (HTTP 409, integration_paused)');

@@ -76,7 +76,7 @@ describe('Endor Labs integrations through the API', () => {
     );
   });
 
-  it('backfillFrom: the first run exports from that second on, with the integration\'s own late-arrival window', async () => {
+  it("backfillFrom: the first run exports from that second on, with the integration's own late-arrival window", async () => {
     const bucket = await createTestBucket();
     const from = new Date(Date.now() - 12 * 3_600_000).toISOString();
     const response = await h.request<Integration>('POST', '/v1/integrations', {
@@ -98,9 +98,13 @@ describe('Endor Labs integrations through the API', () => {
   it('refuses a backfillFrom past the 30-day retention or in the future, and a late-arrival window out of range', async () => {
     const bucket = await createTestBucket();
     type Failure = { error: { details: Array<{ path: string; message: string }> } };
-    const old = await h.request<Failure>('POST', '/v1/integrations', { body: { ...body(bucket), backfillFrom: new Date(Date.now() - 31 * 86_400_000).toISOString() } });
+    const old = await h.request<Failure>('POST', '/v1/integrations', {
+      body: { ...body(bucket), backfillFrom: new Date(Date.now() - 31 * 86_400_000).toISOString() },
+    });
     expect(old.status).toBe(400);
-    expect(old.body.error.details).toEqual([{ path: 'backfillFrom', message: expect.stringMatching(/older than the 30 days of audit logs the endorlabs source keeps online .*archive.*use \d{4}-/) }]);
+    expect(old.body.error.details).toEqual([
+      { path: 'backfillFrom', message: expect.stringMatching(/older than the 30 days of audit logs the endorlabs source keeps online .*archive.*use \d{4}-/) },
+    ]);
     const future = await h.request<Failure>('POST', '/v1/integrations', { body: { ...body(bucket), backfillFrom: '2999-01-01T00:00:00Z' } });
     expect(future.body.error.details).toEqual([{ path: 'backfillFrom', message: 'backfillFrom must be in the past' }]);
     const notTime = await h.request<Failure>('POST', '/v1/integrations', { body: { ...body(bucket), backfillFrom: 'yesterday' } });

@@ -18,7 +18,10 @@ const DAY = 86_400_000;
 const secondsAgo = (s: number) => formatMicros(Math.floor((Date.now() - s * 1000) * 1000) + 7);
 const uuids = (records: EndorAuditLog[]) => records.map((r) => r.uuid);
 
-function endorConfig(fake: FakeEndorLabs, setup: Omit<ExportSetup, 'mondooUrl' | 'mondooToken' | 'scopeMrn'> & { namespace?: string; apiSecret?: string }): IntegrationConfig {
+function endorConfig(
+  fake: FakeEndorLabs,
+  setup: Omit<ExportSetup, 'mondooUrl' | 'mondooToken' | 'scopeMrn'> & { namespace?: string; apiSecret?: string },
+): IntegrationConfig {
   const namespace = setup.namespace ?? NS;
   const base = integrationConfig({ ...setup, mondooUrl: fake.url, mondooToken: 'unused', scopeMrn: '//platform.api.mondoo.app', prefix: PREFIX });
   return {
@@ -82,7 +85,11 @@ describe('export from Endor Labs', () => {
     expect(first.totals).toEqual({ events: 0, files: 0 });
 
     const tie = secondsAgo(30);
-    endor.store.add([loginRecord(tie, { namespace: NS }), operationRecord(tie, 'OPERATION_CREATE', { namespace: NS }), operationRecord(secondsAgo(20), 'OPERATION_DELETE', { namespace: NS })]);
+    endor.store.add([
+      loginRecord(tie, { namespace: NS }),
+      operationRecord(tie, 'OPERATION_CREATE', { namespace: NS }),
+      operationRecord(secondsAgo(20), 'OPERATION_DELETE', { namespace: NS }),
+    ]);
     await handle.signal(runNowSignal);
     await waitForStatus(handle, (s) => s.totals.events === 3 && s.lastRun?.outcome === 'completed');
 
@@ -92,7 +99,10 @@ describe('export from Endor Labs', () => {
     const done = await waitForStatus(handle, (s) => s.totals.events === 4 && s.lastRun?.outcome === 'completed');
     expect(done.totals.files).toBe(2);
     const exported = await readExport(bucket, PREFIX);
-    expectExactlyOnce(exported, uuids(endor.store.all(NS)).filter((u) => u !== 'before-creation'));
+    expectExactlyOnce(
+      exported,
+      uuids(endor.store.all(NS)).filter((u) => u !== 'before-creation'),
+    );
     expect(exported.names).toEqual([`${PREFIX}endorlabs-acme-prod-audit-logs-1-3.jsonl`, `${PREFIX}endorlabs-acme-prod-audit-logs-4-4.jsonl`]);
     await handle.signal(deleteSignal);
   });
@@ -119,7 +129,10 @@ describe('export from Endor Labs', () => {
   });
 
   it('rides out 429s (Retry-After as an HTTP date), 5xx and timeouts', async () => {
-    const endor = await fake({ faults: { rate: 0.3, kinds: ['5xx', '429', 'timeout'], retryAfterSeconds: 1, timeoutMs: 3_000, seed: 5 }, retryAfterFormat: 'http-date' });
+    const endor = await fake({
+      faults: { rate: 0.3, kinds: ['5xx', '429', 'timeout'], retryAfterSeconds: 1, timeoutMs: 3_000, seed: 5 },
+      retryAfterFormat: 'http-date',
+    });
     const history = endor.store.generate(NS, { count: 900, start: Date.now() - 2 * DAY, seed: 11 });
     const bucket = await createTestBucket();
     const handle = await startExport(env, endorConfig(endor, { bucket, limits: { maxEventsPerFile: 100 }, timing: { retryMaxAttempts: 20 } }));
@@ -200,7 +213,11 @@ describe('an Endor Labs backfill with a worker killed mid-run', () => {
     const history = endor.store.generate(NS, { count: 6_000, start: Date.now() - 10 * DAY, seed: 23 });
     const taskQueue = `endor-crash-${randomUUID()}`;
     const bucket = await createTestBucket();
-    const config = endorConfig(endor, { bucket, limits: { maxEventsPerFile: 150, maxBatchesPerExecution: 10 }, timing: { activityTimeoutMs: 8_000, retryMaxAttempts: 20 } });
+    const config = endorConfig(endor, {
+      bucket,
+      limits: { maxEventsPerFile: 150, maxBatchesPerExecution: 10 },
+      timing: { activityTimeoutMs: 8_000, retryMaxAttempts: 20 },
+    });
     const handle = await startExport(env, config, taskQueue);
     let killedAt = 0;
     for (let kill = 1; kill <= 2; kill++) {

@@ -68,7 +68,14 @@ describe('export workflow', () => {
   it('without history starts at creation, then exports new and late events exactly once', async () => {
     const bucket = await createTestBucket();
     const scopeMrn = spaceMrn(SPACE);
-    const config = integrationConfig({ mondooUrl: mondoo.url, mondooToken: mondoo.token, scopeMrn, bucket, includeHistorical: false, createdAt: secondsAgo(60) });
+    const config = integrationConfig({
+      mondooUrl: mondoo.url,
+      mondooToken: mondoo.token,
+      scopeMrn,
+      bucket,
+      includeHistorical: false,
+      createdAt: secondsAgo(60),
+    });
     mondoo.store.add([node(secondsAgo(120), 'before creation: never exported')], { org: ORG, space: SPACE });
     const handle = await startExport(env, config);
     const first = await waitForStatus(handle, (s) => s.lastRun?.outcome === 'completed');
@@ -207,7 +214,14 @@ describe('export workflow', () => {
     try {
       const bucket = await createTestBucket();
       const scopeMrn = orgMrn(ORG);
-      const config = integrationConfig({ mondooUrl: faulty.url, mondooToken: faulty.token, scopeMrn, bucket, limits: { maxEventsPerFile: 100 }, timing: { retryMaxAttempts: 20 } });
+      const config = integrationConfig({
+        mondooUrl: faulty.url,
+        mondooToken: faulty.token,
+        scopeMrn,
+        bucket,
+        limits: { maxEventsPerFile: 100 },
+        timing: { retryMaxAttempts: 20 },
+      });
       const handle = await startExport(env, config);
       await waitForStatus(handle, (s) => s.lastRun?.outcome === 'completed', 150_000);
       expect(Object.values(faulty.faults.injected).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
@@ -226,7 +240,14 @@ describe('export workflow', () => {
     try {
       const bucket = await createTestBucket();
       const scopeMrn = orgMrn('globex-9x7t3q');
-      const config = integrationConfig({ mondooUrl: mondoo.url, mondooToken: mondoo.token, scopeMrn, bucket, limits: { maxEventsPerFile: 40 }, timing: { retryMaxAttempts: 20 } });
+      const config = integrationConfig({
+        mondooUrl: mondoo.url,
+        mondooToken: mondoo.token,
+        scopeMrn,
+        bucket,
+        limits: { maxEventsPerFile: 40 },
+        timing: { retryMaxAttempts: 20 },
+      });
       config.destination.endpoint = proxy.url;
       const handle = await startExport(env, config);
       await waitForStatus(handle, (s) => s.lastRun?.outcome === 'completed', 150_000);

@@ -53,10 +53,17 @@ async function waitForSearchAttribute(handle: WorkflowHandle, status: ExportStat
 async function expectReplays(env: TestEnv, handle: WorkflowHandle, label: string): Promise<void> {
   const histories = [];
   for await (const execution of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
-    histories.push({ workflowId: handle.workflowId, runId: execution.runId, history: await env.client.workflow.getHandle(handle.workflowId, execution.runId).fetchHistory() });
+    histories.push({
+      workflowId: handle.workflowId,
+      runId: execution.runId,
+      history: await env.client.workflow.getHandle(handle.workflowId, execution.runId).fetchHistory(),
+    });
   }
   expect(histories.length).toBeGreaterThan(0);
-  for await (const result of Worker.runReplayHistories({ ...REPLAY_OFF_MAIN_THREAD, workflowBundle: await exportWorkflowBundle(), dataConverter: testDataConverter() }, histories)) {
+  for await (const result of Worker.runReplayHistories(
+    { ...REPLAY_OFF_MAIN_THREAD, workflowBundle: await exportWorkflowBundle(), dataConverter: testDataConverter() },
+    histories,
+  )) {
     expect(result.error, `replay of ${result.runId}`).toBeUndefined();
   }
   const name = process.env.AUDITFLOW_RECORD_HISTORIES;
@@ -93,7 +100,17 @@ describe('a failing source', () => {
   });
 
   const start = async (bucket: string) =>
-    startExport(env, integrationConfig({ mondooUrl: source.url, mondooToken: source.token, scopeMrn: orgMrn(ORG), bucket, limits: { maxEventsPerFile: 60 }, timing: KEEP_RETRYING }));
+    startExport(
+      env,
+      integrationConfig({
+        mondooUrl: source.url,
+        mondooToken: source.token,
+        scopeMrn: orgMrn(ORG),
+        bucket,
+        limits: { maxEventsPerFile: 60 },
+        timing: KEEP_RETRYING,
+      }),
+    );
 
   it('while a run retries a 5xx source, the status and the current details say so; a success clears both', async () => {
     source.faults.setPolicy({ rate: 1, kinds: ['5xx'] });
@@ -124,7 +141,10 @@ describe('a failing source', () => {
   it('a source that redirects ends the run in error naming the new location, with nothing counted as exported', async () => {
     const redirecting = await createHostileSource({ mode: 'redirect' });
     try {
-      const handle = await startExport(env, integrationConfig({ mondooUrl: redirecting.url, mondooToken: 't', scopeMrn: orgMrn(ORG), bucket: await createTestBucket(), timing: KEEP_RETRYING }));
+      const handle = await startExport(
+        env,
+        integrationConfig({ mondooUrl: redirecting.url, mondooToken: 't', scopeMrn: orgMrn(ORG), bucket: await createTestBucket(), timing: KEEP_RETRYING }),
+      );
       const failed = await waitForStatus(handle, (s) => s.status === 'error', 30_000);
       expect(failed.lastError?.message).toContain(`a redirect to ${redirecting.url.replace('/query', '/moved')};`);
       expect(failed.lastRun).toMatchObject({ outcome: 'failed', events: 0 });
@@ -141,7 +161,10 @@ describe('a failing source', () => {
     let peak = baseline;
     const sampler = setInterval(() => void (peak = Math.max(peak, process.memoryUsage().rss)), 10);
     try {
-      const handle = await startExport(env, integrationConfig({ mondooUrl: huge.url, mondooToken: 't', scopeMrn: orgMrn(ORG), bucket: await createTestBucket(), timing: KEEP_RETRYING }));
+      const handle = await startExport(
+        env,
+        integrationConfig({ mondooUrl: huge.url, mondooToken: 't', scopeMrn: orgMrn(ORG), bucket: await createTestBucket(), timing: KEEP_RETRYING }),
+      );
       const failed = await waitForStatus(handle, (s) => s.status === 'error', 30_000);
       expect(failed.lastError?.message).toContain(`the Mondoo API sent a response of more than ${DEFAULT_MAX_RESPONSE_BYTES} bytes`);
       expect(huge.bytesSent).toBeLessThan(DEFAULT_MAX_RESPONSE_BYTES + 16 * 1024 * 1024);
@@ -203,7 +226,14 @@ describe('a failing source', () => {
   it('a pause cancels a stuck upload; after resume the very same objects are written, exactly once', async () => {
     const sink = await createFaultProxy({ target: inject('gcsEndpoint'), policy: { rate: 1, kinds: ['timeout'], timeoutMs: 120_000 } });
     const bucket = await createTestBucket();
-    const config = integrationConfig({ mondooUrl: source.url, mondooToken: source.token, scopeMrn: orgMrn(ORG), bucket, limits: { maxEventsPerFile: 60 }, timing: KEEP_RETRYING });
+    const config = integrationConfig({
+      mondooUrl: source.url,
+      mondooToken: source.token,
+      scopeMrn: orgMrn(ORG),
+      bucket,
+      limits: { maxEventsPerFile: 60 },
+      timing: KEEP_RETRYING,
+    });
     config.destination.endpoint = sink.url;
     const handle = await startExport(env, config);
     try {
@@ -238,12 +268,18 @@ describe('a failing source through the API', () => {
     const mondoo = harness.mondoo!;
     mondoo.faults.setPolicy({ rate: 1, kinds: ['5xx'] });
     try {
-      const created = await harness.request<IntegrationDetail>('POST', '/v1/integrations', { body: integrationBody({ bucket: await createTestBucket(), mondoo }) });
+      const created = await harness.request<IntegrationDetail>('POST', '/v1/integrations', {
+        body: integrationBody({ bucket: await createTestBucket(), mondoo }),
+      });
       expect(created.status).toBe(201);
       const id = created.body.id;
       const failing = await waitForIntegration(harness, id, (d) => d.retrying !== undefined, 60_000);
       expect(failing.status).toBe('active');
-      expect(failing.retrying).toMatchObject({ attempt: expect.any(Number), message: expect.stringMatching(/Mondoo API unavailable/), since: expect.any(String) });
+      expect(failing.retrying).toMatchObject({
+        attempt: expect.any(Number),
+        message: expect.stringMatching(/Mondoo API unavailable/),
+        since: expect.any(String),
+      });
 
       mondoo.faults.reset();
       const recovered = await waitForIntegration(harness, id, (d) => d.lastRun?.outcome === 'completed');

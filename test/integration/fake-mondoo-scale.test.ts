@@ -44,7 +44,9 @@ describe('fake Mondoo: 1,000,000 generated events', () => {
     }
     const seconds = (performance.now() - started) / 1000;
     const growthMb = (peakHeap - heapBefore) / 2 ** 20;
-    console.log(`fake-mondoo: paged 1,000,000 events in ${seconds.toFixed(1)} s over ${fake.requests} requests, retained heap growth ${growthMb.toFixed(1)} MB`);
+    console.log(
+      `fake-mondoo: paged 1,000,000 events in ${seconds.toFixed(1)} s over ${fake.requests} requests, retained heap growth ${growthMb.toFixed(1)} MB`,
+    );
     expect(seen).toBe(1_000_000);
     expect(ordered).toBe(true);
     // 1M materialized nodes would take several hundred MB; the generated store keeps none.

@@ -50,9 +50,7 @@ describe('foundation: a real Temporal dev server and a real GCS emulator', () =>
     const bucket = await createTestBucket();
     const file = emulatorStorage().bucket(bucket).file('once.jsonl');
     await file.save('first\n', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
-    await expect(
-      file.save('second\n', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }),
-    ).rejects.toMatchObject({ code: 412 });
+    await expect(file.save('second\n', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } })).rejects.toMatchObject({ code: 412 });
     expect((await readObjects(bucket)).get('once.jsonl')).toBe('first\n');
   });
 

@@ -59,7 +59,12 @@ describe('Cloud Audit Logs export', () => {
     return fake;
   }
 
-  function configFor(fake: FakeCloudLogging, bucket: string, resourceNames: string[], options: { logTypes?: AuditLogType[]; includeHistorical?: boolean; createdAt?: string; maxEventsPerFile?: number; key?: ServiceAccountKey } = {}): IntegrationConfig {
+  function configFor(
+    fake: FakeCloudLogging,
+    bucket: string,
+    resourceNames: string[],
+    options: { logTypes?: AuditLogType[]; includeHistorical?: boolean; createdAt?: string; maxEventsPerFile?: number; key?: ServiceAccountKey } = {},
+  ): IntegrationConfig {
     const source = gcpAuditLogsSourceSchema.parse({
       type: 'gcp-audit-logs',
       resourceNames,
@@ -119,7 +124,8 @@ describe('Cloud Audit Logs export', () => {
     const project = 'projects/acme-staging-1mv8c5';
     const bucket = await createTestBucket();
     const rand = mulberry32(5);
-    const at = (secondsBefore: number, type: AuditLogType = 'system_event') => buildEntries(rand, type, { resourceName: project, nanos: nanosOf(Date.now() - secondsBefore * 1000) });
+    const at = (secondsBefore: number, type: AuditLogType = 'system_event') =>
+      buildEntries(rand, type, { resourceName: project, nanos: nanosOf(Date.now() - secondsBefore * 1000) });
     const config = configFor(logging, bucket, [project], { includeHistorical: false, createdAt: secondsAgo(60) });
     logging.store.add(at(120), { visibleAt: 0 });
     const handle = await startExport(env, config);
@@ -141,7 +147,10 @@ describe('Cloud Audit Logs export', () => {
     expect(done.totals.files).toBe(2);
     const exported = await readExport(bucket, PREFIX);
     expectExactlyOnce(exported, ids([...fresh, ...late]));
-    expect(exported.names).toEqual([`${PREFIX}gcp-projects-acme-staging-1mv8c5-audit-logs-1-3.jsonl`, `${PREFIX}gcp-projects-acme-staging-1mv8c5-audit-logs-4-4.jsonl`]);
+    expect(exported.names).toEqual([
+      `${PREFIX}gcp-projects-acme-staging-1mv8c5-audit-logs-1-3.jsonl`,
+      `${PREFIX}gcp-projects-acme-staging-1mv8c5-audit-logs-4-4.jsonl`,
+    ]);
     await handle.signal(deleteSignal);
   });
 

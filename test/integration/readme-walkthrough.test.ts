@@ -69,7 +69,10 @@ describe('README walkthrough', () => {
   it('the banner says how to use the built Temporal CLI, which reports its real version', () => {
     expect(output).toContain('Temporal CLI     scripts/auditflow temporal');
     expect(output).toMatch(/for a plain `temporal`: export PATH=".*\/path:\$PATH"/);
-    const version = execFileSync(path.join(repoRoot, 'scripts/auditflow'), ['temporal', '--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const version = execFileSync(path.join(repoRoot, 'scripts/auditflow'), ['temporal', '--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     expect(version).toMatch(/^temporal version 1\.5\.1 \(Server /);
   });
 
@@ -81,7 +84,10 @@ describe('README walkthrough', () => {
       .replaceAll('127.0.0.1:8080', `127.0.0.1:${ports.api}`)
       .replaceAll('127.0.0.1:4443', `127.0.0.1:${ports.gcs}`);
     // No placeholder left for the reader to fill in (comments may show some).
-    const code = runnable.split('\n').filter((line) => !line.trimStart().startsWith('#')).map((line) => line.split(/\s+# /)[0]);
+    const code = runnable
+      .split('\n')
+      .filter((line) => !line.trimStart().startsWith('#'))
+      .map((line) => line.split(/\s+# /)[0]);
     expect(code.join('\n')).not.toMatch(/<[a-z ]+>/);
     // A directory of its own (the walkthrough writes integration.json), with the clone's scripts in it.
     const cwd = mkdtempSync(path.join(tmpdir(), 'auditflow-walkthrough-'));

@@ -58,9 +58,7 @@ describe('workflow determinism', () => {
   it('replays the committed histories recorded from earlier versions', async () => {
     const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(0);
-    await replayAll(
-      files.map((file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8'))) })),
-    );
+    await replayAll(files.map((file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8'))) })));
   });
 
   it('replays every execution of a run with batches, continue-as-new, pause, resume and delete, and keeps them small', async () => {

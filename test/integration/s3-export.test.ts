@@ -33,8 +33,23 @@ describe('export to S3', () => {
   });
 
   function s3Config(scopeMrn: string, bucket: string, credentials: Keys, endpoint = inject('s3Endpoint'), maxEventsPerFile = 100): IntegrationConfig {
-    const config = integrationConfig({ mondooUrl: mondoo.url, mondooToken: mondoo.token, scopeMrn, bucket, limits: { maxEventsPerFile }, timing: { retryMaxAttempts: 20 } });
-    const destination: S3DestinationConfig = { type: 's3', bucket, region: S3_REGION, prefix: 'mondoo/', endpoint, forcePathStyle: true, credentials: { ...credentials } };
+    const config = integrationConfig({
+      mondooUrl: mondoo.url,
+      mondooToken: mondoo.token,
+      scopeMrn,
+      bucket,
+      limits: { maxEventsPerFile },
+      timing: { retryMaxAttempts: 20 },
+    });
+    const destination: S3DestinationConfig = {
+      type: 's3',
+      bucket,
+      region: S3_REGION,
+      prefix: 'mondoo/',
+      endpoint,
+      forcePathStyle: true,
+      credentials: { ...credentials },
+    };
     return { ...config, destination };
   }
   /** Every event of the scope once (and the scope has some: an empty export proves nothing). */
@@ -62,7 +77,11 @@ describe('export to S3', () => {
 
   it('rides out 503s and lost responses: a retried write that had landed is a 412, not a duplicate', async () => {
     // The proxy forwards the Host header the client signed, so the server still verifies every signature.
-    const proxy = await createFaultProxy({ target: inject('s3Endpoint'), preserveHost: true, policy: { rate: 0.3, kinds: ['5xx', 'drop-response'], seed: 23 } });
+    const proxy = await createFaultProxy({
+      target: inject('s3Endpoint'),
+      preserveHost: true,
+      policy: { rate: 0.3, kinds: ['5xx', 'drop-response'], seed: 23 },
+    });
     try {
       const bucket = await createS3TestBucket();
       const scopeMrn = orgMrn('globex-9x7t3q');

@@ -9,15 +9,30 @@ import { probeS3, S3ObjectStore } from '../../activities/sinks/s3/store';
 import { ExportError } from '../../activities/errors';
 import { createS3TestBucket, createS3User, grantPutObject, readS3Objects, S3_REGION, S3_ROOT_CREDENTIALS, s3Client } from '../helpers/s3';
 
-function destination(bucket: string, credentials: { accessKeyId: string; secretAccessKey: string } = S3_ROOT_CREDENTIALS, prefix = 'mondoo/'): S3DestinationConfig {
-  return s3DestinationSchema.parse({ type: 's3', bucket, region: S3_REGION, prefix, endpoint: inject('s3Endpoint'), forcePathStyle: true, credentials: { ...credentials } });
+function destination(
+  bucket: string,
+  credentials: { accessKeyId: string; secretAccessKey: string } = S3_ROOT_CREDENTIALS,
+  prefix = 'mondoo/',
+): S3DestinationConfig {
+  return s3DestinationSchema.parse({
+    type: 's3',
+    bucket,
+    region: S3_REGION,
+    prefix,
+    endpoint: inject('s3Endpoint'),
+    forcePathStyle: true,
+    credentials: { ...credentials },
+  });
 }
 
 const store = (d: S3DestinationConfig) => new S3ObjectStore(createS3Client(d, {}), d);
 const body = (text: string) => Buffer.from(`${text}\n`);
 
 async function failure(promise: Promise<unknown>): Promise<ExportError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ExportError);
   return error as ExportError;
 }

@@ -71,13 +71,24 @@ describe('secrets never in plaintext', () => {
     mondoo = await createFakeMondoo({ token: MONDOO_TOKEN, generated: { count: 250, start: '2025-06-01T00:00:00Z', perSecond: 4, seed: 41 } });
 
     // The API as it is deployed, plus the two routers of this change, logging through pino's redaction.
-    const apiLog = pino({ name: 'api', level: 'debug', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, { write: (line: string) => void apiLogs.push(line) });
+    const apiLog = pino(
+      { name: 'api', level: 'debug', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+      { write: (line: string) => void apiLogs.push(line) },
+    );
     const app = createApp({
       client: env.client,
       log: apiLog,
       settings: { taskQueue: env.settings.taskQueue, tokens: [API_TOKEN], bodyLimitBytes: 64 * 1024 },
       mounts: [
-        { path: '/codec', router: createCodecRouter({ codec: testDataConverter().payloadCodecs![0]!, tokens: [API_TOKEN], uiOrigin: 'http://127.0.0.1:8233', allowPathKey: true }) },
+        {
+          path: '/codec',
+          router: createCodecRouter({
+            codec: testDataConverter().payloadCodecs![0]!,
+            tokens: [API_TOKEN],
+            uiOrigin: 'http://127.0.0.1:8233',
+            allowPathKey: true,
+          }),
+        },
         { path: '/', router: createOidcRouter({ issuer: issuer.issuer, keys: issuer.settings.keys }) },
       ],
     });
@@ -123,7 +134,13 @@ describe('secrets never in plaintext', () => {
     gcp.addOidcProvider(audience, issuer.issuer);
     const wifEmail = serviceAccountEmail('secret-wif');
     const source = (token: string) => ({ type: 'mondoo', scopeMrn: orgMrn(ORG), endpoint: mondoo.url, token });
-    const destination = async (credentials: unknown) => ({ type: 'gcs', bucket: await createTestBucket(), prefix: 'mondoo/', endpoint: proxy.url, credentials });
+    const destination = async (credentials: unknown) => ({
+      type: 'gcs',
+      bucket: await createTestBucket(),
+      prefix: 'mondoo/',
+      endpoint: proxy.url,
+      credentials,
+    });
     const s3Destination = async (credentials: unknown) => {
       const bucket = await createS3TestBucket();
       await grantPutObject(bucket, 'mondoo/', s3User.accessKeyId);
@@ -132,7 +149,12 @@ describe('secrets never in plaintext', () => {
     const s3User = await createS3User();
     const wrongS3Secret = { secretAccessKey: `s3-wrong-${randomUUID()}`, sessionToken: `s3-session-${randomUUID()}` };
     const create = async (name: string, token: string, credentials: unknown, s3 = false) => {
-      const { status, json } = await call('POST', '/v1/integrations', { name, source: source(token), destination: await (s3 ? s3Destination : destination)(credentials), includeHistorical: true });
+      const { status, json } = await call('POST', '/v1/integrations', {
+        name,
+        source: source(token),
+        destination: await (s3 ? s3Destination : destination)(credentials),
+        includeHistorical: true,
+      });
       expect(status, JSON.stringify(json)).toBe(201);
       return String(json.id);
     };
@@ -146,7 +168,11 @@ describe('secrets never in plaintext', () => {
     const s3Good = await create('S3 access keys', MONDOO_TOKEN, { ...s3User }, true);
     const s3Wrong = await create('S3 wrong secret', MONDOO_TOKEN, { accessKeyId: s3User.accessKeyId, ...wrongS3Secret }, true);
     // A rejected create must not echo the secret it carried either.
-    const rejected = await call('POST', '/v1/integrations', { name: 'x', source: source(MONDOO_TOKEN), destination: await destination({ serviceAccountJson: `{"private_key": "${MONDOO_TOKEN}` }) });
+    const rejected = await call('POST', '/v1/integrations', {
+      name: 'x',
+      source: source(MONDOO_TOKEN),
+      destination: await destination({ serviceAccountJson: `{"private_key": "${MONDOO_TOKEN}` }),
+    });
     expect(rejected.status).toBe(400);
 
     const completed = (d: Record<string, unknown>) => (d.lastRun as { outcome?: string } | undefined)?.outcome === 'completed';
@@ -163,7 +189,12 @@ describe('secrets never in plaintext', () => {
     // even list them: the memo does not decode without the key).
     const raw = new Client({ connection: env.connection, namespace: env.settings.namespace });
     const namespace = env.settings.namespace;
-    await expect(raw.workflow.list({ query: `WorkflowId = "${workflowIdFor(good)}"` })[Symbol.asyncIterator]().next()).rejects.toThrow(/Unknown encoding: binary\/encrypted/);
+    await expect(
+      raw.workflow
+        .list({ query: `WorkflowId = "${workflowIdFor(good)}"` })
+        [Symbol.asyncIterator]()
+        .next(),
+    ).rejects.toThrow(/Unknown encoding: binary\/encrypted/);
     const stored: Array<{ where: string; bytes: Buffer }> = [];
     const payloads: Array<{ where: string; payload: proto.temporal.api.common.v1.IPayload }> = [];
     let failures = 0;
@@ -175,7 +206,10 @@ describe('secrets never in plaintext', () => {
         if (run.type === DESTINATION_CLAIM_WORKFLOW_TYPE) claims++;
         const history = await raw.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
         stored.push({ where: `history ${run.runId}`, bytes: Buffer.from(History.encode(history).finish()) });
-        const described = await env.connection.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId: run.workflowId, runId: run.runId } });
+        const described = await env.connection.workflowService.describeWorkflowExecution({
+          namespace,
+          execution: { workflowId: run.workflowId, runId: run.runId },
+        });
         stored.push({ where: `describe ${run.runId}`, bytes: Buffer.from(DescribeWorkflowExecutionResponse.encode(described).finish()) });
         collectPayloads(history, `history ${run.runId}`, payloads);
         failures += history.events?.filter((e) => e.activityTaskFailedEventAttributes?.failure?.message === 'Encoded failure').length ?? 0;

@@ -69,21 +69,28 @@ describe('scripts/start.ts supervision', () => {
     });
     start.child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     start.child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const get = async (id: string): Promise<Detail> => (await (await fetch(`${api}/v1/integrations/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as Detail;
+    const get = async (id: string): Promise<Detail> =>
+      (await (await fetch(`${api}/v1/integrations/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as Detail;
 
-    await eventually('the stack is up', () => output.includes('press Ctrl-C') || (start!.child.exitCode !== null ? Promise.reject(new Error(output)) : undefined), 300_000).catch(
-      (error: Error) => {
-        throw new Error(`${error.message}; start said:\n${output.slice(-4000)}`);
-      },
-    );
+    await eventually(
+      'the stack is up',
+      () => output.includes('press Ctrl-C') || (start!.child.exitCode !== null ? Promise.reject(new Error(output)) : undefined),
+      300_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; start said:\n${output.slice(-4000)}`);
+    });
     const demoId = /demo: integration ([0-9a-f-]{36})/.exec(output)?.[1];
     const workerPid = childPid(start.child.pid!, 'worker/main.ts');
     expect(demoId, output).toBeDefined();
     expect(workerPid, output).toBeGreaterThan(0);
-    const first = await eventually('the first demo export', async () => {
-      const detail = await get(demoId!);
-      return detail.lastRun?.outcome === 'completed' ? detail : undefined;
-    }, 120_000);
+    const first = await eventually(
+      'the first demo export',
+      async () => {
+        const detail = await get(demoId!);
+        return detail.lastRun?.outcome === 'completed' ? detail : undefined;
+      },
+      120_000,
+    );
 
     process.kill(workerPid!, 'SIGKILL');
     await eventually('the worker restarted', () => /worker restarted \(pid \d+\)/.test(output) || start!.child.exitCode !== null, 60_000);
@@ -95,10 +102,14 @@ describe('scripts/start.ts supervision', () => {
     // An export now runs on the restarted worker and completes.
     const run = await fetch(`${api}/v1/integrations/${demoId}/run`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(run.status).toBe(202);
-    const next = await eventually('an export after the restart', async () => {
-      const detail = await get(demoId!);
-      return detail.lastRun?.outcome === 'completed' && detail.lastRun.startedAt > first.lastRun!.startedAt ? detail : undefined;
-    }, 120_000);
+    const next = await eventually(
+      'an export after the restart',
+      async () => {
+        const detail = await get(demoId!);
+        return detail.lastRun?.outcome === 'completed' && detail.lastRun.startedAt > first.lastRun!.startedAt ? detail : undefined;
+      },
+      120_000,
+    );
     expect(next.totals!.events).toBeGreaterThanOrEqual(first.totals!.events);
 
     expect(output).toContain(`worker pid ${workerPid}`); // the banner names the processes

@@ -11,7 +11,21 @@ export interface GeneratedEvent {
 }
 
 const ID_CHARS = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'];
-const ODD_TEXT = ['', ' ', 'ünïcödé', '日本語のメッセージ', '👩‍💻 emoji 🚀', 'עברית RTL', 'e\u0301 combining', 'quote " and \\ backslash', 'line\nbreak\ttab', 'nul\u0000char', '<script>alert(1)</script>', 'null', '{"json":true}'];
+const ODD_TEXT = [
+  '',
+  ' ',
+  'ünïcödé',
+  '日本語のメッセージ',
+  '👩‍💻 emoji 🚀',
+  'עברית RTL',
+  'e\u0301 combining',
+  'quote " and \\ backslash',
+  'line\nbreak\ttab',
+  'nul\u0000char',
+  '<script>alert(1)</script>',
+  'null',
+  '{"json":true}',
+];
 const OTHER_ACTIONS = [
   'mondoo.captain.Captain.Login',
   'mondoo.agents.AgentManager.TriggerAction',
@@ -24,7 +38,19 @@ const OTHER_ACTIONS = [
   '',
   'mondoo.captain.Captain.createspace',
 ];
-const MALFORMED_IPS = ['300.1.1.1', 'not an ip', '1.2.3.4:443', ' 192.0.2.1', '192.0.2.1 ', '', 'fe80::1%' + 'z'.repeat(50), '1.2.3', '::g', '10.0.0.1,,10.0.0.2', 'unknown'];
+const MALFORMED_IPS = [
+  '300.1.1.1',
+  'not an ip',
+  '1.2.3.4:443',
+  ' 192.0.2.1',
+  '192.0.2.1 ',
+  '',
+  'fe80::1%' + 'z'.repeat(50),
+  '1.2.3',
+  '::g',
+  '10.0.0.1,,10.0.0.2',
+  'unknown',
+];
 
 export function createNodeGenerator(seed: number, mappedActions: readonly string[]) {
   const random = seededRandom(seed);
@@ -49,15 +75,14 @@ export function createNodeGenerator(seed: number, mappedActions: readonly string
     ])();
 
   const ipv4 = () => Array.from({ length: 4 }, () => int(256)).join('.');
-  const ipv6 = () => pick([() => Array.from({ length: 8 }, () => int(65536).toString(16)).join(':'), () => `2001:db8::${int(65536).toString(16)}`, () => '::1', () => `::ffff:${ipv4()}`])();
-  const ip = () =>
+  const ipv6 = () =>
     pick([
-      ipv4,
-      ipv6,
-      () => `${ipv4()}, ${ipv4()}`,
-      () => `${ipv4()},${ipv6()},${ipv4()}`,
-      () => pick(MALFORMED_IPS),
+      () => Array.from({ length: 8 }, () => int(65536).toString(16)).join(':'),
+      () => `2001:db8::${int(65536).toString(16)}`,
+      () => '::1',
+      () => `::ffff:${ipv4()}`,
     ])();
+  const ip = () => pick([ipv4, ipv6, () => `${ipv4()}, ${ipv4()}`, () => `${ipv4()},${ipv6()},${ipv4()}`, () => pick(MALFORMED_IPS)])();
 
   const action = () => {
     if (chance(0.3)) return pick(OTHER_ACTIONS);
@@ -73,7 +98,10 @@ export function createNodeGenerator(seed: number, mappedActions: readonly string
     const digits = chance(0.6) ? 0 : 1 + int(9);
     const fraction = Array.from({ length: digits }, () => int(10)).join('');
     const pad = (n: number) => String(Math.abs(n)).padStart(2, '0');
-    const zone = offsetMinutes === 0 && chance(0.8) ? pick(['Z', 'z']) : `${offsetMinutes < 0 ? '-' : '+'}${pad(Math.trunc(offsetMinutes / 60))}:${pad(offsetMinutes % 60)}`;
+    const zone =
+      offsetMinutes === 0 && chance(0.8)
+        ? pick(['Z', 'z'])
+        : `${offsetMinutes < 0 ? '-' : '+'}${pad(Math.trunc(offsetMinutes / 60))}:${pad(offsetMinutes % 60)}`;
     const text = `${local.slice(0, 10)}${pick(['T', 'T', 't', ' '])}${local.slice(11, 19)}${digits > 0 ? `.${fraction}` : ''}${zone}`;
     return { text, ms: seconds * 1000 + Number(fraction.slice(0, 3).padEnd(3, '0')) };
   };

@@ -28,7 +28,11 @@ describe('POST /codec/decode and /codec/encode', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'auditflow', ...headers }, body: JSON.stringify(body) });
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': 'auditflow', ...headers },
+      body: JSON.stringify(body),
+    });
   const bearer = (token = TOKENS[0]!) => ({ authorization: `Bearer ${token}` });
 
   it('answers the UI preflight with CORS for its origin, including X-Namespace and Authorization', async () => {

@@ -79,7 +79,11 @@ describe('EncryptionCodec', () => {
     const small = toPayload('x');
     const [smallEncoded] = await codec.encode([small]);
     expect(smallEncoded!.data!.length).toBeLessThan(80);
-    for (const [original, encoded] of [[big, bigEncoded], [random, randomEncoded], [small, smallEncoded]] as const) {
+    for (const [original, encoded] of [
+      [big, bigEncoded],
+      [random, randomEncoded],
+      [small, smallEncoded],
+    ] as const) {
       expect(fromPayload((await codec.decode([encoded!]))[0]!)).toEqual(fromPayload(original));
     }
   });
@@ -94,7 +98,10 @@ describe('EncryptionCodec', () => {
       const cipher = createCipheriv('aes-256-gcm', k1.key, nonce);
       cipher.setAAD(Buffer.from('auditflow-payload-v1:k1'));
       const sealed = Buffer.concat([cipher.update(Buffer.of(compression)), cipher.update(body), cipher.final()]);
-      return { metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: Buffer.from('k1') }, data: Buffer.concat([Buffer.of(1), nonce, sealed, cipher.getAuthTag()]) };
+      return {
+        metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: Buffer.from('k1') },
+        data: Buffer.concat([Buffer.of(1), nonce, sealed, cipher.getAuthTag()]),
+      };
     };
     const [fromDeflate] = await codec.decode([seal(1, deflateRawSync(serialized))]);
     expect(fromPayload(fromDeflate!)).toEqual(fromPayload(original));

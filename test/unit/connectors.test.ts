@@ -9,11 +9,22 @@ import { sinkConnector } from '../../activities/sinks/registry';
 import { sourceConnector } from '../../activities/sources/registry';
 import { objectName } from '../../workflows/object-names';
 
-const mondooConfig = { type: 'mondoo', scopeMrn: '//captain.api.mondoo.app/spaces/acme-prod-4kd9s2', endpoint: 'https://us.api.mondoo.com/query', token: 'secret-token' };
+const mondooConfig = {
+  type: 'mondoo',
+  scopeMrn: '//captain.api.mondoo.app/spaces/acme-prod-4kd9s2',
+  endpoint: 'https://us.api.mondoo.com/query',
+  token: 'secret-token',
+};
 const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const serviceAccountJson = JSON.stringify({ type: 'service_account', client_email: 'x@p.iam.gserviceaccount.com', private_key: privateKey });
 const gcsConfig = { type: 'gcs', bucket: 'audit-bucket', prefix: 'mondoo/', credentials: { serviceAccountJson } };
-const s3Config = { type: 's3', bucket: 'audit-bucket', region: 'eu-west-1', prefix: 'mondoo/', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 's3-secret-key', sessionToken: 's3-session-token' } };
+const s3Config = {
+  type: 's3',
+  bucket: 'audit-bucket',
+  region: 'eu-west-1',
+  prefix: 'mondoo/',
+  credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 's3-secret-key', sessionToken: 's3-session-token' },
+};
 
 describe('connector registries', () => {
   it('pick a connector by type, and answer an unknown type with a non-retryable configuration error', () => {
@@ -83,7 +94,13 @@ describe('inputs from before connectors', () => {
   });
 
   it('map with the Mondoo connector when the map input names only a scope MRN', () => {
-    expect(mapSourceOf({ events: [], scopeMrn: mondooConfig.scopeMrn, maxEventsPerFile: 1, maxBytesPerFile: 1 })).toEqual({ type: 'mondoo', scopeId: mondooConfig.scopeMrn });
-    expect(mapSourceOf({ events: [], source: { type: 'endor', scopeId: 's' }, maxEventsPerFile: 1, maxBytesPerFile: 1 })).toEqual({ type: 'endor', scopeId: 's' });
+    expect(mapSourceOf({ events: [], scopeMrn: mondooConfig.scopeMrn, maxEventsPerFile: 1, maxBytesPerFile: 1 })).toEqual({
+      type: 'mondoo',
+      scopeId: mondooConfig.scopeMrn,
+    });
+    expect(mapSourceOf({ events: [], source: { type: 'endor', scopeId: 's' }, maxEventsPerFile: 1, maxBytesPerFile: 1 })).toEqual({
+      type: 'endor',
+      scopeId: 's',
+    });
   });
 });

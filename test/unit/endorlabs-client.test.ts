@@ -25,7 +25,14 @@ const isoSecond = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOSt
 const untilNow = () => isoSecond(Date.now() + 2_000);
 
 function client(fake: FakeEndorLabs, options: Partial<EndorClientOptions> = {}) {
-  return new EndorLabsClient({ endpoint: fake.url, namespace: NS, apiKey: fake.apiKey, apiSecret: fake.apiSecret, tokenCache: new EndorTokenCache(), ...options });
+  return new EndorLabsClient({
+    endpoint: fake.url,
+    namespace: NS,
+    apiKey: fake.apiKey,
+    apiSecret: fake.apiSecret,
+    tokenCache: new EndorTokenCache(),
+    ...options,
+  });
 }
 
 async function readAll(c: EndorLabsClient, from: string | null = null, until = untilNow()) {
@@ -63,7 +70,9 @@ describe('EndorLabsClient: passes', () => {
   });
 
   it('asks with the dotted list parameters and a create_time window', async () => {
-    expect(passFilter('2026-01-01T00:00:01Z', '2026-01-02T00:00:00Z')).toBe('meta.create_time>=date(2026-01-01T00:00:01Z) and meta.create_time<date(2026-01-02T00:00:00Z)');
+    expect(passFilter('2026-01-01T00:00:01Z', '2026-01-02T00:00:00Z')).toBe(
+      'meta.create_time>=date(2026-01-01T00:00:01Z) and meta.create_time<date(2026-01-02T00:00:00Z)',
+    );
     expect(passFilter(null, '2026-01-02T00:00:00Z')).toBe('meta.create_time<date(2026-01-02T00:00:00Z)');
     const fake = await start();
     const base = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;

@@ -15,11 +15,19 @@ async function start(options: FakeEndorLabsOptions = {}) {
 }
 
 async function token(fake: FakeEndorLabs, key = fake.apiKey, secret = fake.apiSecret) {
-  const res = await fetch(`${fake.url}/v1/auth/api-key`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key, secret }) });
+  const res = await fetch(`${fake.url}/v1/auth/api-key`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key, secret }),
+  });
   return { status: res.status, body: (await res.json()) as { token?: string; expirationTime?: string; code?: number; message?: string } };
 }
 
-type ListBody = { list?: { objects: Array<{ uuid: string; meta: { create_time: string } }>; response: { next_page_token?: number } }; code?: number; message?: string };
+type ListBody = {
+  list?: { objects: Array<{ uuid: string; meta: { create_time: string } }>; response: { next_page_token?: number } };
+  code?: number;
+  message?: string;
+};
 async function list(fake: FakeEndorLabs, bearer: string, params: Record<string, string> = {}, namespace = NS) {
   const query = new URLSearchParams({ 'list_parameters.sort.path': 'meta.create_time', 'list_parameters.sort.order': 'SORT_ENTRY_ORDER_ASC', ...params });
   const res = await fetch(`${fake.url}/v1/namespaces/${namespace}/audit-logs?${query}`, { headers: { authorization: `Bearer ${bearer}` }, redirect: 'manual' });
@@ -88,7 +96,11 @@ describe('fake Endor Labs: listing audit logs', () => {
     const fake = await start();
     const base = Date.now() - 3_600_000;
     const t = (s: number) => formatMicros((base + s * 1000) * 1000 + 250);
-    fake.store.add([loginRecord(t(0), { namespace: NS }), operationRecord(t(1), 'OPERATION_CREATE', { namespace: NS }), operationRecord(t(2), 'OPERATION_DELETE', { namespace: NS })]);
+    fake.store.add([
+      loginRecord(t(0), { namespace: NS }),
+      operationRecord(t(1), 'OPERATION_CREATE', { namespace: NS }),
+      operationRecord(t(2), 'OPERATION_DELETE', { namespace: NS }),
+    ]);
     const { body: auth } = await token(fake);
     const from = new Date(Date.parse(t(1))).toISOString();
     const to = new Date(Date.parse(t(2))).toISOString();

@@ -154,7 +154,9 @@ function missingRecommended(event: Event): string[] {
   const cls = schema.classes.get(event.class_uid)!;
   const metadata = schema.objects.get('metadata')!;
   const missing = (object: { attributes: ReadonlyMap<string, { name: string; requirement: string; profile: string | null }> }, value: Event, prefix: string) =>
-    [...object.attributes.values()].filter((a) => a.requirement === 'recommended' && a.profile === null && value[a.name] === undefined).map((a) => prefix + a.name);
+    [...object.attributes.values()]
+      .filter((a) => a.requirement === 'recommended' && a.profile === null && value[a.name] === undefined)
+      .map((a) => prefix + a.name);
   return [...missing(cls, event, ''), ...missing(metadata, event.metadata, 'metadata.')].sort();
 }
 
@@ -191,7 +193,12 @@ describe('Endor Labs → OCSF: every record', () => {
   it('classifies operations: authentication by message kind or operation name, the rest as API Activity', () => {
     expect(endorActivity('SOMETHING', 'AuthenticationLog')).toMatchObject({ classUid: 3002, activityId: 1 });
     expect(endorActivity('API_KEY_LOGIN', undefined)).toMatchObject({ classUid: 3002, activityId: 1 });
-    expect(endorActivity(undefined, 'Project')).toMatchObject({ classUid: 6003, activityId: 99, activityName: 'Unspecified', operation: 'OPERATION_UNSPECIFIED' });
+    expect(endorActivity(undefined, 'Project')).toMatchObject({
+      classUid: 6003,
+      activityId: 99,
+      activityName: 'Unspecified',
+      operation: 'OPERATION_UNSPECIFIED',
+    });
     expect(humanize('')).toBe('Other');
   });
 });

@@ -11,11 +11,14 @@ describe('Endor Labs source schema', () => {
     for (const namespace of ['acme', 'acme-corp', 'a1.b2.c-3', '0']) expect(endorLabsSourceSchema.safeParse({ ...valid, namespace }).success).toBe(true);
   });
 
-  it.each(['Acme', 'acme_prod', 'acme..prod', '.acme', 'acme.', '', 'acme/prod', 'acme prod', 'x'.repeat(201)])('rejects namespace %j with the rule', (namespace) => {
-    const result = endorLabsSourceSchema.safeParse({ ...valid, namespace });
-    expect(result.success).toBe(false);
-    expect(z.prettifyError(result.error!)).toMatch(/namespace/);
-  });
+  it.each(['Acme', 'acme_prod', 'acme..prod', '.acme', 'acme.', '', 'acme/prod', 'acme prod', 'x'.repeat(201)])(
+    'rejects namespace %j with the rule',
+    (namespace) => {
+      const result = endorLabsSourceSchema.safeParse({ ...valid, namespace });
+      expect(result.success).toBe(false);
+      expect(z.prettifyError(result.error!)).toMatch(/namespace/);
+    },
+  );
 
   it('requires both secrets, rejects unknown fields and URLs with credentials, and never echoes a secret', () => {
     const noSecret = endorLabsSourceSchema.safeParse({ ...valid, apiSecret: '' });
@@ -30,7 +33,11 @@ describe('Endor Labs source schema', () => {
   });
 
   it('shows no secret in its view, and names objects endorlabs-<namespace> with dots as dashes', () => {
-    expect(endorLabsSourceView(endorLabsSourceSchema.parse(valid))).toEqual({ type: 'endorlabs', namespace: 'acme.prod', endpoint: 'https://api.endorlabs.com' });
+    expect(endorLabsSourceView(endorLabsSourceSchema.parse(valid))).toEqual({
+      type: 'endorlabs',
+      namespace: 'acme.prod',
+      endpoint: 'https://api.endorlabs.com',
+    });
     expect(endorLabsScopeSlug('acme.prod')).toBe('endorlabs-acme-prod');
     expect(endorLabsScopeSlug('acme')).toBe('endorlabs-acme');
   });

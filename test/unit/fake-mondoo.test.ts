@@ -41,7 +41,10 @@ const node = (timestamp: string, msg: string, parent: string | null = orgMrn(ORG
 });
 
 async function clientErrorOf(promise: Promise<unknown>): Promise<ClientError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ClientError);
   return err as ClientError;
 }

@@ -48,7 +48,10 @@ describe('the fetch time budget', () => {
     fake.faults.failNext('timeout', 4);
     const started = Date.now();
     const client = new MondooAuditLogClient({ endpoint: fake.url, token: fake.token, requestTimeoutMs: 30_000, deadline: () => started + 400 });
-    const error = await client.ascendingPages(orgMrn(ORG), null).next().catch((e: unknown) => e);
+    const error = await client
+      .ascendingPages(orgMrn(ORG), null)
+      .next()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExportError);
     expect((error as ExportError).kind).toBe('SourceTimeout');
     expect((error as ExportError).retryable).toBe(true);

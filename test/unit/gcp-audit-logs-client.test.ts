@@ -10,7 +10,15 @@ import { RequestPacer } from '../../activities/sources/gcp-audit-logs/pacer';
 import { passFilter, secondAfter, timestampKey, userFilterProblem, type PassRange } from '../../activities/sources/gcp-audit-logs/query';
 import type { GcpLogEntry } from '../../activities/sources/gcp-audit-logs/types';
 import { mulberry32 } from '../../sandbox/faults';
-import { buildEntries, createFakeCloudLogging, nanosOf, PRIVATE_LOG_VIEWER, VIEWER, type FakeCloudLogging, type FakeCloudLoggingOptions } from '../../sandbox/gcp-logging';
+import {
+  buildEntries,
+  createFakeCloudLogging,
+  nanosOf,
+  PRIVATE_LOG_VIEWER,
+  VIEWER,
+  type FakeCloudLogging,
+  type FakeCloudLoggingOptions,
+} from '../../sandbox/gcp-logging';
 
 const PROJECT = 'projects/my-project';
 const EVERYTHING: PassRange = { from: null, until: '2100-01-01T00:00:00Z' };
@@ -132,7 +140,9 @@ describe('Cloud Logging client: quota', () => {
   it('backs off on 429 RESOURCE_EXHAUSTED and still reads everything once, without a storm', async () => {
     const fake = await start({ quotaPerMinute: 4, quotaWindowMs: 1_000 });
     fake.store.generate(PROJECT, { calls: 200, start: '2026-11-01T00:00:00Z' });
-    const { entries } = await readAll(client(fake, { pageSize: 20, requestsPerMinute: 60_000, backoffBaseMs: 250, maxBackoffMs: 1_000, rateLimitedAttempts: 10 }));
+    const { entries } = await readAll(
+      client(fake, { pageSize: 20, requestsPerMinute: 60_000, backoffBaseMs: 250, maxBackoffMs: 1_000, rateLimitedAttempts: 10 }),
+    );
     expect(entries.map(key)).toEqual(fake.store.all([PROJECT]).map(key));
     expect(fake.stats.rateLimited).toBeGreaterThan(0);
     // Each 429 holds the project off for longer: far fewer 429s than successful reads.
@@ -201,11 +211,16 @@ describe('Cloud Logging client: errors', () => {
 
   it('reports a credentials failure as a source error, keeping its message', async () => {
     const fake = await start();
-    const refused = new ExportError('DestinationAuth', 'Google rejected the service-account key of x@p.iam.gserviceaccount.com (invalid_grant)', { retryable: false });
+    const refused = new ExportError('DestinationAuth', 'Google rejected the service-account key of x@p.iam.gserviceaccount.com (invalid_grant)', {
+      retryable: false,
+    });
     const error = await rejects(readAll(client(fake, { accessToken: () => Promise.reject(refused) })));
     expect(error).toMatchObject({ kind: 'SourceAuth', retryable: false, message: refused.message });
     const down = new ExportError('DestinationUnavailable', 'Getting a Google access token failed (HTTP 503); will retry.', { retryable: true });
-    expect(await rejects(readAll(client(fake, { accessToken: () => Promise.reject(down), attemptsPerPage: 1 })))).toMatchObject({ kind: 'SourceUnavailable', retryable: true });
+    expect(await rejects(readAll(client(fake, { accessToken: () => Promise.reject(down), attemptsPerPage: 1 })))).toMatchObject({
+      kind: 'SourceUnavailable',
+      retryable: true,
+    });
   });
 });
 

@@ -32,7 +32,8 @@ async function start(requireAuth = false): Promise<{ fake: FakeCloudLogging; aut
 const read = async (fake: FakeCloudLogging, after: string | null) => {
   const config = gcpAuditLogsSourceSchema.parse({ type: 'gcp-audit-logs', resourceNames: [PROJECT], endpoint: fake.url });
   const entries: GcpLogEntry[] = [];
-  for await (const page of gcpAuditLogsSource.pagesAfter(config, after, { deadline: () => Infinity, beforeRequest: () => undefined })) entries.push(...page.records);
+  for await (const page of gcpAuditLogsSource.pagesAfter(config, after, { deadline: () => Infinity, beforeRequest: () => undefined }))
+    entries.push(...page.records);
   return entries;
 };
 
@@ -56,7 +57,11 @@ describe('Cloud Audit Logs connector', () => {
     expect(fake.stats.listRequests).toBe(1);
     // Where the API wants credentials, the error says why none were sent and what to do.
     const strict = await start(true);
-    await expect(read(strict.fake, null)).rejects.toMatchObject({ kind: 'SourceAuth', retryable: false, message: expect.stringContaining('AUDITFLOW_GCS_TRUSTED_ENDPOINTS') });
+    await expect(read(strict.fake, null)).rejects.toMatchObject({
+      kind: 'SourceAuth',
+      retryable: false,
+      message: expect.stringContaining('AUDITFLOW_GCS_TRUSTED_ENDPOINTS'),
+    });
   });
 
   it('hashes the identity (logName, timestamp, insertId), however the timestamp is written', () => {
@@ -73,6 +78,10 @@ describe('Cloud Audit Logs connector', () => {
     await gcpAuditLogsSource.probe(config);
     expect(fake.stats.maxPageSizeSeen).toBe(1);
     fake.iam = 'explicit';
-    await expect(gcpAuditLogsSource.probe(config)).rejects.toMatchObject({ kind: 'SourceScope', retryable: false, message: expect.stringContaining('roles/logging.viewer') });
+    await expect(gcpAuditLogsSource.probe(config)).rejects.toMatchObject({
+      kind: 'SourceScope',
+      retryable: false,
+      message: expect.stringContaining('roles/logging.viewer'),
+    });
   });
 });

@@ -53,7 +53,10 @@ describe('Cloud Audit Logs → OCSF API Activity', () => {
       status_id: 1,
       status: 'Success',
       api: { operation: 'SetIamPolicy', service: { name: 'appengine.googleapis.com' } },
-      actor: { user: { name: 'user@example.com', email_addr: 'user@example.com', type_id: 1 }, authorizations: [{ decision: 'Allowed', policy: { name: 'appengine.applications.setIamPolicy' } }] },
+      actor: {
+        user: { name: 'user@example.com', email_addr: 'user@example.com', type_id: 1 },
+        authorizations: [{ decision: 'Allowed', policy: { name: 'appengine.applications.setIamPolicy' } }],
+      },
       cloud: { provider: 'GCP', account: { uid: 'my-gcp-project-id', type_id: 11 }, project_uid: 'my-gcp-project-id' },
       src_endpoint: { name: 'Unknown' },
       metadata: {
@@ -88,7 +91,13 @@ describe('Cloud Audit Logs → OCSF API Activity', () => {
 
   it('fails on a status code, with the code and its message; success without one or with 0', () => {
     const failed = valid({ ...SAMPLE, protoPayload: { ...SAMPLE.protoPayload, status: { code: 7, message: 'caller lacks permission' } } });
-    expect(failed).toMatchObject({ status_id: 2, status: 'Failure', status_code: '7', status_detail: 'caller lacks permission', api: { response: { code: 7, error: 'PERMISSION_DENIED' } } });
+    expect(failed).toMatchObject({
+      status_id: 2,
+      status: 'Failure',
+      status_code: '7',
+      status_detail: 'caller lacks permission',
+      api: { response: { code: 7, error: 'PERMISSION_DENIED' } },
+    });
     const bare = valid({ ...SAMPLE, protoPayload: { ...SAMPLE.protoPayload, status: { code: 5 } } });
     expect(bare).toMatchObject({ status_id: 2, status_code: '5', status_detail: 'NOT_FOUND' });
     expect(valid({ ...SAMPLE, protoPayload: { ...SAMPLE.protoPayload, status: { code: 0 } } }).status_id).toBe(1);
@@ -97,7 +106,11 @@ describe('Cloud Audit Logs → OCSF API Activity', () => {
   });
 
   it('marks every Policy Denied entry as a failure', () => {
-    const denied = valid({ ...SAMPLE, logName: 'projects/my-gcp-project-id/logs/cloudaudit.googleapis.com%2Fpolicy', protoPayload: { ...SAMPLE.protoPayload, status: {} } });
+    const denied = valid({
+      ...SAMPLE,
+      logName: 'projects/my-gcp-project-id/logs/cloudaudit.googleapis.com%2Fpolicy',
+      protoPayload: { ...SAMPLE.protoPayload, status: {} },
+    });
     expect(denied).toMatchObject({ status_id: 2, status: 'Failure', status_detail: 'Denied by policy' });
   });
 
@@ -124,21 +137,46 @@ describe('Cloud Audit Logs → OCSF API Activity', () => {
     const key = '//iam.googleapis.com/projects/p/serviceAccounts/deployer@p.iam.gserviceaccount.com/keys/abc';
     const sa = valid({
       ...SAMPLE,
-      protoPayload: { ...SAMPLE.protoPayload, authenticationInfo: { principalEmail: 'deployer@p.iam.gserviceaccount.com', principalSubject: 'serviceAccount:deployer@p.iam.gserviceaccount.com', serviceAccountKeyName: key } },
+      protoPayload: {
+        ...SAMPLE.protoPayload,
+        authenticationInfo: {
+          principalEmail: 'deployer@p.iam.gserviceaccount.com',
+          principalSubject: 'serviceAccount:deployer@p.iam.gserviceaccount.com',
+          serviceAccountKeyName: key,
+        },
+      },
     });
-    expect(sa.actor.user).toMatchObject({ name: 'deployer@p.iam.gserviceaccount.com', uid: 'serviceAccount:deployer@p.iam.gserviceaccount.com', type_id: 99, credential_uid: key });
+    expect(sa.actor.user).toMatchObject({
+      name: 'deployer@p.iam.gserviceaccount.com',
+      uid: 'serviceAccount:deployer@p.iam.gserviceaccount.com',
+      type_id: 99,
+      credential_uid: key,
+    });
   });
 
   it('keeps nanoseconds in original_time, ms in time, and links long-running operations', () => {
-    const event = valid({ ...SAMPLE, timestamp: '2026-11-30T12:00:00.123456789Z', receiveTimestamp: '2026-11-30T12:04:00.5Z', operation: { id: 'operation-1', producer: 'compute.googleapis.com', first: true } });
+    const event = valid({
+      ...SAMPLE,
+      timestamp: '2026-11-30T12:00:00.123456789Z',
+      receiveTimestamp: '2026-11-30T12:04:00.5Z',
+      operation: { id: 'operation-1', producer: 'compute.googleapis.com', first: true },
+    });
     expect(event.time).toBe(Date.parse('2026-11-30T12:00:00.123Z'));
-    expect(event.metadata).toMatchObject({ original_time: '2026-11-30T12:00:00.123456789Z', logged_time: Date.parse('2026-11-30T12:04:00.500Z'), correlation_uid: 'operation-1' });
+    expect(event.metadata).toMatchObject({
+      original_time: '2026-11-30T12:00:00.123456789Z',
+      logged_time: Date.parse('2026-11-30T12:04:00.500Z'),
+      correlation_uid: 'operation-1',
+    });
   });
 
   it('takes region and zone from the resource location, and an organization from the log name', () => {
     const zoned = valid({ ...SAMPLE, protoPayload: { ...SAMPLE.protoPayload, resourceLocation: { currentLocations: ['europe-west1-b'] } } });
     expect(zoned.cloud).toMatchObject({ region: 'europe-west1', zone: 'europe-west1-b' });
-    const org = valid({ ...SAMPLE, resource: { type: 'organization', labels: { organization_id: '123456789012' } }, logName: 'organizations/123456789012/logs/cloudaudit.googleapis.com%2Factivity' });
+    const org = valid({
+      ...SAMPLE,
+      resource: { type: 'organization', labels: { organization_id: '123456789012' } },
+      logName: 'organizations/123456789012/logs/cloudaudit.googleapis.com%2Factivity',
+    });
     expect(org.cloud).toEqual({ provider: 'GCP', org: { uid: '123456789012' } });
     expect(org.metadata.tenant_uid).toBe('organizations/123456789012');
   });

@@ -17,7 +17,11 @@ const problems = (source: unknown) => {
 
 describe('Cloud Audit Logs source schema', () => {
   it('defaults the log types (Data Access is opt-in) and the endpoint', () => {
-    expect(gcpAuditLogsSourceSchema.parse(valid)).toEqual({ ...valid, logTypes: ['activity', 'system_event', 'policy'], endpoint: 'https://logging.googleapis.com' });
+    expect(gcpAuditLogsSourceSchema.parse(valid)).toEqual({
+      ...valid,
+      logTypes: ['activity', 'system_event', 'policy'],
+      endpoint: 'https://logging.googleapis.com',
+    });
   });
 
   it('accepts the four kinds of resource names, 1 to 100 of them, each once', () => {
@@ -30,12 +34,18 @@ describe('Cloud Audit Logs source schema', () => {
     expect(problems({ ...valid, resourceNames: ['folders/1', 'folders/1'] })).toMatch(/each resource once/);
   });
 
-  it.each(['project/my-project', 'projects/My-Project', 'projects/abc', 'projects/my-project/logs/x', 'folders/abc', 'organizations/', 'billingAccounts/01abcd-23ef45-67ab89', 'projects/my project'])(
-    'rejects resource name %j with the rule',
-    (name) => {
-      expect(problems({ ...valid, resourceNames: [name] })).toMatch(/projects\/<project-id>, folders\/<number>/);
-    },
-  );
+  it.each([
+    'project/my-project',
+    'projects/My-Project',
+    'projects/abc',
+    'projects/my-project/logs/x',
+    'folders/abc',
+    'organizations/',
+    'billingAccounts/01abcd-23ef45-67ab89',
+    'projects/my project',
+  ])('rejects resource name %j with the rule', (name) => {
+    expect(problems({ ...valid, resourceNames: [name] })).toMatch(/projects\/<project-id>, folders\/<number>/);
+  });
 
   it('takes the four log types, each once', () => {
     expect(gcpAuditLogsSourceSchema.parse({ ...valid, logTypes: ['data_access'] }).logTypes).toEqual(['data_access']);
@@ -45,13 +55,15 @@ describe('Cloud Audit Logs source schema', () => {
   });
 
   it('bounds the filter and refuses one that could widen the query', () => {
-    expect(gcpAuditLogsSourceSchema.parse({ ...valid, filter: 'protoPayload.serviceName="iam.googleapis.com"' }).filter).toBe('protoPayload.serviceName="iam.googleapis.com"');
+    expect(gcpAuditLogsSourceSchema.parse({ ...valid, filter: 'protoPayload.serviceName="iam.googleapis.com"' }).filter).toBe(
+      'protoPayload.serviceName="iam.googleapis.com"',
+    );
     expect(problems({ ...valid, filter: 'severity>=ERROR) OR (true' })).toMatch(/filter has a "\)" without its "\("/);
     expect(problems({ ...valid, filter: 'x'.repeat(4001) })).toMatch(/at most 4000/);
     expect(problems({ ...valid, filter: '' })).toMatch(/omit it/);
   });
 
-  it('takes the GCS destination credentials, the key write-only and sealed like the destination\'s', () => {
+  it("takes the GCS destination credentials, the key write-only and sealed like the destination's", () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const key = JSON.stringify({ type: 'service_account', client_email: 'r@p.iam.gserviceaccount.com', private_key: pem });
@@ -59,7 +71,10 @@ describe('Cloud Audit Logs source schema', () => {
     expect(problems({ ...valid, credentials: { serviceAccountJson: '{"nope":1}' } })).toMatch(/service-account key file/);
     expect(problems({ ...valid, credentials: { token: 'x' } })).toMatch(/exactly one of/);
     expect(writeOnlyPaths(createIntegrationSchema)).toContain('source.credentials.serviceAccountJson');
-    const wif = { wifAudience: '//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/p/providers/auditflow', wifServiceAccountEmail: 'r@p.iam.gserviceaccount.com' };
+    const wif = {
+      wifAudience: '//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/p/providers/auditflow',
+      wifServiceAccountEmail: 'r@p.iam.gserviceaccount.com',
+    };
     const view = gcpAuditLogsSourceView(gcpAuditLogsSourceSchema.parse({ ...valid, credentials: wif }));
     expect(view).toMatchObject({ auth: 'workloadIdentityFederation', ...wif });
     const keyed = gcpAuditLogsSourceView(gcpAuditLogsSourceSchema.parse({ ...valid, credentials: { serviceAccountJson: key } }));
@@ -72,7 +87,10 @@ describe('Cloud Audit Logs source schema', () => {
     expect(gcpAuditLogsScope(['projects/my-project'])).toEqual({ scopeSlug: 'gcp-projects-my-project', scopeId: 'projects/my-project' });
     expect(gcpAuditLogsScope(['billingAccounts/01ABCD-23EF45-67AB89']).scopeSlug).toBe('gcp-billingaccounts-01abcd-23ef45-67ab89');
     const names = ['projects/my-project', 'organizations/123456789012'];
-    const digest = createHash('sha256').update([...names].sort().join('\n')).digest('hex').slice(0, 8);
+    const digest = createHash('sha256')
+      .update([...names].sort().join('\n'))
+      .digest('hex')
+      .slice(0, 8);
     expect(gcpAuditLogsScope(names).scopeSlug).toBe(`gcp-2-resources-${digest}`);
     expect(gcpAuditLogsScope([...names].reverse()).scopeSlug).toBe(`gcp-2-resources-${digest}`);
   });

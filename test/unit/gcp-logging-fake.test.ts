@@ -4,7 +4,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { passFilter } from '../../activities/sources/gcp-audit-logs/query';
 import type { GcpLogEntry } from '../../activities/sources/gcp-audit-logs/types';
 import { mulberry32 } from '../../sandbox/faults';
-import { buildEntries, createFakeCloudLogging, matches, nanosOf, parseFilter, PRIVATE_LOG_VIEWER, VIEWER, type FakeCloudLogging, type FakeCloudLoggingOptions } from '../../sandbox/gcp-logging';
+import {
+  buildEntries,
+  createFakeCloudLogging,
+  matches,
+  nanosOf,
+  parseFilter,
+  PRIVATE_LOG_VIEWER,
+  VIEWER,
+  type FakeCloudLogging,
+  type FakeCloudLoggingOptions,
+} from '../../sandbox/gcp-logging';
 
 const PROJECT = 'projects/my-project';
 const closers: Array<() => Promise<void>> = [];
@@ -24,7 +34,11 @@ async function list(fake: FakeCloudLogging, body: Record<string, unknown>, token
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ resourceNames: [PROJECT], orderBy: 'timestamp asc', ...body }),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as { entries?: GcpLogEntry[]; nextPageToken?: string; error?: { code: number; status: string; message: string } } };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as { entries?: GcpLogEntry[]; nextPageToken?: string; error?: { code: number; status: string; message: string } },
+  };
 }
 
 async function readAll(fake: FakeCloudLogging, body: Record<string, unknown>) {
@@ -116,7 +130,9 @@ describe('fake Cloud Logging: paging', () => {
     const fake = await start({ now: () => now });
     const [entry] = buildEntries(mulberry32(1), 'system_event', { resourceName: PROJECT, nanos: nanosOf('2026-11-01T00:30:00Z') });
     fake.store.add([entry!, entry!], { visibleAt: now });
-    fake.store.add(buildEntries(mulberry32(2), 'system_event', { resourceName: PROJECT, nanos: nanosOf('2026-11-01T00:30:00Z') }), { visibleAt: now + 300_000 });
+    fake.store.add(buildEntries(mulberry32(2), 'system_event', { resourceName: PROJECT, nanos: nanosOf('2026-11-01T00:30:00Z') }), {
+      visibleAt: now + 300_000,
+    });
     expect((await readAll(fake, { filter: ALL_AUDIT })).entries.map((e) => e.insertId)).toEqual([entry!.insertId, entry!.insertId]);
     now += 300_000;
     expect((await readAll(fake, { filter: ALL_AUDIT })).entries).toHaveLength(3);

@@ -17,7 +17,7 @@ const values: unknown[] = [
 ];
 
 describe('payloadConverter (native UTF-8 JSON)', () => {
-  it.each(values.map((value) => [JSON.stringify(value).slice(0, 40), value]))('writes the default converter\'s bytes for %s and reads them back', (_, value) => {
+  it.each(values.map((value) => [JSON.stringify(value).slice(0, 40), value]))("writes the default converter's bytes for %s and reads them back", (_, value) => {
     const ours = payloadConverter.toPayload(value);
     const sdk = defaultPayloadConverter.toPayload(value);
     expect(Buffer.from(ours.data!).equals(Buffer.from(sdk.data!))).toBe(true);

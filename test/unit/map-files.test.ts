@@ -23,7 +23,12 @@ describe('mapToOcsfFiles', () => {
     zstd.forEach((file, i) => {
       const jsonl = decodeFileContent(file).toString();
       expect(jsonl.split('\n')).toHaveLength(file.events + 1); // every line ends in \n
-      expect(jsonl.split('\n').slice(0, -1).every((line) => typeof (JSON.parse(line) as { class_uid: unknown }).class_uid === 'number')).toBe(true);
+      expect(
+        jsonl
+          .split('\n')
+          .slice(0, -1)
+          .every((line) => typeof (JSON.parse(line) as { class_uid: unknown }).class_uid === 'number'),
+      ).toBe(true);
       expect(Buffer.byteLength(jsonl)).toBe(file.bytes);
       expect(file.jsonlZstdBase64!.length).toBeLessThan(file.bytes / 3);
       expect(gunzipSync(Buffer.from(gzipped[i]!.jsonlGzipBase64!, 'base64')).toString()).toBe(jsonl);

@@ -38,8 +38,16 @@ function stringsIn(value: unknown, into = new Set<string>()): Set<string> {
 
 function sourceValues({ key, node }: SourceEvent): [string, string][] {
   const values: [string, string | null | undefined][] = [
-    ['key', key], ['identity.name', node.identity?.name], ['identity.mrn', node.identity?.mrn], ['resource', node.resource],
-    ['action', node.action], ['timestamp', node.timestamp], ['msg', node.msg], ['ip', node.ip], ['parent', node.parent], ['scopeMrn', ctx.scopeMrn],
+    ['key', key],
+    ['identity.name', node.identity?.name],
+    ['identity.mrn', node.identity?.mrn],
+    ['resource', node.resource],
+    ['action', node.action],
+    ['timestamp', node.timestamp],
+    ['msg', node.msg],
+    ['ip', node.ip],
+    ['parent', node.parent],
+    ['scopeMrn', ctx.scopeMrn],
   ];
   return values.filter((entry): entry is [string, string] => typeof entry[1] === 'string');
 }
@@ -83,7 +91,11 @@ const TABLE: [string, number, number, string?][] = [
 
 describe('ocsfClassForAction and the class table', () => {
   it('covers exactly the explicitly mapped actions of the table', () => {
-    expect(TABLE.filter(([, , activity]) => activity !== 99).map(([action]) => action).sort()).toEqual([...MAPPED_MONDOO_ACTIONS].sort());
+    expect(
+      TABLE.filter(([, , activity]) => activity !== 99)
+        .map(([action]) => action)
+        .sort(),
+    ).toEqual([...MAPPED_MONDOO_ACTIONS].sort());
   });
 
   it.each(TABLE)('%s -> class %i activity %i', (action, classUid, activityId, entityType) => {
@@ -118,13 +130,27 @@ describe('mapMondooEventToOcsf', () => {
     expectValid(event);
     expect(JSON.stringify(event)).toBe(
       JSON.stringify({
-        category_uid: 3, category_name: 'Identity & Access Management', class_uid: 3004, class_name: 'Entity Management',
-        activity_id: 1, activity_name: 'Create', type_uid: 300401, type_name: 'Entity Management: Create',
-        severity_id: 1, severity: 'Informational', time: 1_711_129_563_000, message: 'created service account',
+        category_uid: 3,
+        category_name: 'Identity & Access Management',
+        class_uid: 3004,
+        class_name: 'Entity Management',
+        activity_id: 1,
+        activity_name: 'Create',
+        type_uid: 300401,
+        type_name: 'Entity Management: Create',
+        severity_id: 1,
+        severity: 'Informational',
+        time: 1_711_129_563_000,
+        message: 'created service account',
         metadata: {
-          version: '1.5.0', product: { name: 'Mondoo Platform', vendor_name: 'Mondoo' }, uid: 'key-1',
-          event_code: 'mondoo.agents.AgentManager.CreateServiceAccount', log_name: 'auditlog', log_provider: 'Mondoo Platform',
-          original_time: '2024-03-22T17:46:03Z', tenant_uid: ctx.scopeMrn,
+          version: '1.5.0',
+          product: { name: 'Mondoo Platform', vendor_name: 'Mondoo' },
+          uid: 'key-1',
+          event_code: 'mondoo.agents.AgentManager.CreateServiceAccount',
+          log_name: 'auditlog',
+          log_provider: 'Mondoo Platform',
+          original_time: '2024-03-22T17:46:03Z',
+          tenant_uid: ctx.scopeMrn,
         },
         actor: { user: { name: 'Jane Doe', uid: documentedNode.identity?.mrn, type: 'User', type_id: 1 } },
         src_endpoint: { ip: '192.0.2.10' },
@@ -133,7 +159,9 @@ describe('mapMondooEventToOcsf', () => {
           { name: 'actor.user.name', type: 'User Name', type_id: 4, value: 'Jane Doe' },
           { name: 'src_endpoint.ip', type: 'IP Address', type_id: 2, value: '192.0.2.10' },
         ],
-        unmapped: { mondoo: { identity_mrn: documentedNode.identity?.mrn, resource_mrn: documentedNode.resource, scope_mrn: ctx.scopeMrn, parent: documentedNode.parent } },
+        unmapped: {
+          mondoo: { identity_mrn: documentedNode.identity?.mrn, resource_mrn: documentedNode.resource, scope_mrn: ctx.scopeMrn, parent: documentedNode.parent },
+        },
       }),
     );
   });
@@ -145,10 +173,16 @@ describe('mapMondooEventToOcsf', () => {
     expect(source).toEqual(before);
   });
 
-  it('uses OCSF\'s Organization entity type for organizations', () => {
+  it("uses OCSF's Organization entity type for organizations", () => {
     const event = map({ action: 'mondoo.captain.Captain.UpdateOrganization', resource: '//captain.api.mondoo.app/organizations/acme' });
     expectValid(event);
-    expect(event.entity).toEqual({ name: 'acme', uid: '//captain.api.mondoo.app/organizations/acme', type: 'Organization', type_id: 4, org: { name: 'acme', uid: '//captain.api.mondoo.app/organizations/acme' } });
+    expect(event.entity).toEqual({
+      name: 'acme',
+      uid: '//captain.api.mondoo.app/organizations/acme',
+      type: 'Organization',
+      type_id: 4,
+      org: { name: 'acme', uid: '//captain.api.mondoo.app/organizations/acme' },
+    });
   });
 
   it('converts every RFC 3339 shape to epoch milliseconds and rejects non-RFC 3339 times', () => {
@@ -177,7 +211,14 @@ describe('mapMondooEventToOcsf: odd content still yields valid OCSF with nothing
     ['X-Forwarded-For list', { ip: '203.0.113.7, 10.0.0.1, 2001:db8::1' }],
     ['IPv6', { ip: '2001:db8:85a3::8a2e:370:7334' }],
     ['no msg', { msg: null }],
-    ['unicode everywhere', { msg: '变更 👩‍💻 עברית e\u0301', identity: { name: 'Jürgen Ñandú 🚀', mrn: '//captain.api.mondoo.app/users/ü' }, resource: '//captain.api.mondoo.app/spaces/日本' }],
+    [
+      'unicode everywhere',
+      {
+        msg: '变更 👩‍💻 עברית e\u0301',
+        identity: { name: 'Jürgen Ñandú 🚀', mrn: '//captain.api.mondoo.app/users/ü' },
+        resource: '//captain.api.mondoo.app/spaces/日本',
+      },
+    ],
     ['very long message', { msg: 'A'.repeat(1_000_000) }],
     ['unknown action without dots', { action: 'Login' }],
     ['empty strings everywhere', { identity: { name: '', mrn: '' }, resource: '', action: '', msg: '', ip: '', parent: '' }],

@@ -90,62 +90,179 @@ describe('validateOcsfEvent: valid events', () => {
 
 describe('validateOcsfEvent: defects', () => {
   it('reports missing required attributes, top-level and nested', () => {
-    expectIssue(variant(minimal.accountChange(), (e) => delete e.user), 'user', /required attribute user/);
-    expectIssue(variant(minimal.accountChange(), (e) => delete e.time), 'time', /required/);
-    expectIssue(variant(minimal.apiActivity(), (e) => delete e.api.operation), 'api.operation', /required/);
-    expectIssue(variant(minimal.apiActivity(), (e) => delete e.src_endpoint), 'src_endpoint', /required/);
-    expectIssue(variant(minimal.entityManagement(), (e) => delete e.metadata.product), 'metadata.product', /required/);
+    expectIssue(
+      variant(minimal.accountChange(), (e) => delete e.user),
+      'user',
+      /required attribute user/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => delete e.time),
+      'time',
+      /required/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => delete e.api.operation),
+      'api.operation',
+      /required/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => delete e.src_endpoint),
+      'src_endpoint',
+      /required/,
+    );
+    expectIssue(
+      variant(minimal.entityManagement(), (e) => delete e.metadata.product),
+      'metadata.product',
+      /required/,
+    );
   });
 
   it('reports wrong types, following the dictionary type hierarchy', () => {
-    expectIssue(variant(minimal.accountChange(), (e) => (e.time = '2024-03-22T17:46:03Z')), 'time', /expected timestamp_t/);
-    expectIssue(variant(minimal.accountChange(), (e) => (e.time = TIME_MS + 0.5)), 'time', /expected timestamp_t/);
-    expectIssue(variant(minimal.accountChange(), (e) => (e.severity_id = '1')), 'severity_id', /expected integer_t/);
-    expectIssue(variant(minimal.accountChange(), (e) => (e.message = 42)), 'message', /expected string_t/);
-    expectIssue(variant(minimal.accountChange(), (e) => (e.user = 'u1')), 'user', /expected a user object/);
-    expectIssue(variant(minimal.apiActivity(), (e) => (e.resources = { uid: 'r' })), 'resources', /expected an array/);
-    expectIssue(variant(minimal.apiActivity(), (e) => (e.metadata.profiles = 'cloud')), 'metadata.profiles', /expected an array/);
-    expectIssue(variant(minimal.apiActivity(), (e) => (e.src_endpoint.port = 70_000)), 'src_endpoint.port', /port_t must be in \[0, 65535\]/);
-    expectIssue(variant(minimal.apiActivity(), (e) => (e.src_endpoint.ip = '10.0.0.1, 10.0.0.2')), 'src_endpoint.ip', /ip_t format/);
-    expectIssue(variant(minimal.apiActivity(), (e) => (e.actor.user.email_addr = 'not-an-email')), 'actor.user.email_addr', /email_t format/);
-    expectIssue(variant(minimal.apiActivity(), (e) => (e.actor.session = { uuid: 'nope' })), 'actor.session.uuid', /uuid_t format/);
-    expectIssue(variant(minimal.apiActivity(), (e) => (e.src_endpoint.mac = 'zz')), 'src_endpoint.mac', /mac_t format/);
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.time = '2024-03-22T17:46:03Z')),
+      'time',
+      /expected timestamp_t/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.time = TIME_MS + 0.5)),
+      'time',
+      /expected timestamp_t/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.severity_id = '1')),
+      'severity_id',
+      /expected integer_t/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.message = 42)),
+      'message',
+      /expected string_t/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.user = 'u1')),
+      'user',
+      /expected a user object/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => (e.resources = { uid: 'r' })),
+      'resources',
+      /expected an array/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => (e.metadata.profiles = 'cloud')),
+      'metadata.profiles',
+      /expected an array/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => (e.src_endpoint.port = 70_000)),
+      'src_endpoint.port',
+      /port_t must be in \[0, 65535\]/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => (e.src_endpoint.ip = '10.0.0.1, 10.0.0.2')),
+      'src_endpoint.ip',
+      /ip_t format/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => (e.actor.user.email_addr = 'not-an-email')),
+      'actor.user.email_addr',
+      /email_t format/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => (e.actor.session = { uuid: 'nope' })),
+      'actor.session.uuid',
+      /uuid_t format/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => (e.src_endpoint.mac = 'zz')),
+      'src_endpoint.mac',
+      /mac_t format/,
+    );
   });
 
   it('reports timestamps that look like seconds (or microseconds) instead of milliseconds', () => {
-    expectIssue(variant(minimal.accountChange(), (e) => (e.time = 1_711_129_563)), 'time', /looks like epoch seconds/);
-    expectIssue(variant(minimal.accountChange(), (e) => (e.time = TIME_MS * 1000)), 'time', /micro/);
-    expectIssue(variant(minimal.apiActivity(), (e) => (e.resources = [{ uid: 'r', created_time: 1_700_000_000 }])), 'resources[0].created_time', /seconds/);
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.time = 1_711_129_563)),
+      'time',
+      /looks like epoch seconds/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.time = TIME_MS * 1000)),
+      'time',
+      /micro/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => (e.resources = [{ uid: 'r', created_time: 1_700_000_000 }])),
+      'resources[0].created_time',
+      /seconds/,
+    );
   });
 
   it('reports unknown attributes, top-level and nested', () => {
-    expectIssue(variant(minimal.accountChange(), (e) => (e.mondoo_parent = 'x')), 'mondoo_parent', /unknown attribute/);
-    expectIssue(variant(minimal.apiActivity(), (e) => (e.actor.user.department = 'x')), 'actor.user.department', /unknown attribute/);
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.mondoo_parent = 'x')),
+      'mondoo_parent',
+      /unknown attribute/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => (e.actor.user.department = 'x')),
+      'actor.user.department',
+      /unknown attribute/,
+    );
   });
 
   it('reports profile attributes whose profile metadata.profiles does not declare', () => {
     const api = { operation: 'CreateServiceAccount' };
     // `api` reaches 3001/3004 only through the cloud profile (profiles/cloud.json).
-    expectIssue(variant(minimal.entityManagement(), (e) => (e.api = api)), 'api', /cloud profile/);
-    expectIssue(variant(minimal.accountChange(), (e) => (e.api = api)), 'api', /cloud profile/);
-    expectIssue(variant(minimal.entityManagement(), (e) => (e.time_dt = '2024-03-22T17:46:03Z')), 'time_dt', /datetime profile/);
+    expectIssue(
+      variant(minimal.entityManagement(), (e) => (e.api = api)),
+      'api',
+      /cloud profile/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.api = api)),
+      'api',
+      /cloud profile/,
+    );
+    expectIssue(
+      variant(minimal.entityManagement(), (e) => (e.time_dt = '2024-03-22T17:46:03Z')),
+      'time_dt',
+      /datetime profile/,
+    );
     // Declaring the profile makes its required attributes required.
     const declaredCloud = variant(minimal.entityManagement(), (e) => {
       e.api = api;
       e.metadata.profiles = ['cloud'];
     });
     expectIssue(declaredCloud, 'cloud', /required attribute cloud/);
-    expectIssue(variant(minimal.entityManagement(), (e) => (e.metadata.profiles = ['no_such_profile'])), 'metadata.profiles[0]', /unknown profile/);
+    expectIssue(
+      variant(minimal.entityManagement(), (e) => (e.metadata.profiles = ['no_such_profile'])),
+      'metadata.profiles[0]',
+      /unknown profile/,
+    );
   });
 
   it('reports enum values the class does not define', () => {
-    expectIssue(variant(minimal.accountChange(), (e) => Object.assign(e, { activity_id: 13, type_uid: 300113 })), 'activity_id', /not a defined activity_id/);
-    expectIssue(variant(minimal.accountChange(), (e) => (e.severity_id = 42)), 'severity_id', /not a defined severity_id/);
-    expectIssue(variant(minimal.entityManagement(), (e) => (e.entity.type_id = 8)), 'entity.type_id', /not a defined type_id/);
+    expectIssue(
+      variant(minimal.accountChange(), (e) => Object.assign(e, { activity_id: 13, type_uid: 300113 })),
+      'activity_id',
+      /not a defined activity_id/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.severity_id = 42)),
+      'severity_id',
+      /not a defined severity_id/,
+    );
+    expectIssue(
+      variant(minimal.entityManagement(), (e) => (e.entity.type_id = 8)),
+      'entity.type_id',
+      /not a defined type_id/,
+    );
   });
 
   it('knows the observable types the data types define (as the OCSF server compiles them), with their captions', () => {
-    const withObservable = (observable: Event) => variant(minimal.apiActivity(), (e) => (e.observables = [{ name: 'src_endpoint.ip', value: '192.0.2.10', ...observable }]));
+    const withObservable = (observable: Event) =>
+      variant(minimal.apiActivity(), (e) => (e.observables = [{ name: 'src_endpoint.ip', value: '192.0.2.10', ...observable }]));
     expect(validateOcsfEvent(withObservable({ type_id: 2, type: 'IP Address' }))).toEqual([]);
     expect(validateOcsfEvent(withObservable({ type_id: 4, type: 'User Name' }))).toEqual([]);
     expectIssue(withObservable({ type_id: 2, type: 'User Name' }), 'observables[0].type', /should be "IP Address"/);
@@ -153,32 +270,89 @@ describe('validateOcsfEvent: defects', () => {
   });
 
   it('reports *_name siblings that disagree with the enum caption', () => {
-    expectIssue(variant(minimal.accountChange(), (e) => (e.activity_name = 'Delete')), 'activity_name', /should be "Create"/);
-    expectIssue(variant(minimal.accountChange(), (e) => (e.class_name = 'Entity Management')), 'class_name', /should be "Account Change"/);
-    expectIssue(variant(minimal.accountChange(), (e) => (e.category_name = 'IAM')), 'category_name', /Identity & Access Management/);
-    expectIssue(variant(minimal.accountChange(), (e) => (e.type_name = 'Account Change: Delete')), 'type_name', /Account Change: Create/);
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.activity_name = 'Delete')),
+      'activity_name',
+      /should be "Create"/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.class_name = 'Entity Management')),
+      'class_name',
+      /should be "Account Change"/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.category_name = 'IAM')),
+      'category_name',
+      /Identity & Access Management/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.type_name = 'Account Change: Delete')),
+      'type_name',
+      /Account Change: Create/,
+    );
   });
 
   it('reports derived values: type_uid, category_uid, metadata.version, class_uid', () => {
-    expectIssue(variant(minimal.accountChange(), (e) => (e.type_uid = 300106)), 'type_uid', /class_uid \* 100 \+ activity_id = 300101/);
-    expectIssue(variant(minimal.apiActivity(), (e) => (e.category_uid = 3)), 'category_uid', /category 6/);
-    expectIssue(variant(minimal.apiActivity(), (e) => (e.metadata.version = '1.4.0')), 'metadata.version', /"1\.5\.0"/);
-    expectIssue(variant(minimal.apiActivity(), (e) => (e.class_uid = 9999)), 'class_uid', /unknown class_uid 9999/);
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.type_uid = 300106)),
+      'type_uid',
+      /class_uid \* 100 \+ activity_id = 300101/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => (e.category_uid = 3)),
+      'category_uid',
+      /category 6/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => (e.metadata.version = '1.4.0')),
+      'metadata.version',
+      /"1\.5\.0"/,
+    );
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => (e.class_uid = 9999)),
+      'class_uid',
+      /unknown class_uid 9999/,
+    );
   });
 
   it('reports constraint violations, nulls and non-objects', () => {
-    expectIssue(variant(minimal.apiActivity(), (e) => (e.actor = {})), 'actor', /at least one of: process, user/);
-    expectIssue(variant(minimal.entityManagement(), (e) => (e.entity = { type: 'Space' })), 'entity', /at least one of: name, uid/);
-    expectIssue(variant(minimal.accountChange(), (e) => (e.message = null)), 'message', /null is not allowed/);
-    expectIssue(variant(minimal.accountChange(), (e) => (e.message = undefined)), 'message', /undefined is not allowed/);
-    expectIssue(variant(minimal.accountChange(), (e) => (e.unmapped = { n: Number.NaN })), 'unmapped.n', /not representable/);
+    expectIssue(
+      variant(minimal.apiActivity(), (e) => (e.actor = {})),
+      'actor',
+      /at least one of: process, user/,
+    );
+    expectIssue(
+      variant(minimal.entityManagement(), (e) => (e.entity = { type: 'Space' })),
+      'entity',
+      /at least one of: name, uid/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.message = null)),
+      'message',
+      /null is not allowed/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.message = undefined)),
+      'message',
+      /undefined is not allowed/,
+    );
+    expectIssue(
+      variant(minimal.accountChange(), (e) => (e.unmapped = { n: Number.NaN })),
+      'unmapped.n',
+      /not representable/,
+    );
     expect(validateOcsfEvent('{}')).toEqual([{ path: '', message: expect.stringMatching(/JSON object/) }]);
   });
 
-  it('reports both defects of the example event in Mondoo\'s export documentation', () => {
+  it("reports both defects of the example event in Mondoo's export documentation", () => {
     // Verbatim from "Continuously Export Audit Logs" (reference/mondoo-continuous-export.txt).
     const documented = {
-      category_uid: 3, class_uid: 3004, activity_id: 1, type_uid: 300401, severity_id: 1, time: 1719900000,
+      category_uid: 3,
+      class_uid: 3004,
+      activity_id: 1,
+      type_uid: 300401,
+      severity_id: 1,
+      time: 1719900000,
       message: 'created service account',
       metadata: { product: { name: 'Mondoo Platform', vendor_name: 'Mondoo' }, version: '1.5.0' },
       actor: { user: { email_addr: 'jane@example.com', name: 'Jane Doe' } },
@@ -201,7 +375,9 @@ describe('validateOcsfEvent: defects', () => {
 
 describe('validateOcsfEvent: speed', () => {
   it('validates tens of thousands of events quickly', () => {
-    const events = Array.from({ length: 30_000 }, (_, i) => (i % 3 === 0 ? minimal.accountChange() : i % 3 === 1 ? minimal.entityManagement() : minimal.apiActivity()));
+    const events = Array.from({ length: 30_000 }, (_, i) =>
+      i % 3 === 0 ? minimal.accountChange() : i % 3 === 1 ? minimal.entityManagement() : minimal.apiActivity(),
+    );
     const started = performance.now();
     const invalid = events.filter((event) => validateOcsfEvent(event).length > 0).length;
     const elapsedMs = performance.now() - started;

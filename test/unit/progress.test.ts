@@ -69,7 +69,7 @@ describe('advanceProgress: the watermark moves only as far as is settled', () =>
 describe('summarizeBatch: the fetch summarizes, the workflow moves the same progress', () => {
   // Seeded, so a failure reproduces.
   let seed = 42;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const base = Date.parse('2025-01-01T00:00:00Z') / 1000;
   const iso = (second: number) => new Date(second * 1000).toISOString().replace('.000Z', 'Z');
 

@@ -26,7 +26,10 @@ describe('S3 destination schema', () => {
     expect(s3DestinationSchema.parse({ ...ambient, prefix: undefined })).toEqual({ ...ambient, prefix: '' });
     const r2 = { ...valid, region: 'auto', endpoint: 'https://acct.r2.cloudflarestorage.com', forcePathStyle: true, serverSideEncryption: { type: 'AES256' } };
     expect(s3DestinationSchema.parse(r2)).toEqual(r2);
-    const kms = { ...valid, serverSideEncryption: { type: 'aws:kms', kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' } };
+    const kms = {
+      ...valid,
+      serverSideEncryption: { type: 'aws:kms', kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+    };
     expect(s3DestinationSchema.parse(kms)).toEqual(kms);
     const withToken = { ...valid, credentials: { ...valid.credentials, sessionToken: 'FwoGZXIvYXdzE' } };
     expect(s3DestinationSchema.parse(withToken)).toEqual(withToken);
@@ -56,7 +59,8 @@ describe('S3 destination schema', () => {
   });
 
   it('accepts names S3 accepts, with dots and digits', () => {
-    for (const bucket of ['abc', 'my.audit.logs', '1-logs', 'a'.repeat(63), 'goog-logs']) expect(s3DestinationSchema.safeParse({ ...valid, bucket }).success).toBe(true);
+    for (const bucket of ['abc', 'my.audit.logs', '1-logs', 'a'.repeat(63), 'goog-logs'])
+      expect(s3DestinationSchema.safeParse({ ...valid, bucket }).success).toBe(true);
   });
 
   it('rejects bad regions, prefixes, endpoints, encryption and unknown fields with the field named', () => {
@@ -81,13 +85,25 @@ describe('S3 destination schema', () => {
 
   it('marks the secret access key and session token write-only and never echoes them', () => {
     expect(writeOnlyPaths(s3DestinationSchema)).toEqual(['credentials.secretAccessKey', 'credentials.sessionToken']);
-    const result = s3DestinationSchema.safeParse({ ...valid, bucket: 'Bad', credentials: { ...valid.credentials, secretAccessKey: 42, sessionToken: 'tok-Zq81' } });
+    const result = s3DestinationSchema.safeParse({
+      ...valid,
+      bucket: 'Bad',
+      credentials: { ...valid.credentials, secretAccessKey: 42, sessionToken: 'tok-Zq81' },
+    });
     expect(JSON.stringify(result.error!.issues)).not.toMatch(/tok-Zq81|wJalrXUtnFEMI/);
   });
 
   it('shows the credential kind, never a key, in its view', () => {
     const view = s3DestinationView(s3DestinationSchema.parse({ ...valid, endpoint: 'https://s3.example.net', forcePathStyle: true }));
-    expect(view).toEqual({ type: 's3', bucket: 'my-audit-logs', region: 'eu-west-1', prefix: 'mondoo/', endpoint: 'https://s3.example.net', forcePathStyle: true, auth: 'accessKeys' });
+    expect(view).toEqual({
+      type: 's3',
+      bucket: 'my-audit-logs',
+      region: 'eu-west-1',
+      prefix: 'mondoo/',
+      endpoint: 'https://s3.example.net',
+      forcePathStyle: true,
+      auth: 'accessKeys',
+    });
     const { credentials: _, ...ambient } = valid;
     expect(s3DestinationView(s3DestinationSchema.parse(ambient)).auth).toBe('ambient');
     expect(JSON.stringify(view)).not.toMatch(/AKIA|wJalr/);
@@ -116,27 +132,46 @@ describe('S3 error classification', () => {
   });
 
   it('a missing bucket names the bucket', () => {
-    expect(classify(sdkError('NoSuchBucket', 404))).toMatchObject({ kind: 'BucketNotFound', retryable: false, message: expect.stringContaining('Bucket "my-audit-logs" does not exist in eu-west-1') });
+    expect(classify(sdkError('NoSuchBucket', 404))).toMatchObject({
+      kind: 'BucketNotFound',
+      retryable: false,
+      message: expect.stringContaining('Bucket "my-audit-logs" does not exist in eu-west-1'),
+    });
   });
 
   it('rejected keys say which part is wrong', () => {
-    expect(classify(sdkError('SignatureDoesNotMatch', 403))).toMatchObject({ kind: 'DestinationAuth', retryable: false, message: expect.stringContaining('secretAccessKey does not belong to the accessKeyId') });
+    expect(classify(sdkError('SignatureDoesNotMatch', 403))).toMatchObject({
+      kind: 'DestinationAuth',
+      retryable: false,
+      message: expect.stringContaining('secretAccessKey does not belong to the accessKeyId'),
+    });
     expect(classify(sdkError('InvalidAccessKeyId', 403)).message).toContain('accessKeyId does not exist');
     expect(classify(sdkError('ExpiredToken', 400)).message).toContain('session token');
   });
 
   it('a bucket in another region says which region', () => {
-    expect(classify(sdkError('PermanentRedirect', 301, { $response: { headers: { 'x-amz-bucket-region': 'us-west-2' } } })).message).toContain("set the integration's region to us-west-2");
+    expect(classify(sdkError('PermanentRedirect', 301, { $response: { headers: { 'x-amz-bucket-region': 'us-west-2' } } })).message).toContain(
+      "set the integration's region to us-west-2",
+    );
   });
 
   it('throttling, server errors, corruption in transit and network failures are retried', () => {
-    for (const error of [sdkError('SlowDown', 503), sdkError('InternalError', 500), sdkError('BadDigest', 400), sdkError(undefined, 502), Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', name: 'Error' })]) {
+    for (const error of [
+      sdkError('SlowDown', 503),
+      sdkError('InternalError', 500),
+      sdkError('BadDigest', 400),
+      sdkError(undefined, 502),
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', name: 'Error' }),
+    ]) {
       expect(classify(error)).toMatchObject({ kind: 'DestinationUnavailable', retryable: true });
     }
   });
 
   it('missing ambient credentials are a configuration error a person fixes', () => {
     const { credentials: _, ...ambient } = destination;
-    expect(classify(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), ambient)).toMatchObject({ kind: 'DestinationAuth', retryable: false });
+    expect(classify(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), ambient)).toMatchObject({
+      kind: 'DestinationAuth',
+      retryable: false,
+    });
   });
 });

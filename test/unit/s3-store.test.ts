@@ -7,7 +7,8 @@ import { s3DestinationSchema } from '../../activities/sinks/s3/schema';
 import { S3ObjectStore } from '../../activities/sinks/s3/store';
 
 const destination = s3DestinationSchema.parse({ type: 's3', bucket: 'my-audit-logs', region: 'eu-west-1', prefix: 'mondoo/' });
-const conflict = () => Object.assign(new Error('conflict'), { name: 'ConditionalRequestConflict', Code: 'ConditionalRequestConflict', $metadata: { httpStatusCode: 409 } });
+const conflict = () =>
+  Object.assign(new Error('conflict'), { name: 'ConditionalRequestConflict', Code: 'ConditionalRequestConflict', $metadata: { httpStatusCode: 409 } });
 
 /** A client whose PutObject answers with `answers` in turn (an Error is thrown), recording each input. */
 function client(answers: Array<Error | object>) {
@@ -27,13 +28,22 @@ describe('S3 store conditional writes', () => {
     expect(await new S3ObjectStore(fake.client, destination, 1).createOnly('mondoo/a.jsonl', Buffer.from('hello\n'))).toBe('created');
     expect(fake.inputs).toHaveLength(3);
     for (const input of fake.inputs) {
-      expect(input).toMatchObject({ Bucket: 'my-audit-logs', Key: 'mondoo/a.jsonl', IfNoneMatch: '*', ContentMD5: 'sZRqySSS0jR8YjW00mERhA==', Metadata: { 'auditflow-content-md5': 'sZRqySSS0jR8YjW00mERhA==' } });
+      expect(input).toMatchObject({
+        Bucket: 'my-audit-logs',
+        Key: 'mondoo/a.jsonl',
+        IfNoneMatch: '*',
+        ContentMD5: 'sZRqySSS0jR8YjW00mERhA==',
+        Metadata: { 'auditflow-content-md5': 'sZRqySSS0jR8YjW00mERhA==' },
+      });
     }
   });
 
   it('a conflict that lasts is a retryable failure for Temporal to retry later', async () => {
     const fake = client([conflict(), conflict(), conflict(), conflict(), conflict()]);
-    await expect(new S3ObjectStore(fake.client, destination, 1).createOnly('mondoo/a.jsonl', Buffer.from('x'))).rejects.toMatchObject({ kind: 'DestinationUnavailable', retryable: true });
+    await expect(new S3ObjectStore(fake.client, destination, 1).createOnly('mondoo/a.jsonl', Buffer.from('x'))).rejects.toMatchObject({
+      kind: 'DestinationUnavailable',
+      retryable: true,
+    });
     expect(fake.inputs).toHaveLength(4);
   });
 

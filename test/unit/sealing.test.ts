@@ -41,7 +41,15 @@ const body = (credentials: unknown) =>
 describe('write-only fields', () => {
   it('are listed from the schema marking, through unions and optional fields', () => {
     // The Cloud Audit Logs source takes the GCS destination's credentials: its key is sealed the same way.
-    expect(writeOnlyPaths(createIntegrationSchema)).toEqual(['destination.credentials.secretAccessKey', 'destination.credentials.serviceAccountJson', 'destination.credentials.sessionToken', 'source.apiKey', 'source.apiSecret', 'source.credentials.serviceAccountJson', 'source.token']);
+    expect(writeOnlyPaths(createIntegrationSchema)).toEqual([
+      'destination.credentials.secretAccessKey',
+      'destination.credentials.serviceAccountJson',
+      'destination.credentials.sessionToken',
+      'source.apiKey',
+      'source.apiSecret',
+      'source.credentials.serviceAccountJson',
+      'source.token',
+    ]);
   });
 
   it('include new fields marked with writeOnly(), in arrays too', () => {
@@ -83,7 +91,10 @@ describe('sealing', () => {
 
   it('leaves workload identity settings (not secret) and plain strings of older histories alone', async () => {
     const { keys, publicKey } = keyPair();
-    const wif = { wifAudience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q', wifServiceAccountEmail: 'a@b.iam.gserviceaccount.com' };
+    const wif = {
+      wifAudience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q',
+      wifServiceAccountEmail: 'a@b.iam.gserviceaccount.com',
+    };
     const sealed = await createSealer(publicKey).sealWriteOnly(body(wif), createIntegrationSchema);
     expect(sealed.destination.credentials).toEqual(wif);
     const legacy = { source: { type: 'mondoo', token: TOKEN } };

@@ -33,7 +33,14 @@ describe('source fetch', () => {
     expect((error as Error).message).not.toContain('redirect-secret-42');
     expect(source.followed).toBe(0);
     // The fetch activity ends with it too, rather than calling the empty page a finished pass.
-    const fetched = await fetchNewEvents({ source: { type: 'mondoo', scopeMrn: SCOPE, endpoint: source.url, token: 't' }, watermark: null, recentKeys: {}, maxEvents: 100, maxBytes: 1 << 20, lateArrivalSeconds: 360 }).catch((e: unknown) => e);
+    const fetched = await fetchNewEvents({
+      source: { type: 'mondoo', scopeMrn: SCOPE, endpoint: source.url, token: 't' },
+      watermark: null,
+      recentKeys: {},
+      maxEvents: 100,
+      maxBytes: 1 << 20,
+      lateArrivalSeconds: 360,
+    }).catch((e: unknown) => e);
     expect(fetched).toMatchObject({ kind: 'SourceRedirected' });
   });
 

@@ -30,7 +30,11 @@ describe('Supervisor', () => {
 
   it('brings a killed process back and stops everything on request', async () => {
     const lines: string[] = [];
-    const supervisor = new Supervisor({ say: (line) => lines.push(line), backoff: { initialMs: 50, maxMs: 50 }, onCrashLoop: () => expect.fail('no crash loop') });
+    const supervisor = new Supervisor({
+      say: (line) => lines.push(line),
+      backoff: { initialMs: 50, maxMs: 50 },
+      onCrashLoop: () => expect.fail('no crash loop'),
+    });
     const first = await supervisor.add({ name: 'sleeper', start: node('sleeper', 'setInterval(() => {}, 1000)') });
     first.child.kill('SIGKILL');
     await expect.poll(() => supervisor.current('sleeper')?.child.pid ?? first.child.pid, { timeout: 10_000 }).not.toBe(first.child.pid);

@@ -82,7 +82,9 @@ describe('tool provisioning', () => {
   it('builds nothing when the tool is named or on PATH', async () => {
     const box = sandbox();
     expect(await ensureTool('temporal', { ...box.env, TEMPORAL_CLI_PATH: '/bin/sh' })).toBe('/bin/sh');
-    await expect(ensureTool('temporal', { ...box.env, TEMPORAL_CLI_PATH: '/nonexistent' })).rejects.toThrow('TEMPORAL_CLI_PATH=/nonexistent is not an executable file');
+    await expect(ensureTool('temporal', { ...box.env, TEMPORAL_CLI_PATH: '/nonexistent' })).rejects.toThrow(
+      'TEMPORAL_CLI_PATH=/nonexistent is not an executable file',
+    );
     const onPath = path.join(box.dir, 'on-path');
     mkdirSync(onPath);
     writeFileSync(path.join(onPath, 'fake-gcs-server'), '#!/bin/sh\n');

@@ -127,7 +127,9 @@ describe('minted subject tokens, verified through discovery and JWKS', () => {
   it('keeps tokens of the previous key verifiable while it is still published', async () => {
     const previous = { signing: keys.all[1]!, all: keys.all };
     const token = mintSubjectToken({ issuer, keys: previous }, { subject: 'auditflow:integration:x', audience: AUDIENCE });
-    await expect(verifyJwt(token, { keyFor: viaJwks, issuer, audiences: [AUDIENCE], maxLifetimeSeconds: 3600 })).resolves.toMatchObject({ sub: 'auditflow:integration:x' });
+    await expect(verifyJwt(token, { keyFor: viaJwks, issuer, audiences: [AUDIENCE], maxLifetimeSeconds: 3600 })).resolves.toMatchObject({
+      sub: 'auditflow:integration:x',
+    });
     const expired = mintSubjectToken({ issuer, keys }, { subject: 's', audience: AUDIENCE }, Date.now() - 3600_000);
     await expect(verifyJwt(expired, { keyFor: viaJwks, issuer, audiences: [AUDIENCE], maxLifetimeSeconds: 3600 })).rejects.toThrow(/expired/);
   });

@@ -3,7 +3,14 @@
 import type { SinkConnector } from '../sink';
 import { gcsServerOf } from './server';
 import { createStorage, GcsObjectStore, classifyGcsError, gcsObjectUrl } from './store';
-import { MAX_OBJECT_NAME_BYTES, gcsDestinationSchema, gcsDestinationView, gcsDestinationViewSchema, type GcsDestinationConfig, type GcsDestinationView } from './schema';
+import {
+  MAX_OBJECT_NAME_BYTES,
+  gcsDestinationSchema,
+  gcsDestinationView,
+  gcsDestinationViewSchema,
+  type GcsDestinationConfig,
+  type GcsDestinationView,
+} from './schema';
 
 export const gcsSink: SinkConnector<GcsDestinationConfig, GcsDestinationView> = {
   type: 'gcs',

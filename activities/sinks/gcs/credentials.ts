@@ -4,7 +4,16 @@
 // ExportErrors a person can act on, never quoting a key or a token.
 import { Context, log } from '@temporalio/activity';
 import { GoogleAuth, IdentityPoolClient, JWT, type AnyAuthClient, type GoogleAuthOptions } from 'google-auth-library';
-import { impersonationUrlFor, loadWifSettings, mintSubjectToken, parseWifAudience, SUBJECT_TOKEN_TYPE, wifPrincipalFor, wifSubjectFor, type WifSettings } from '../../../lib/wif';
+import {
+  impersonationUrlFor,
+  loadWifSettings,
+  mintSubjectToken,
+  parseWifAudience,
+  SUBJECT_TOKEN_TYPE,
+  wifPrincipalFor,
+  wifSubjectFor,
+  type WifSettings,
+} from '../../../lib/wif';
 import { openedSecret } from '../../../lib/sealing';
 import { workflowIdFor } from '../../../contracts/workflow-ids';
 import type { GcsCredentials, GcsDestinationConfig } from './schema';
@@ -53,7 +62,13 @@ export function gcsAuthFor(destination: Pick<GcsDestinationConfig, 'credentials'
 }
 
 function trustedEndpoints(env: NodeJS.ProcessEnv): Set<string> {
-  return new Set((env[TRUSTED_ENDPOINTS_VAR] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(originOf));
+  return new Set(
+    (env[TRUSTED_ENDPOINTS_VAR] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map(originOf),
+  );
 }
 
 function originOf(url: string): string {
@@ -101,7 +116,9 @@ function serviceAccountClient(key: ServiceAccountKey, scopes: string[]): JWT {
 function wifAuth(credentials: Extract<GcsCredentials, { wifAudience: string }>, context: GcsAuthContext): GoogleAuth {
   const { wifAudience: audience, wifServiceAccountEmail: email } = credentials;
   if (!parseWifAudience(audience)) {
-    throw invalidConfig(`wifAudience "${audience}" is not a workload identity provider; expected //iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`);
+    throw invalidConfig(
+      `wifAudience "${audience}" is not a workload identity provider; expected //iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`,
+    );
   }
   let settings = context.wif;
   try {
@@ -210,7 +227,10 @@ function toExportError(error: unknown, describe: Describe): ExportError {
   const transient = failure.status === undefined ? failure.requested : failure.status === 408 || failure.status === 429 || failure.status >= 500;
   if (transient) {
     const why = failure.status ? `HTTP ${failure.status}` : (failure.code ?? 'no answer');
-    return withStatus(new ExportError('DestinationUnavailable', `Getting a Google access token from ${failure.url} failed (${why}); will retry.`, { retryable: true }), 503);
+    return withStatus(
+      new ExportError('DestinationUnavailable', `Getting a Google access token from ${failure.url} failed (${why}); will retry.`, { retryable: true }),
+      503,
+    );
   }
   return withStatus(new ExportError('DestinationAuth', describe(failure), { retryable: false }), 401);
 }

@@ -70,7 +70,10 @@ export function normalizeGcsEndpoint(value: string): string {
 export const gcsEndpointSchema = httpUrlSchema
   .refine((value) => !URL.parse(value)?.search && !URL.parse(value)?.hash, 'must not have a query or a fragment')
   .overwrite(normalizeGcsEndpoint)
-  .meta({ description: 'An emulator or private endpoint instead of https://storage.googleapis.com; stored normalized (lowercase scheme and host, no default port, no trailing "/" or "/storage/v1").' });
+  .meta({
+    description:
+      'An emulator or private endpoint instead of https://storage.googleapis.com; stored normalized (lowercase scheme and host, no default port, no trailing "/" or "/storage/v1").',
+  });
 
 const serviceAccountKeyCredentialsSchema = z
   .strictObject({

@@ -42,5 +42,7 @@ export function parseServiceAccountJson(json: string): { key: ServiceAccountKey 
   const result = serviceAccountKeySchema.safeParse(parsed);
   if (result.success) return { key: result.data };
   const problems = [...new Set(result.error.issues.map((issue) => issue.message))].join('; ');
-  return { problem: `serviceAccountJson is not a service-account key file (${problems}); use the JSON key file downloaded from IAM → Service accounts → Keys as a whole` };
+  return {
+    problem: `serviceAccountJson is not a service-account key file (${problems}); use the JSON key file downloaded from IAM → Service accounts → Keys as a whole`,
+  };
 }

@@ -93,10 +93,18 @@ export function classifyGcsError(error: unknown, bucket: string, name: string): 
     return new ExportError('BucketNotFound', `Bucket "${bucket}" does not exist. Create it or fix the integration's bucket name.`, { retryable: false });
   }
   if (status === 401) {
-    return new ExportError('DestinationAuth', `Google Cloud Storage rejected the credentials while writing ${where}. Check the integration's GCP credentials.`, { retryable: false });
+    return new ExportError(
+      'DestinationAuth',
+      `Google Cloud Storage rejected the credentials while writing ${where}. Check the integration's GCP credentials.`,
+      { retryable: false },
+    );
   }
   if (status === 403) {
-    return new ExportError('DestinationPermission', `Permission denied writing ${where}. Grant the service account roles/storage.objectCreator on the bucket.`, { retryable: false });
+    return new ExportError(
+      'DestinationPermission',
+      `Permission denied writing ${where}. Grant the service account roles/storage.objectCreator on the bucket.`,
+      { retryable: false },
+    );
   }
   if (status === 400) {
     return new ExportError('InvalidConfig', `Google Cloud Storage rejected the write of ${where} (HTTP 400)`, { retryable: false });

@@ -18,7 +18,13 @@ const REQUEST_TIMEOUT_MS = 120_000;
  */
 export function ambientEndpointProblem(destination: S3DestinationConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (destination.credentials || !destination.endpoint) return undefined;
-  const trusted = new Set((env[S3_TRUSTED_ENDPOINTS_VAR] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(originOf));
+  const trusted = new Set(
+    (env[S3_TRUSTED_ENDPOINTS_VAR] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map(originOf),
+  );
   if (trusted.has(originOf(destination.endpoint))) return undefined;
   return (
     `The integration has no credentials and its endpoint ${originOf(destination.endpoint)} is not trusted with the worker's ambient AWS credentials. ` +

@@ -2,7 +2,15 @@
 // and its credentials (client.ts), the create-only store and the write probe (store.ts).
 import type { SinkConnector } from '../sink';
 import { createS3Client } from './client';
-import { s3DestinationSchema, s3DestinationView, s3DestinationViewSchema, s3ObjectUrl, S3_MAX_KEY_BYTES, type S3DestinationConfig, type S3DestinationView } from './schema';
+import {
+  s3DestinationSchema,
+  s3DestinationView,
+  s3DestinationViewSchema,
+  s3ObjectUrl,
+  S3_MAX_KEY_BYTES,
+  type S3DestinationConfig,
+  type S3DestinationView,
+} from './schema';
 import { probeS3, S3ObjectStore } from './store';
 
 export const s3Sink: SinkConnector<S3DestinationConfig, S3DestinationView> = {

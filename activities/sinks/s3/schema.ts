@@ -38,7 +38,10 @@ const regionSchema = z
   .string()
   .max(64, 'region must be at most 64 characters')
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'region must be a region name such as eu-west-1 (lowercase letters, digits and "-")')
-  .meta({ description: "The bucket's region, which requests are signed for (an S3-compatible store's own, e.g. `auto` for Cloudflare R2).", example: 'eu-west-1' });
+  .meta({
+    description: "The bucket's region, which requests are signed for (an S3-compatible store's own, e.g. `auto` for Cloudflare R2).",
+    example: 'eu-west-1',
+  });
 
 /** S3's limit on an object key, in bytes of UTF-8. */
 export const S3_MAX_KEY_BYTES = 1024;
@@ -61,33 +64,37 @@ const accessKeysSchema = z
       .max(128, 'accessKeyId must be at most 128 characters')
       .refine((id) => !/\s/.test(id), 'accessKeyId must not contain spaces')
       .superRefine(safeText('accessKeyId'))
-      .meta({ description: 'The access key id (AKIA… for an IAM user, or the store\'s own key id).' }),
+      .meta({ description: "The access key id (AKIA… for an IAM user, or the store's own key id)." }),
     secretAccessKey: secretSchema('secretAccessKey').meta({ description: 'The secret access key. Write-only: never returned.', writeOnly: true }),
     sessionToken: secretSchema('sessionToken')
       .optional()
-      .meta({ description: 'With temporary credentials only; they expire, so prefer an IAM user\'s keys. Write-only: never returned.', writeOnly: true }),
+      .meta({ description: "With temporary credentials only; they expire, so prefer an IAM user's keys. Write-only: never returned.", writeOnly: true }),
   })
   .meta({ title: 'S3AccessKeyCredentials' });
 
 export const s3CredentialsSchema = accessKeysSchema.meta({
-  description: 'Absent: the worker\'s ambient AWS credentials (environment, profile, EKS IRSA / Pod Identity, instance role).',
+  description: "Absent: the worker's ambient AWS credentials (environment, profile, EKS IRSA / Pod Identity, instance role).",
 });
 
 const serverSideEncryptionSchema = z
-  .discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('AES256') }),
-    z.strictObject({
-      type: z.literal('aws:kms'),
-      kmsKeyId: z
-        .string()
-        .min(1)
-        .max(2048)
-        .superRefine(safeText('kmsKeyId'))
-        .optional()
-        .meta({ description: 'The KMS key (ARN, id or alias); absent: the account\'s aws/s3 key. The credential then also needs kms:GenerateDataKey on it.' }),
-    }),
-  ], { error: 'serverSideEncryption must be {"type": "AES256"} or {"type": "aws:kms", "kmsKeyId": "…"}' })
-  .meta({ title: 'S3ServerSideEncryption', description: 'Absent: the bucket\'s default encryption.' });
+  .discriminatedUnion(
+    'type',
+    [
+      z.strictObject({ type: z.literal('AES256') }),
+      z.strictObject({
+        type: z.literal('aws:kms'),
+        kmsKeyId: z
+          .string()
+          .min(1)
+          .max(2048)
+          .superRefine(safeText('kmsKeyId'))
+          .optional()
+          .meta({ description: "The KMS key (ARN, id or alias); absent: the account's aws/s3 key. The credential then also needs kms:GenerateDataKey on it." }),
+      }),
+    ],
+    { error: 'serverSideEncryption must be {"type": "AES256"} or {"type": "aws:kms", "kmsKeyId": "…"}' },
+  )
+  .meta({ title: 'S3ServerSideEncryption', description: "Absent: the bucket's default encryption." });
 
 export const s3DestinationSchema = z
   .strictObject({
@@ -95,8 +102,13 @@ export const s3DestinationSchema = z
     bucket: s3BucketNameSchema,
     region: regionSchema,
     prefix: s3PrefixSchema,
-    endpoint: httpUrlSchema.optional().meta({ description: 'An S3-compatible store (MinIO, Cloudflare R2, Wasabi, Ceph, …) or a private endpoint instead of AWS.' }),
-    forcePathStyle: z.boolean().optional().meta({ description: 'Address the bucket in the path (https://host/bucket/key) instead of the host name; most S3-compatible stores need it.' }),
+    endpoint: httpUrlSchema
+      .optional()
+      .meta({ description: 'An S3-compatible store (MinIO, Cloudflare R2, Wasabi, Ceph, …) or a private endpoint instead of AWS.' }),
+    forcePathStyle: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Address the bucket in the path (https://host/bucket/key) instead of the host name; most S3-compatible stores need it.' }),
     credentials: s3CredentialsSchema.optional(),
     serverSideEncryption: serverSideEncryptionSchema.optional(),
   })

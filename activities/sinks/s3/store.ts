@@ -67,7 +67,9 @@ export class S3ObjectStore {
       if (status === 403 || status === 401) return undefined;
       if (status === 404) {
         // HEAD answers carry no error code: the bucket is there (the write just reached it), the object not.
-        throw new ExportError('DestinationUnavailable', `${this.urlOf(name)} was reported as existing (412) but is not there now; will retry.`, { retryable: true });
+        throw new ExportError('DestinationUnavailable', `${this.urlOf(name)} was reported as existing (412) but is not there now; will retry.`, {
+          retryable: true,
+        });
       }
       throw classifyS3Error(error, this.destination, name);
     }
@@ -118,7 +120,14 @@ function sseHeaders(destination: S3DestinationConfig): Partial<PutObjectCommandI
 
 /** The S3 error code (AccessDenied…) and HTTP status of an SDK error; HEAD answers carry no code. */
 export function s3ErrorOf(error: unknown): { status?: number; code?: string; message?: string; region?: string } {
-  const e = error as { name?: unknown; Code?: unknown; message?: unknown; Region?: unknown; $metadata?: { httpStatusCode?: unknown }; $response?: { headers?: Record<string, string> } };
+  const e = error as {
+    name?: unknown;
+    Code?: unknown;
+    message?: unknown;
+    Region?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+    $response?: { headers?: Record<string, string> };
+  };
   const status = typeof e?.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
   const code = typeof e?.Code === 'string' ? e.Code : typeof e?.name === 'string' && e.name !== 'Error' && e.name !== 'Unknown' ? e.name : undefined;
   const region = typeof e?.Region === 'string' ? e.Region : e?.$response?.headers?.['x-amz-bucket-region'];
@@ -126,9 +135,25 @@ export function s3ErrorOf(error: unknown): { status?: number; code?: string; mes
 }
 
 /** Errors of the credential itself: a fix of the keys, not of permissions. */
-const CREDENTIAL_ERRORS = new Set(['SignatureDoesNotMatch', 'InvalidAccessKeyId', 'InvalidToken', 'ExpiredToken', 'TokenRefreshRequired', 'InvalidClientTokenId']);
+const CREDENTIAL_ERRORS = new Set([
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'InvalidToken',
+  'ExpiredToken',
+  'TokenRefreshRequired',
+  'InvalidClientTokenId',
+]);
 /** Answers that say nothing about our request, only the store's state: worth a retry. */
-const TRANSIENT_ERRORS = new Set(['SlowDown', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'BadDigest', 'RequestTimeTooSkewed', 'ConditionalRequestConflict', 'OperationAborted']);
+const TRANSIENT_ERRORS = new Set([
+  'SlowDown',
+  'RequestTimeout',
+  'InternalError',
+  'ServiceUnavailable',
+  'BadDigest',
+  'RequestTimeTooSkewed',
+  'ConditionalRequestConflict',
+  'OperationAborted',
+]);
 /** Node's network errors: no answer at all. */
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout']);
 
@@ -140,11 +165,15 @@ export function classifyS3Error(error: unknown, destination: S3DestinationConfig
   const where = s3ObjectUrl(bucket, name);
   const said = [code, status ? `HTTP ${status}` : undefined].filter(Boolean).join(', ');
   if (code === 'NoSuchBucket') {
-    return new ExportError('BucketNotFound', `Bucket "${bucket}" does not exist${destination.endpoint ? ` at ${destination.endpoint}` : ` in ${destination.region}`}. Create it or fix the integration's bucket name.`, { retryable: false });
+    return new ExportError(
+      'BucketNotFound',
+      `Bucket "${bucket}" does not exist${destination.endpoint ? ` at ${destination.endpoint}` : ` in ${destination.region}`}. Create it or fix the integration's bucket name.`,
+      { retryable: false },
+    );
   }
   if (code && CREDENTIAL_ERRORS.has(code)) {
     const fix = destination.credentials
-      ? `Check the integration's access keys: ${code === 'SignatureDoesNotMatch' ? 'the secretAccessKey does not belong to the accessKeyId' : code === 'InvalidAccessKeyId' ? 'the accessKeyId does not exist (deleted or mistyped)' : 'the session token is invalid or expired; use an IAM user\'s long-lived keys'}. Create a new access key (aws iam create-access-key) and a new integration with it.`
+      ? `Check the integration's access keys: ${code === 'SignatureDoesNotMatch' ? 'the secretAccessKey does not belong to the accessKeyId' : code === 'InvalidAccessKeyId' ? 'the accessKeyId does not exist (deleted or mistyped)' : "the session token is invalid or expired; use an IAM user's long-lived keys"}. Create a new access key (aws iam create-access-key) and a new integration with it.`
       : "Check the worker's ambient AWS credentials (AWS_* environment, profile, IRSA / Pod Identity or instance role).";
     return new ExportError('DestinationAuth', `S3 rejected the credentials while writing ${where} (${said}). ${fix}`, { retryable: false });
   }
@@ -160,7 +189,13 @@ export function classifyS3Error(error: unknown, destination: S3DestinationConfig
     const hint = region ? `set the integration's region to ${region}` : "check the integration's region";
     return new ExportError('InvalidConfig', `Bucket "${bucket}" is not in region ${destination.region} (${said}): ${hint}.`, { retryable: false });
   }
-  if ((code && TRANSIENT_ERRORS.has(code)) || status === 408 || status === 429 || (status !== undefined && status >= 500) || (code && NETWORK_ERRORS.has(code))) {
+  if (
+    (code && TRANSIENT_ERRORS.has(code)) ||
+    status === 408 ||
+    status === 429 ||
+    (status !== undefined && status >= 500) ||
+    (code && NETWORK_ERRORS.has(code))
+  ) {
     return new ExportError('DestinationUnavailable', `S3 write of ${where} failed (${said || 'no answer'}); will retry.`, { retryable: true });
   }
   if (status === undefined) {

@@ -114,7 +114,7 @@ export class EndorLabsClient {
 
   private async listWithRetries(filter: string, offset: number): Promise<{ objects: EndorAuditLog[]; next: number | undefined }> {
     let renewed = false;
-    for (let attempt = 1; ; ) {
+    for (let attempt = 1; ;) {
       try {
         return await this.list(filter, offset);
       } catch (error) {
@@ -153,7 +153,9 @@ export class EndorLabsClient {
     if (response.status !== 200) throw this.classify('list', response);
     const parsed = endorAuditLogPageSchema.safeParse(parseJson(response.body));
     if (!parsed.success) {
-      throw new ExportError('SourceProtocol', `Endor Labs returned an unexpected audit-log page: ${z.prettifyError(parsed.error).slice(0, 500)}`, { retryable: true });
+      throw new ExportError('SourceProtocol', `Endor Labs returned an unexpected audit-log page: ${z.prettifyError(parsed.error).slice(0, 500)}`, {
+        retryable: true,
+      });
     }
     return { objects: parsed.data.list.objects, next: parsed.data.list.response?.next_page_token };
   }

@@ -5,7 +5,14 @@ import { ExportError } from '../../errors';
 import type { SourceConnector } from '../source';
 import { EndorLabsClient } from './client';
 import { classifyEndorNetworkError } from './errors';
-import { endorLabsScopeSlug, endorLabsSourceSchema, endorLabsSourceView, endorLabsSourceViewSchema, type EndorLabsSourceConfig, type EndorLabsSourceView } from './schema';
+import {
+  endorLabsScopeSlug,
+  endorLabsSourceSchema,
+  endorLabsSourceView,
+  endorLabsSourceViewSchema,
+  type EndorLabsSourceConfig,
+  type EndorLabsSourceView,
+} from './schema';
 import { mapEndorLabsEventToOcsf } from './to-ocsf';
 import { ENDOR_LABS_LATE_ARRIVAL_SECONDS, ENDOR_LABS_RETENTION_DAYS, type EndorAuditLog } from './types';
 
@@ -45,7 +52,10 @@ export const endorLabsSource: SourceConnector<EndorLabsSourceConfig, EndorLabsSo
 
   async probe(config, options = {}) {
     // One record from the beginning proves the endpoint, the key and its access to the namespace.
-    const pages = clientFor(config, { attemptsPerPage: 1, pageSize: 1, ...options }).ascendingPages({ from: null, until: isoSecond(Math.ceil(Date.now() / 1000) + 1) });
+    const pages = clientFor(config, { attemptsPerPage: 1, pageSize: 1, ...options }).ascendingPages({
+      from: null,
+      until: isoSecond(Math.ceil(Date.now() / 1000) + 1),
+    });
     await pages.next();
   },
 };

@@ -33,7 +33,10 @@ const AUTH = /LOG_?IN|LOG_?ON|SIGN_?IN|AUTHENTICAT/;
 
 /** "OPERATION_UNSPECIFIED" -> "Unspecified", "POLICY_EVALUATE" -> "Policy Evaluate". */
 export function humanize(operation: string): string {
-  const words = operation.replace(/^OPERATION_/, '').split(/[_\s]+/).filter(Boolean);
+  const words = operation
+    .replace(/^OPERATION_/, '')
+    .split(/[_\s]+/)
+    .filter(Boolean);
   const name = words.map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join(' ');
   return name === '' ? 'Other' : name;
 }

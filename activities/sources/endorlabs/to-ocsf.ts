@@ -30,7 +30,8 @@ function defined(entries: OcsfObject): OcsfObject {
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
-const record = (value: unknown): OcsfObject | undefined => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as OcsfObject) : undefined);
+const record = (value: unknown): OcsfObject | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as OcsfObject) : undefined;
 
 /** "203.0.113.42", "203.0.113.42:51234", "[2001:db8::1]:443" -> ip (and port); anything else: undefined. */
 export function parseRemoteAddress(address: string | undefined): { ip: string; port?: number } | undefined {
@@ -123,7 +124,8 @@ function observables(event: OcsfObject): OcsfObject[] | undefined {
   const list: OcsfObject[] = [];
   const userName = (path: string, user: unknown) => {
     const name = record(user)?.name;
-    if (typeof name === 'string' && name !== UNKNOWN) list.push({ name: path, type: OBSERVABLE_USER_NAME.caption, type_id: OBSERVABLE_USER_NAME.id, value: name });
+    if (typeof name === 'string' && name !== UNKNOWN)
+      list.push({ name: path, type: OBSERVABLE_USER_NAME.caption, type_id: OBSERVABLE_USER_NAME.id, value: name });
   };
   userName('actor.user.name', record(event.actor)?.user);
   userName('user.name', event.user);

@@ -11,7 +11,6 @@ export const ENDOR_LABS_LATE_ARRIVAL_SECONDS = 120;
 export const ENDOR_LABS_DEFAULT_PAGE_SIZE = 100;
 export const ENDOR_LABS_MAX_PAGE_SIZE = 500;
 
-
 const claimSchema = z.looseObject({
   subject: z.string().optional(),
   issuer: z.string().optional(),
@@ -53,9 +52,7 @@ export type EndorAuditLog = z.infer<typeof endorAuditLogSchema>;
 export const endorAuditLogPageSchema = z.object({
   list: z.object({
     objects: z.array(endorAuditLogSchema).default([]),
-    response: z
-      .object({ next_page_token: z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]).optional() })
-      .optional(),
+    response: z.object({ next_page_token: z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]).optional() }).optional(),
   }),
 });
 export type EndorAuditLogPage = z.infer<typeof endorAuditLogPageSchema>;

@@ -193,7 +193,9 @@ export class CloudLoggingClient {
     if (status !== 200) throw classifyLoggingResponse(status, text, this.errorContext);
     const parsed = listEntriesResponseSchema.safeParse(parseJson(text));
     if (!parsed.success) {
-      throw new ExportError('SourceProtocol', `Cloud Logging returned an unexpected entries.list page: ${z.prettifyError(parsed.error).slice(0, 500)}`, { retryable: true });
+      throw new ExportError('SourceProtocol', `Cloud Logging returned an unexpected entries.list page: ${z.prettifyError(parsed.error).slice(0, 500)}`, {
+        retryable: true,
+      });
     }
     return parsed.data;
   }

@@ -8,7 +8,14 @@ import { loggingAccessToken } from './credentials';
 import { classifyLoggingNetworkError } from './errors';
 import { requestsPerMinuteFrom } from './pacer';
 import { secondAfter, timestampKey } from './query';
-import { gcpAuditLogsScope, gcpAuditLogsSourceSchema, gcpAuditLogsSourceView, gcpAuditLogsSourceViewSchema, type GcpAuditLogsSourceConfig, type GcpAuditLogsSourceView } from './schema';
+import {
+  gcpAuditLogsScope,
+  gcpAuditLogsSourceSchema,
+  gcpAuditLogsSourceView,
+  gcpAuditLogsSourceViewSchema,
+  type GcpAuditLogsSourceConfig,
+  type GcpAuditLogsSourceView,
+} from './schema';
 import { mapGcpAuditLogEntryToOcsf } from './to-ocsf';
 import { CLOUD_LOGGING_LATE_ARRIVAL_SECONDS, type GcpLogEntry } from './types';
 
@@ -17,7 +24,11 @@ const UNTIL_AHEAD_MS = 5 * 60_000;
 
 const isoSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
-function clientFor(config: GcpAuditLogsSourceConfig, options: Partial<SourceReadOptions>, extra: { attemptsPerPage?: number; rateLimitedAttempts?: number; pageSize?: number } = {}) {
+function clientFor(
+  config: GcpAuditLogsSourceConfig,
+  options: Partial<SourceReadOptions>,
+  extra: { attemptsPerPage?: number; rateLimitedAttempts?: number; pageSize?: number } = {},
+) {
   return new CloudLoggingClient({
     endpoint: config.endpoint,
     resourceNames: config.resourceNames,
@@ -50,7 +61,10 @@ export const gcpAuditLogsSource: SourceConnector<GcpAuditLogsSourceConfig, GcpAu
   eventTime: (entry) => entry.timestamp,
   // An entry is identified by (logName, timestamp, insertId): a copy Cloud Logging returns twice is
   // the same entry (the client drops it within a pass, recentKeys across passes).
-  contentHash: (entry) => createHash('sha256').update(`${entry.logName}\n${timestampKey(entry.timestamp) ?? entry.timestamp}\n${entry.insertId}`).digest('base64url'),
+  contentHash: (entry) =>
+    createHash('sha256')
+      .update(`${entry.logName}\n${timestampKey(entry.timestamp) ?? entry.timestamp}\n${entry.insertId}`)
+      .digest('base64url'),
   toOcsf: (event) => mapGcpAuditLogEntryToOcsf(event.node),
   classifyError: (error, config) => (error instanceof ExportError ? error : classifyLoggingNetworkError(error, config.endpoint)),
 

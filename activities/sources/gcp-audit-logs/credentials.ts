@@ -18,10 +18,15 @@ const cache = new Map<string, GoogleAuth | undefined>();
 export function loggingAccessToken(config: Pick<GcpAuditLogsSourceConfig, 'credentials' | 'endpoint'>): () => Promise<string | undefined> {
   // Google's own endpoint is no custom endpoint: ambient credentials may go there.
   const endpoint = config.endpoint.replace(/\/+$/, '') === CLOUD_LOGGING_DEFAULT_ENDPOINT ? undefined : config.endpoint;
-  const id = createHash('sha256').update(JSON.stringify([config.credentials ?? null, endpoint ?? null])).digest('base64url');
+  const id = createHash('sha256')
+    .update(JSON.stringify([config.credentials ?? null, endpoint ?? null]))
+    .digest('base64url');
   let auth = cache.get(id);
   if (!cache.has(id)) {
-    auth = gcsAuthFor({ credentials: config.credentials, endpoint }, { scopes: [LOGGING_READ_SCOPE], secretPath: 'source.credentials.serviceAccountJson', roleHint: 'roles/logging.viewer on the resources' });
+    auth = gcsAuthFor(
+      { credentials: config.credentials, endpoint },
+      { scopes: [LOGGING_READ_SCOPE], secretPath: 'source.credentials.serviceAccountJson', roleHint: 'roles/logging.viewer on the resources' },
+    );
     if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
     cache.set(id, auth);
   }

@@ -65,21 +65,33 @@ export function classifyLoggingResponse(status: number, body: string, ctx: Loggi
   }
   if (status === 403) {
     if (/SERVICE_DISABLED|has not been used|is disabled/i.test(said)) {
-      return new ExportError('SourceScope', `Cloud Logging refused the read (${http}). Enable the Cloud Logging API (logging.googleapis.com) in the project that owns the credentials.`, {
-        retryable: false,
-      });
+      return new ExportError(
+        'SourceScope',
+        `Cloud Logging refused the read (${http}). Enable the Cloud Logging API (logging.googleapis.com) in the project that owns the credentials.`,
+        {
+          retryable: false,
+        },
+      );
     }
     return new ExportError('SourceScope', `Cloud Logging denied reading the audit logs (${http}). ${roleFix(ctx)}`, { retryable: false });
   }
   if (status === 404) {
-    return new ExportError('SourceScope', `Cloud Logging does not know ${describeResources(ctx.resourceNames)} (${http}). Check resourceNames. ${roleFix(ctx)}`, {
-      retryable: false,
-    });
+    return new ExportError(
+      'SourceScope',
+      `Cloud Logging does not know ${describeResources(ctx.resourceNames)} (${http}). Check resourceNames. ${roleFix(ctx)}`,
+      {
+        retryable: false,
+      },
+    );
   }
   if (status === 400) {
-    return new ExportError('SourceQueryFailed', `Cloud Logging rejected the query (${http}). Check the integration's filter: it must be valid Logging query language.`, {
-      retryable: false,
-    });
+    return new ExportError(
+      'SourceQueryFailed',
+      `Cloud Logging rejected the query (${http}). Check the integration's filter: it must be valid Logging query language.`,
+      {
+        retryable: false,
+      },
+    );
   }
   return new ExportError('SourceProtocol', `Cloud Logging answered ${http} at ${safeHost(ctx.endpoint)}`, { retryable: true });
 }
@@ -101,6 +113,7 @@ export function classifyLoggingNetworkError(error: unknown, endpoint: string): E
 export function asSourceCredentialError(error: unknown): unknown {
   if (!(error instanceof ExportError)) return error;
   if (error.kind === 'DestinationAuth') return new ExportError('SourceAuth', error.message, { retryable: false });
-  if (error.kind === 'DestinationUnavailable') return new ExportError('SourceUnavailable', error.message, { retryable: true, retryAfterMs: error.retryAfterMs });
+  if (error.kind === 'DestinationUnavailable')
+    return new ExportError('SourceUnavailable', error.message, { retryable: true, retryAfterMs: error.retryAfterMs });
   return error;
 }

@@ -25,10 +25,14 @@ export class RequestPacer {
     const now = this.now();
     const at = Math.max(now, ...resources.map((r) => this.nextAt.get(r) ?? 0));
     if (at > now && at >= deadline) {
-      throw new ExportError('SourceRateLimited', `Pacing Cloud Logging reads (${resources.length === 1 ? resources[0] : `${resources.length} resources`}) would wait past this fetch's time`, {
-        retryable: true,
-        retryAfterMs: at - now,
-      });
+      throw new ExportError(
+        'SourceRateLimited',
+        `Pacing Cloud Logging reads (${resources.length === 1 ? resources[0] : `${resources.length} resources`}) would wait past this fetch's time`,
+        {
+          retryable: true,
+          retryAfterMs: at - now,
+        },
+      );
     }
     for (const r of resources) this.nextAt.set(r, at + intervalMs);
     // A long hold-off (after 429s) is slept in steps, telling `tick` (the fetch's heartbeat) each time.

@@ -53,7 +53,12 @@ export function userFilterProblem(filter: string): string | undefined {
 }
 
 /** Whether an entry belongs to the pass: a selected audit log of a selected resource, inside the window. */
-export function inPass(entry: { logName: string; timestamp: string }, resourceNames: readonly string[], logTypes: readonly AuditLogType[], range: PassRange): boolean {
+export function inPass(
+  entry: { logName: string; timestamp: string },
+  resourceNames: readonly string[],
+  logTypes: readonly AuditLogType[],
+  range: PassRange,
+): boolean {
   const time = timestampKey(entry.timestamp);
   if (time === undefined) return false;
   if (range.from !== null && time < timestampKey(range.from)!) return false;

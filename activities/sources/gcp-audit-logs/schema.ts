@@ -12,7 +12,8 @@ import { AUDIT_LOG_TYPES, CLOUD_LOGGING_DEFAULT_ENDPOINT, DEFAULT_AUDIT_LOG_TYPE
  * letters, digits and hyphens, starting with a letter; billing accounts: three groups of six
  * hexadecimal digits). They become part of object names, so nothing else is let through.
  */
-export const RESOURCE_NAME = /^(projects\/[a-z][-a-z0-9]{4,28}[a-z0-9]|folders\/\d{1,20}|organizations\/\d{1,20}|billingAccounts\/[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6})$/;
+export const RESOURCE_NAME =
+  /^(projects\/[a-z][-a-z0-9]{4,28}[a-z0-9]|folders\/\d{1,20}|organizations\/\d{1,20}|billingAccounts\/[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6})$/;
 export const MAX_RESOURCE_NAMES = 100;
 
 const resourceNameSchema = z
@@ -49,7 +50,7 @@ export const gcpAuditLogsSourceSchema = z
       .meta({ description: 'An extra Logging query ANDed to the audit-log selection and time window, e.g. protoPayload.serviceName="iam.googleapis.com".' }),
     credentials: gcsCredentialsSchema.optional().meta({
       description:
-        'The same three kinds as the GCS destination: a service-account key, workload identity federation through auditflow\'s issuer, or absent for the worker\'s ambient credentials. The principal needs roles/logging.viewer on each resource (and roles/logging.privateLogViewer for data_access).',
+        "The same three kinds as the GCS destination: a service-account key, workload identity federation through auditflow's issuer, or absent for the worker's ambient credentials. The principal needs roles/logging.viewer on each resource (and roles/logging.privateLogViewer for data_access).",
     }),
     endpoint: httpUrlSchema.default(CLOUD_LOGGING_DEFAULT_ENDPOINT).meta({ description: "Cloud Logging's API (a private endpoint, or a local fake)." }),
   })

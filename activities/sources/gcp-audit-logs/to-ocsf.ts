@@ -21,9 +21,22 @@ const POLICY_LOG = 'cloudaudit.googleapis.com%2Fpolicy';
 
 /** google.rpc.Code names, for status_detail when an entry gives only the number. */
 const RPC_CODES: Readonly<Record<number, string>> = {
-  1: 'CANCELLED', 2: 'UNKNOWN', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND', 6: 'ALREADY_EXISTS',
-  7: 'PERMISSION_DENIED', 8: 'RESOURCE_EXHAUSTED', 9: 'FAILED_PRECONDITION', 10: 'ABORTED', 11: 'OUT_OF_RANGE',
-  12: 'UNIMPLEMENTED', 13: 'INTERNAL', 14: 'UNAVAILABLE', 15: 'DATA_LOSS', 16: 'UNAUTHENTICATED',
+  1: 'CANCELLED',
+  2: 'UNKNOWN',
+  3: 'INVALID_ARGUMENT',
+  4: 'DEADLINE_EXCEEDED',
+  5: 'NOT_FOUND',
+  6: 'ALREADY_EXISTS',
+  7: 'PERMISSION_DENIED',
+  8: 'RESOURCE_EXHAUSTED',
+  9: 'FAILED_PRECONDITION',
+  10: 'ABORTED',
+  11: 'OUT_OF_RANGE',
+  12: 'UNIMPLEMENTED',
+  13: 'INTERNAL',
+  14: 'UNAVAILABLE',
+  15: 'DATA_LOSS',
+  16: 'UNAUTHENTICATED',
 };
 
 /** LogSeverity → OCSF severity_id (captions as in the schema). */
@@ -68,9 +81,13 @@ function actorOf(entry: GcpLogEntry): { actor: OcsfObject; userName?: string } {
   const email = text(auth?.principalEmail);
   const subject = text(auth?.principalSubject);
   const name = email ?? subject;
-  const authorizations = (entry.protoPayload?.authorizationInfo ?? []).slice(0, 20).flatMap((info) =>
-    text(info.permission) ? [defined({ decision: info.granted === false ? 'Denied' : info.granted === true ? 'Allowed' : undefined, policy: { name: info.permission } })] : [],
-  );
+  const authorizations = (entry.protoPayload?.authorizationInfo ?? [])
+    .slice(0, 20)
+    .flatMap((info) =>
+      text(info.permission)
+        ? [defined({ decision: info.granted === false ? 'Denied' : info.granted === true ? 'Allowed' : undefined, policy: { name: info.permission } })]
+        : [],
+    );
   let user: OcsfObject;
   if (name === undefined) {
     // Google redacts callers it may not name (e.g. outside the organization in Data Access logs).

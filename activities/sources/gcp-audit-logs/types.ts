@@ -81,7 +81,9 @@ export const logEntrySchema = z.looseObject({
   severity: z.string().optional(),
   resource: z.looseObject({ type: z.string().optional(), labels: z.record(z.string(), z.string()).optional() }).optional(),
   labels: z.record(z.string(), z.string()).optional(),
-  operation: z.looseObject({ id: z.string().optional(), producer: z.string().optional(), first: z.boolean().optional(), last: z.boolean().optional() }).optional(),
+  operation: z
+    .looseObject({ id: z.string().optional(), producer: z.string().optional(), first: z.boolean().optional(), last: z.boolean().optional() })
+    .optional(),
   trace: z.string().optional(),
   spanId: z.string().optional(),
   protoPayload: auditLogPayloadSchema.optional(),

@@ -6,25 +6,16 @@ import { mondooAuditNodeSchema, type MondooAuditNode } from './types';
 import { DEFAULT_MAX_RESPONSE_BYTES, sourceFetch, sourceFetchError } from '../source-fetch';
 
 const AUDITLOG_QUERY = gql`
-  query AuditLogExport(
-    $resourceMrn: String!
-    $first: Int
-    $after: String
-    $orderBy: AuditLogOrder
-    $timestampFilter: TimestampFilter
-  ) {
-    auditlog(
-      resourceMrn: $resourceMrn
-      first: $first
-      after: $after
-      orderBy: $orderBy
-      timestampFilter: $timestampFilter
-    ) {
+  query AuditLogExport($resourceMrn: String!, $first: Int, $after: String, $orderBy: AuditLogOrder, $timestampFilter: TimestampFilter) {
+    auditlog(resourceMrn: $resourceMrn, first: $first, after: $after, orderBy: $orderBy, timestampFilter: $timestampFilter) {
       totalCount
       edges {
         cursor
         node {
-          identity { name mrn }
+          identity {
+            name
+            mrn
+          }
           resource
           action
           timestamp
@@ -33,7 +24,11 @@ const AUDITLOG_QUERY = gql`
           parent
         }
       }
-      pageInfo { startCursor endCursor hasNextPage }
+      pageInfo {
+        startCursor
+        endCursor
+        hasNextPage
+      }
     }
   }
 `;
@@ -128,7 +123,13 @@ export class MondooAuditLogClient {
       try {
         return await this.page(variables);
       } catch (error) {
-        if (!(error instanceof ExportError) || !error.retryable || error.kind === 'SourceCursorExpired' || attempt >= this.options.attemptsPerPage || this.options.signal?.aborted) {
+        if (
+          !(error instanceof ExportError) ||
+          !error.retryable ||
+          error.kind === 'SourceCursorExpired' ||
+          attempt >= this.options.attemptsPerPage ||
+          this.options.signal?.aborted
+        ) {
           throw error;
         }
         const waitMs = error.retryAfterMs ?? Math.min(250 * 2 ** attempt, 5_000);
@@ -191,7 +192,9 @@ export function classifyMondooError(error: unknown, endpoint: string): ExportErr
       const codes = graphQLErrors.map((e) => String((e.extensions as { code?: unknown } | undefined)?.code ?? ''));
       const message = graphQLErrors.map((e) => e.message).join('; ');
       if (codes.some((c) => ['NOT_FOUND', 'PERMISSION_DENIED', 'FORBIDDEN', 'UNAUTHENTICATED'].includes(c))) {
-        return new ExportError('SourceScope', `Mondoo refused the audit log query: ${message}. Check the scope MRN and the token's access to it.`, { retryable: false });
+        return new ExportError('SourceScope', `Mondoo refused the audit log query: ${message}. Check the scope MRN and the token's access to it.`, {
+          retryable: false,
+        });
       }
       if (codes.includes('GRAPHQL_VALIDATION_FAILED') || codes.includes('BAD_USER_INPUT')) {
         return new ExportError('SourceProtocol', `Mondoo rejected the audit log query: ${message}`, { retryable: false });

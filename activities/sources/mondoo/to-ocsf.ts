@@ -163,8 +163,10 @@ function activityName(captions: Readonly<Record<number, string>>, activityId: nu
 function observables(actorObject: OcsfObject, endpoint: OcsfObject | undefined): OcsfObject[] | undefined {
   const list: OcsfObject[] = [];
   const userName = (actorObject.user as OcsfObject | undefined)?.name;
-  if (typeof userName === 'string') list.push({ name: 'actor.user.name', type: OBSERVABLE_USER_NAME.caption, type_id: OBSERVABLE_USER_NAME.id, value: userName });
-  if (typeof endpoint?.ip === 'string') list.push({ name: 'src_endpoint.ip', type: OBSERVABLE_IP_ADDRESS.caption, type_id: OBSERVABLE_IP_ADDRESS.id, value: endpoint.ip });
+  if (typeof userName === 'string')
+    list.push({ name: 'actor.user.name', type: OBSERVABLE_USER_NAME.caption, type_id: OBSERVABLE_USER_NAME.id, value: userName });
+  if (typeof endpoint?.ip === 'string')
+    list.push({ name: 'src_endpoint.ip', type: OBSERVABLE_IP_ADDRESS.caption, type_id: OBSERVABLE_IP_ADDRESS.id, value: endpoint.ip });
   for (const ip of (endpoint?.intermediate_ips as string[] | undefined) ?? []) {
     list.push({ name: 'src_endpoint.intermediate_ips', type: OBSERVABLE_IP_ADDRESS.caption, type_id: OBSERVABLE_IP_ADDRESS.id, value: ip });
   }

@@ -98,12 +98,24 @@ export function loginRecord(createTime: string, overrides: { uuid?: string; name
 }
 
 /** A resource operation, for tests that follow individual events. */
-export function operationRecord(createTime: string, operation: string, overrides: { uuid?: string; namespace?: string; kind?: string; error?: string } = {}): EndorAuditLog {
+export function operationRecord(
+  createTime: string,
+  operation: string,
+  overrides: { uuid?: string; namespace?: string; kind?: string; error?: string } = {},
+): EndorAuditLog {
   const kind = overrides.kind ?? 'Project';
   return {
     uuid: overrides.uuid ?? crypto.randomUUID(),
     tenant_meta: { namespace: overrides.namespace ?? 'your-org' },
-    meta: { create_time: createTime, update_time: createTime, name: 'acme/backend', kind: 'AuditLog', version: 'v1', created_by: 'jane@acme.example', updated_by: 'jane@acme.example' },
+    meta: {
+      create_time: createTime,
+      update_time: createTime,
+      name: 'acme/backend',
+      kind: 'AuditLog',
+      version: 'v1',
+      created_by: 'jane@acme.example',
+      updated_by: 'jane@acme.example',
+    },
     spec: {
       message_uuid: '0d7c1a52-8d2e-4c8a-9f50-3f1c2b7e9a11',
       message_kind: kind,

@@ -128,9 +128,11 @@ export async function createFakeEndorLabs(options: FakeEndorLabsOptions = {}): P
     const sortPath = query.get('list_parameters.sort.path');
     const sortOrder = query.get('list_parameters.sort.order') ?? 'SORT_ENTRY_ORDER_ASC';
     if (sizeText !== null && !/^\d+$/.test(sizeText)) return grpcError(res, 400, 3, `invalid list_parameters.page_size ${JSON.stringify(sizeText)}`);
-    if (tokenText !== null && tokenText !== '' && !/^\d+$/.test(tokenText)) return grpcError(res, 400, 3, `invalid list_parameters.page_token ${JSON.stringify(tokenText)}`);
+    if (tokenText !== null && tokenText !== '' && !/^\d+$/.test(tokenText))
+      return grpcError(res, 400, 3, `invalid list_parameters.page_token ${JSON.stringify(tokenText)}`);
     if (sortPath !== null && sortPath !== 'meta.create_time') return grpcError(res, 400, 3, `unsupported sort path ${JSON.stringify(sortPath)} in this fake`);
-    if (sortOrder !== 'SORT_ENTRY_ORDER_ASC' && sortOrder !== 'SORT_ENTRY_ORDER_DESC') return grpcError(res, 400, 3, `invalid list_parameters.sort.order ${JSON.stringify(sortOrder)}`);
+    if (sortOrder !== 'SORT_ENTRY_ORDER_ASC' && sortOrder !== 'SORT_ENTRY_ORDER_DESC')
+      return grpcError(res, 400, 3, `invalid list_parameters.sort.order ${JSON.stringify(sortOrder)}`);
     let clauses;
     try {
       clauses = parseFilter(query.get('list_parameters.filter'));

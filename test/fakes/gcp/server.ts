@@ -97,7 +97,9 @@ export async function createFakeGcp(): Promise<FakeGcp> {
     const candidates = [...keys.values()].filter((key) => key.email === email && key.enabled);
     let claims: JwtClaims | undefined;
     for (const key of candidates) {
-      claims = await verifyJwt(assertion, { keyFor: () => key.publicKey, audiences: [fake.tokenUri, GOOGLE_TOKEN_URI], maxLifetimeSeconds: 3600 }).catch(() => undefined);
+      claims = await verifyJwt(assertion, { keyFor: () => key.publicKey, audiences: [fake.tokenUri, GOOGLE_TOKEN_URI], maxLifetimeSeconds: 3600 }).catch(
+        () => undefined,
+      );
       if (claims) break;
     }
     if (!claims) return sendJson(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
@@ -110,13 +112,17 @@ export async function createFakeGcp(): Promise<FakeGcp> {
     const audience = form.get('audience') ?? '';
     const provider = providers.get(audience);
     if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:token-exchange' || !provider) {
-      return sendJson(res, 400, { error: 'invalid_request', error_description: `Invalid value for "audience". This value should be the full resource name of the Identity Provider.` });
+      return sendJson(res, 400, {
+        error: 'invalid_request',
+        error_description: `Invalid value for "audience". This value should be the full resource name of the Identity Provider.`,
+      });
     }
     try {
       const subjectToken = form.get('subject_token') ?? '';
       fake.credentialsSeen.add(subjectToken);
       const { iss } = decodeJwt(subjectToken).claims;
-      if (iss !== provider.issuer) throw new JwtRejected(`The issuer in the token (${iss}) does not match the issuer configured for the provider (${provider.issuer}).`);
+      if (iss !== provider.issuer)
+        throw new JwtRejected(`The issuer in the token (${iss}) does not match the issuer configured for the provider (${provider.issuer}).`);
       const claims = await verifyJwt(subjectToken, {
         keyFor: (kid) => jwksKey(provider.issuer, kid),
         issuer: provider.issuer,
@@ -155,7 +161,11 @@ export async function createFakeGcp(): Promise<FakeGcp> {
     res.setHeader('Metadata-Flavor', 'Google');
     if (req.headers['metadata-flavor'] !== 'Google') return sendJson(res, 403, { error: 'Missing Metadata-Flavor: Google header' });
     if (path === '/computeMetadata/v1/instance/service-accounts/default/token') {
-      return sendJson(res, 200, { access_token: issue(`serviceAccount:${fake.metadataServiceAccount}`, 'ya29.metadata'), expires_in: fake.tokenLifetimeSeconds, token_type: 'Bearer' });
+      return sendJson(res, 200, {
+        access_token: issue(`serviceAccount:${fake.metadataServiceAccount}`, 'ya29.metadata'),
+        expires_in: fake.tokenLifetimeSeconds,
+        token_type: 'Bearer',
+      });
     }
     if (path === '/computeMetadata/v1/instance/service-accounts/default/email') return void res.end(fake.metadataServiceAccount);
     if (path === '/computeMetadata/v1/project/project-id') return void res.end('fake-project');
@@ -198,17 +208,21 @@ export async function createFakeGcp(): Promise<FakeGcp> {
       const keyId = randomBytes(20).toString('hex');
       keys.set(keyId, { email, publicKey, enabled: true });
       const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      const json = JSON.stringify({
-        type: 'service_account',
-        project_id: 'fake-project',
-        private_key_id: keyId,
-        private_key: privateKeyPem,
-        client_email: email,
-        client_id: String(Date.now()),
-        auth_uri: 'https://accounts.google.com/o/oauth2/auth',
-        token_uri: fake.tokenUri,
-        universe_domain: 'googleapis.com',
-      }, null, 2);
+      const json = JSON.stringify(
+        {
+          type: 'service_account',
+          project_id: 'fake-project',
+          private_key_id: keyId,
+          private_key: privateKeyPem,
+          client_email: email,
+          client_id: String(Date.now()),
+          auth_uri: 'https://accounts.google.com/o/oauth2/auth',
+          token_uri: fake.tokenUri,
+          universe_domain: 'googleapis.com',
+        },
+        null,
+        2,
+      );
       return { email, keyId, json, privateKeyPem };
     },
     setKeyEnabled(keyId, enabled) {
