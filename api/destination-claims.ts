@@ -140,4 +140,3 @@ export function createDestinationClaims({ client, taskQueue, log, call }: Destin
     },
   };
 }
-export type DestinationClaims = ReturnType<typeof createDestinationClaims>;

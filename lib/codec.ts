@@ -17,7 +17,7 @@ const ZSTD_OPTIONS = { params: { [zlibConstants.ZSTD_c_compressionLevel]: 1 } };
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
-export const CIPHER_METADATA = 'encryption-cipher';
+const CIPHER_METADATA = 'encryption-cipher';
 const CIPHER = 'AES-256-GCM';
 
 /** Layout of `data`: version (1) | nonce (12) | ciphertext | GCM tag (16). */

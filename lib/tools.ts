@@ -1,4 +1,4 @@
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, createWriteStream, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -245,8 +245,4 @@ export function temporalPathLine(binary: string, env: NodeJS.ProcessEnv = proces
   symlinkSync(binary, tmp);
   renameSync(tmp, link); // atomic: a concurrent `temporal` never sees a missing link
   return `export PATH="${dir}:$PATH"`;
-}
-
-export function toolVersion(file: string): string {
-  return execFileSync(file, ['--version'], { encoding: 'utf8' }).trim();
 }

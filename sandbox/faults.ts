@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
  * server already acted on the request.
  */
 export type FaultKind = '5xx' | '429' | 'timeout' | 'drop-response' | 'trickle';
-export const FAULT_KINDS: readonly FaultKind[] = ['5xx', '429', 'timeout', 'drop-response', 'trickle'];
 
 export interface FaultPolicy {
   /** Probability (0..1) that a request gets one of `kinds`. */

@@ -55,7 +55,6 @@ export const endorAuditLogPageSchema = z.object({
     response: z.object({ next_page_token: z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]).optional() }).optional(),
   }),
 });
-export type EndorAuditLogPage = z.infer<typeof endorAuditLogPageSchema>;
 
 /** `POST /v1/auth/api-key`: the token and when it expires (RFC 3339). */
 export const endorTokenResponseSchema = z

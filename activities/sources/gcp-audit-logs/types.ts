@@ -66,7 +66,6 @@ export const auditLogPayloadSchema = z.looseObject({
   metadata: z.unknown().optional(),
   serviceData: z.unknown().optional(),
 });
-export type AuditLogPayload = z.infer<typeof auditLogPayloadSchema>;
 
 /**
  * One LogEntry. `logName`, `timestamp` (RFC 3339, up to nanoseconds) and `insertId` identify it: the

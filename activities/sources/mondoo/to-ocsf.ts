@@ -22,10 +22,8 @@ import {
 } from '../../ocsf/ocsf-classes';
 import { parseRfc3339ToEpochMs } from '../../ocsf/rfc3339';
 
-export { ocsfClassForAction, type OcsfClassForAction } from './action-classes';
+export { ocsfClassForAction } from './action-classes';
 /** Thrown for a node whose timestamp is not RFC 3339: OCSF requires `time`, and guessing would falsify it. */
-export { InvalidTimestampError } from '../../ocsf/rfc3339';
-
 export interface OcsfMappingContext {
   /** The export's scope (platform, organization or space MRN): the OCSF tenant. */
   scopeMrn: string;
