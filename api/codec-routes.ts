@@ -3,6 +3,7 @@
 // Behind the API's bearer tokens; CORS lets the UI's origin call it from the browser.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import cors from 'cors';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { bearerAuth } from './auth';
@@ -104,24 +105,15 @@ export function createCodecRouter(options: CodecRouterOptions): Router {
   const router = Router();
 
   // CORS first, so preflights and errors alike carry the headers the browser needs to read them.
-  router.use((req, res, next) => {
-    const origin = req.get('origin');
-    if (origin && origins.has(origin)) {
-      res.set({
-        'Access-Control-Allow-Origin': origin,
-        'Access-Control-Allow-Credentials': 'true',
-        'Access-Control-Allow-Methods': 'POST, OPTIONS',
-        'Access-Control-Allow-Headers': 'Content-Type, X-Namespace, Authorization',
-        'Access-Control-Max-Age': '600',
-      });
-    }
-    res.vary('Origin');
-    if (req.method === 'OPTIONS') {
-      res.status(204).end();
-      return;
-    }
-    next();
-  });
+  router.use(
+    cors({
+      origin: [...origins],
+      credentials: true,
+      methods: ['POST', 'OPTIONS'],
+      allowedHeaders: ['Content-Type', 'X-Namespace', 'Authorization'],
+      maxAge: 600,
+    }),
+  );
 
   const body = express.json({ limit: options.bodyLimit ?? '16mb' });
   const handle =
