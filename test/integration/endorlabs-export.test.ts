@@ -151,7 +151,9 @@ describe('export from Endor Labs', () => {
     await waitForStatus(handle, (s) => s.totals.events >= 400);
     endor.revokeTokens(); // the next request finds its token refused: one renewal, no error
     await waitForStatus(handle, (s) => s.lastRun?.outcome === 'completed', 150_000);
-    expect(endor.stats.tokensIssued).toBeGreaterThan(2);
+    // The first token and the one after the revocation; a renewal on expiry comes on top only when the
+    // backfill outlives the 1.5 s lifetime, which a fast machine does not (the client's unit tests cover it).
+    expect(endor.stats.tokensIssued).toBeGreaterThanOrEqual(2);
     const status = await handle.query(statusQuery);
     expect(status.lastError).toBeUndefined();
     expectExactlyOnce(await readExport(bucket, PREFIX), uuids(history));
