@@ -94,3 +94,12 @@ export function sourceFetchError(error: unknown): ExportError | undefined {
   }
   return undefined;
 }
+
+/** An endpoint's host for error messages: never its path or query, which can carry a token. */
+export function safeHost(endpoint: string): string {
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return 'the configured endpoint';
+  }
+}

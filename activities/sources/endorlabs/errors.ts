@@ -1,6 +1,7 @@
 // Turns what Endor Labs answered into an ExportError a person can act on. Never echoes the key, the
 // secret or a token: only the status, the server's own short message and the namespace.
 import { ExportError } from '../../errors';
+import { safeHost } from '../source-fetch';
 
 export type EndorStage = 'auth' | 'list';
 
@@ -32,14 +33,6 @@ function serverMessage(body: string): string {
     /* not JSON */
   }
   return '';
-}
-
-export function safeHost(endpoint: string): string {
-  try {
-    return new URL(endpoint).host;
-  } catch {
-    return 'the configured endpoint';
-  }
 }
 
 export function classifyEndorResponse(status: number, headers: Headers, body: string, ctx: EndorErrorContext): ExportError {

@@ -1,6 +1,7 @@
 // Turns what Cloud Logging answered into an ExportError a person can act on. Never echoes a token:
 // only the status, Google's own short message and the resources read.
 import { ExportError } from '../../errors';
+import { safeHost } from '../source-fetch';
 import { googleErrorSchema } from './types';
 
 export interface LoggingErrorContext {
@@ -35,14 +36,6 @@ function googleSays(body: string): string {
     /* not JSON */
   }
   return '';
-}
-
-export function safeHost(endpoint: string): string {
-  try {
-    return new URL(endpoint).host;
-  } catch {
-    return 'the configured endpoint';
-  }
 }
 
 export function classifyLoggingResponse(status: number, body: string, ctx: LoggingErrorContext): ExportError {

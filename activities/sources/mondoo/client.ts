@@ -3,7 +3,7 @@ import { ClientError, GraphQLClient, gql } from 'graphql-request';
 import { z } from 'zod';
 import { ExportError } from '../../errors';
 import { mondooAuditNodeSchema, type MondooAuditNode } from './types';
-import { DEFAULT_MAX_RESPONSE_BYTES, sourceFetch, sourceFetchError } from '../source-fetch';
+import { DEFAULT_MAX_RESPONSE_BYTES, safeHost, sourceFetch, sourceFetchError } from '../source-fetch';
 
 const AUDITLOG_QUERY = gql`
   query AuditLogExport($resourceMrn: String!, $first: Int, $after: String, $orderBy: AuditLogOrder, $timestampFilter: TimestampFilter) {
@@ -213,12 +213,4 @@ export function classifyMondooError(error: unknown, endpoint: string): ExportErr
   }
   const detail = err?.cause?.code ?? err?.message ?? String(error);
   return new ExportError('SourceUnavailable', `Cannot reach the Mondoo API at ${safeHost(endpoint)} (${detail})`, { retryable: true });
-}
-
-function safeHost(endpoint: string): string {
-  try {
-    return new URL(endpoint).host;
-  } catch {
-    return 'the configured endpoint';
-  }
 }
