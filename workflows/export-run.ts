@@ -90,15 +90,18 @@ export async function exportRun(
     return { result, cancel: () => scope.cancel() };
   };
   let pending: PendingFetch | undefined;
+  /** Ends the run where a pause or delete stopped it, with nothing of the current batch written. */
+  const stopInterrupted = (): RunOutcome => {
+    pending?.cancel();
+    finishRun(state, run, state.deleted ? 'deleted' : 'paused');
+    if (!state.deleted) state.runRequested = true; // resume continues the interrupted run
+    return 'finished';
+  };
   try {
     for (;;) {
       if (!pending) {
         // Pause and delete take effect before a fetch starts: a fetched batch is always finished.
-        if (state.deleted || state.paused) {
-          finishRun(state, run, state.deleted ? 'deleted' : 'paused');
-          if (state.paused) state.runRequested = true; // resume continues the interrupted run
-          return 'finished';
-        }
+        if (state.deleted || state.paused) return stopInterrupted();
         if (needsNewExecution()) return 'continue-mid-run';
         pending = startFetch(state.progress);
       }
@@ -130,6 +133,9 @@ export async function exportRun(
             ? activities.mapLocally.executeWithOptions({ ...activities.localOptions, summary: label }, [{ ...mapInput, output: 'zstd-base64' }])
             : activities.map.executeWithOptions({ ...activities.options, summary: label }, [mapInput]),
         );
+        // A local activity's result can arrive in the same activation as the pause that cancelled it
+        // (Temporal orders signals first): it must not start an upload the pause said would not run.
+        if (inFlight.cancels && (state.paused || state.deleted)) return stopInterrupted();
         let seq = firstSeq;
         const objects = mapped.files.map(({ bytes: _bytes, ...file }) => {
           const name = objectName(destination.prefix, slug, seq, seq + file.events - 1);
@@ -181,13 +187,9 @@ export async function exportRun(
       }
     }
   } catch (error) {
+    // A fetch or map cut short wrote nothing: the state is where it was, and resuming continues from it.
+    if (inFlight.causedBy(error)) return stopInterrupted();
     pending?.cancel();
-    if (inFlight.causedBy(error)) {
-      // A fetch or map cut short wrote nothing: the state is where it was, and resuming continues from it.
-      finishRun(state, run, state.deleted ? 'deleted' : 'paused');
-      if (!state.deleted) state.runRequested = true;
-      return 'finished';
-    }
     const failure = describeFailure(error);
     log.warn('export run failed', { integrationId: config.integrationId, kind: failure.kind, message: failure.message });
     state.lastError = { message: failure.message, at: new Date().toISOString(), kind: failure.kind };
