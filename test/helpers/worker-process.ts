@@ -18,7 +18,8 @@ export async function startWorkerProcess(taskQueue: string, extraEnv: NodeJS.Pro
   proc.child.stdout?.on('data', (chunk: Buffer) => {
     if (chunk.toString().includes('worker started')) started = true;
   });
-  await waitUntilReady(proc, async () => started, 60_000);
+  // Bundling the workflows takes ~10 s alone and over a minute at a load of 15 on 2 cores.
+  await waitUntilReady(proc, async () => started, 180_000);
   return {
     proc,
     async kill() {
