@@ -20,6 +20,7 @@ import {
   pauseSignal,
   resumeSignal,
   runNowSignal,
+  scheduleFallbackMinutes,
   SourceTypeAttribute,
   statusQuery,
   workflowIdFor,
@@ -33,6 +34,7 @@ import { ApiError, notFound, temporalUnreachable } from './errors';
 import { integrationIdForKey } from './idempotency';
 import {
   createIntegrationSchema,
+  DEFAULT_INTERVAL_MINUTES,
   exportStatusSchema,
   integrationRecordSchema,
   statusDetail,
@@ -43,6 +45,7 @@ import {
   type IntegrationRecord,
 } from './schemas/integration';
 import type { ConnectorFacts } from '../contracts/connector-config';
+import type { Schedule } from './schemas/schedule';
 import { sinkConnector } from '../activities/sinks/registry';
 import { sourceConnector } from '../activities/sources/registry';
 import { DEFAULT_TEMPORAL_TIMEOUT_MS, type ApiSettings } from './settings';
@@ -92,6 +95,14 @@ function connectorsOf(record: Pick<IntegrationRecord, 'source' | 'destination'>)
 
 /** Where an integration's objects land, from its public record: what its destination claim is named by. */
 export const placeOf = (record: Pick<IntegrationRecord, 'source' | 'destination'>): DestinationPlace => connectorsOf(record).place;
+
+/** A schedule as a person reads it: "daily at 02:30 Europe/Berlin". */
+function scheduleText(schedule: Schedule): string {
+  const at = `${schedule.frequency === 'hourly' ? `at minute ${schedule.minute}` : `at ${schedule.time}`} ${schedule.timezone}`;
+  if (schedule.frequency === 'weekly') return `weekly on ${schedule.dayOfWeek} ${at}`;
+  if (schedule.frequency === 'monthly') return `monthly on day ${schedule.dayOfMonth} ${at}`;
+  return `${schedule.frequency} ${at}`;
+}
 
 /** A fingerprint of the request: JSON with sorted keys, so the same body always hashes the same. */
 function requestHashOf(body: CreateIntegration): string {
@@ -275,7 +286,9 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
      * derived from the key, so Temporal's workflow-id uniqueness makes a retried create return the
      * first one's result instead of making a second integration.
      */
-    async create(body: CreateIntegration, idempotencyKey?: string): Promise<Integration> {
+    async create(request: CreateIntegration, idempotencyKey?: string): Promise<Integration> {
+      // The default interval applies without a schedule; filled in before hashing, as it always was.
+      const body = request.schedule ? request : { ...request, intervalMinutes: request.intervalMinutes ?? DEFAULT_INTERVAL_MINUTES };
       const requestHash = requestHashOf(body);
       const id = idempotencyKey === undefined ? randomUUID() : integrationIdForKey(idempotencyKey);
       if (idempotencyKey !== undefined) {
@@ -284,14 +297,14 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
       }
       const workflowId = workflowIdFor(id);
       const createdAt = new Date().toISOString();
-      const { name, source, destination, intervalMinutes, includeHistorical, backfillFrom, lateArrivalSeconds } = body;
+      const { name, source, destination, intervalMinutes, schedule, includeHistorical, backfillFrom, lateArrivalSeconds } = body;
       const record: IntegrationRecord = {
         id,
         workflowId,
         name,
         source: sourceConnector(source.type).view(source),
         destination: sinkConnector(destination.type).view(destination, id),
-        intervalMinutes,
+        ...(schedule ? { schedule } : { intervalMinutes }),
         includeHistorical,
         ...(backfillFrom === undefined ? {} : { backfillFrom }),
         ...(lateArrivalSeconds === undefined ? {} : { lateArrivalSeconds }),
@@ -309,7 +322,8 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
         includeHistorical,
         createdAt,
         ...(backfillFrom === undefined ? {} : { backfillFrom }),
-        timing: defaultTiming(intervalMinutes),
+        ...(schedule ? { schedule } : {}),
+        timing: defaultTiming(schedule ? scheduleFallbackMinutes(schedule) : (intervalMinutes ?? DEFAULT_INTERVAL_MINUTES)),
         // The late-arrival window: the integration's, else its source's, else the six-minute default.
         limits: {
           ...DEFAULT_LIMITS,
@@ -333,7 +347,7 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
             { key: SourceTypeAttribute, value: source.type },
           ],
           staticSummary: `${name} · ${facts.scopeId}`,
-          staticDetails: `Exports the ${source.type} audit log of ${facts.scopeId} to ${facts.objectUrlBase}${destination.prefix} every ${intervalMinutes} min.`,
+          staticDetails: `Exports the ${source.type} audit log of ${facts.scopeId} to ${facts.objectUrlBase}${destination.prefix} ${schedule ? scheduleText(schedule) : `every ${intervalMinutes} min`}.`,
         });
       try {
         await assertNoUnclaimedClash(place, id);

@@ -5,6 +5,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { ConnectorFacts } from '../contracts/connector-config';
 import type { RegisteredDestinationConfig } from '../activities/sinks/registry';
 import type { RegisteredSourceConfig } from '../activities/sources/registry';
+import type { Schedule } from '../api/schemas/schedule';
 
 export { EXPORT_WORKFLOW_TYPE, workflowIdFor } from '../contracts/workflow-ids';
 
@@ -90,6 +91,12 @@ export interface IntegrationConfig {
   createdAt: string;
   /** RFC 3339: the first run exports from this second on (wins over includeHistorical). Absent before it existed. */
   backfillFrom?: string;
+  /**
+   * Calendar times of the runs after the first (workflows/schedule.ts); absent: every `timing.intervalMs`.
+   * Workers from before schedules ignore it and use `timing.intervalMs`, which is therefore set to the
+   * schedule's usual gap (see scheduleFallbackMinutes).
+   */
+  schedule?: Schedule;
   timing: ExportTiming;
   limits: ExportLimits;
 }
@@ -163,6 +170,15 @@ export const DEFAULT_LIMITS: ExportLimits = {
   lateArrivalSeconds: 6 * 60,
   maxBatchesPerExecution: 20,
 };
+
+/**
+ * The interval a worker from before schedules runs a scheduled integration at (it knows only
+ * `intervalMs`): the schedule's usual gap, capped at the longest interval, so such a worker neither
+ * floods the source nor stops exporting while a deployment rolls out.
+ */
+export function scheduleFallbackMinutes(schedule: Schedule): number {
+  return { hourly: 60, daily: 24 * 60, weekly: 7 * 24 * 60, monthly: 7 * 24 * 60 }[schedule.frequency];
+}
 
 export function defaultTiming(intervalMinutes: number): ExportTiming {
   return {

@@ -1,6 +1,6 @@
-// One long-lived workflow per integration, its lifecycle: export now, sleep the interval, export again,
-// until deleted. Signal handlers only flip flags; one wait reacts to them; every run ends in
-// continue-as-new. One export run (batches, prefetch, history bound) is in export-run.ts.
+// One long-lived workflow per integration, its lifecycle: export now, sleep the interval (or until the
+// schedule's next calendar time), export again, until deleted. Signal handlers only flip flags; one
+// wait reacts to them; every run ends in continue-as-new. One export run (batches, prefetch, history bound) is in export-run.ts.
 import { condition, continueAsNew, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { connectorFactsOf } from '../contracts/legacy-inputs';
 import {
@@ -20,6 +20,7 @@ import { activityProxies, exportRun, finishRun } from './export-run';
 import { InFlight } from './in-flight';
 import { CANCEL_IN_FLIGHT_PATCH } from './patches';
 import { RetryStreak } from './retry-streak';
+import { nextScheduledRunAt } from './schedule';
 
 export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promise<ExportState> {
   // Inputs from before connectors get their facts derived once; continue-as-new then carries them.
@@ -100,7 +101,8 @@ export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promis
         await continueAsNew<typeof auditLogExportWorkflow>({ config, state });
       }
       if (state.deleted) continue; // ends at the top of the loop, without another execution
-      state.nextRunAt = new Date(Date.now() + config.timing.intervalMs).toISOString();
+      // A calendar schedule counts from the end of the run too: the next calendar time after it.
+      state.nextRunAt = config.schedule ? nextScheduledRunAt(config.schedule, Date.now()) : new Date(Date.now() + config.timing.intervalMs).toISOString();
       await continueAsNew<typeof auditLogExportWorkflow>({ config, state });
     }
     if (state.paused) {

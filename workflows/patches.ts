@@ -2,10 +2,11 @@
 // marker, so it never changes; each also goes into the secret scan's list (test/integration/secrets.test.ts).
 //
 // When one can go: executions that began before a patch replay without it, and every export continues
-// as new at least once per interval (at most a week, MAX_INTERVAL_MINUTES), a new execution always
-// taking the patched path. So once every worker has run a version with the patch for longer than a
-// week plus the longest run, no execution without the marker is left: the `patched()` call may then
-// become `deprecatePatch(id)` (the old branch goes), and after another week the call may go too.
+// as new at least once per interval (at most a week, MAX_INTERVAL_MINUTES) or scheduled run (a monthly
+// schedule: up to 31 days), a new execution always taking the patched path. So once every worker has
+// run a version with the patch for longer than 31 days plus the longest run, no execution without the
+// marker is left: the `patched()` call may then become `deprecatePatch(id)` (the old branch goes), and
+// after as long again the call may go too.
 // Replay fixtures recorded before the patch (test/fixtures/histories/) go with the old branch.
 
 /** The next batch is fetched while the current one is mapped and uploaded (fixtures v1, v2 are older). */

@@ -61,12 +61,13 @@ export function integrationsRouter(service: IntegrationService): Router {
     const id = integrationId(req);
     await service.assertExists(id);
     const body: unknown = req.body;
-    if (typeof body === 'object' && body !== null && 'intervalMinutes' in body) {
+    const timingField = ['intervalMinutes', 'schedule'].find((field) => typeof body === 'object' && body !== null && field in body);
+    if (timingField) {
       throw new ApiError(
         400,
         'interval_immutable',
-        'The interval cannot be changed after creation: create a new integration with the new interval (and its own prefix), then delete this one',
-        [{ path: 'intervalMinutes', message: 'cannot be changed after creation' }],
+        'The interval cannot be changed after creation, nor the schedule: create a new integration with the new one (and its own prefix), then delete this one',
+        [{ path: timingField, message: 'cannot be changed after creation' }],
       );
     }
     res.set('Allow', 'GET, DELETE');

@@ -4,11 +4,13 @@ import { z } from 'zod';
 import type { ExportStatus, ExportStatusView } from '../../workflows/definitions';
 import { longestObjectName, utf8Bytes } from '../../workflows/object-names';
 import { safeText } from './common';
+import { scheduleSchema } from './schedule';
 import { destinationConfigSchema, destinationViewSchema, sinkConnector } from '../../activities/sinks/registry';
 import { sourceConfigSchema, sourceViewSchema, sourceConnector } from '../../activities/sources/registry';
 
 export const MIN_INTERVAL_MINUTES = 5;
 export const MAX_INTERVAL_MINUTES = 7 * 24 * 60;
+export const DEFAULT_INTERVAL_MINUTES = 60;
 
 /** Why a backfill start cannot be honoured, if it cannot: in the future, or past what the source still holds. */
 function backfillProblem(fromMs: number, sourceType: string, retentionDays: number | undefined): string | undefined {
@@ -36,8 +38,12 @@ export const createIntegrationSchema = z
       .int({ error: 'intervalMinutes must be a whole number of minutes' })
       .min(MIN_INTERVAL_MINUTES, `intervalMinutes must be at least ${MIN_INTERVAL_MINUTES}`)
       .max(MAX_INTERVAL_MINUTES, `intervalMinutes must be at most ${MAX_INTERVAL_MINUTES} (one week)`)
-      .default(60)
-      .meta({ description: 'Minutes between exports. Fixed at creation.' }),
+      .optional()
+      .meta({
+        default: DEFAULT_INTERVAL_MINUTES,
+        description: `Minutes between exports; ${DEFAULT_INTERVAL_MINUTES} when neither it nor \`schedule\` is given (not both). Fixed at creation.`,
+      }),
+    schedule: scheduleSchema.optional(),
     includeHistorical: z
       .boolean({ error: 'includeHistorical must be true or false' })
       .default(false)
@@ -57,7 +63,10 @@ export const createIntegrationSchema = z
       }),
   })
   // The store counts bytes of the whole name, so the prefix's room depends on the scope's file names.
-  .superRefine(({ source, destination, backfillFrom }, ctx) => {
+  .superRefine(({ source, destination, backfillFrom, intervalMinutes, schedule }, ctx) => {
+    if (intervalMinutes !== undefined && schedule !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'give either intervalMinutes or schedule, not both' });
+    }
     const connector = sourceConnector(source.type);
     if (backfillFrom !== undefined) {
       const problem = backfillProblem(Date.parse(backfillFrom), source.type, connector.retentionDays);
@@ -87,7 +96,9 @@ export const integrationRecordSchema = z.strictObject({
   name: z.string(),
   source: sourceViewSchema,
   destination: destinationViewSchema,
-  intervalMinutes: z.int(),
+  /** Absent when the integration runs on a `schedule`. */
+  intervalMinutes: z.int().optional(),
+  schedule: scheduleSchema.optional(),
   includeHistorical: z.boolean(),
   /** Only when given at creation (records from before have neither). */
   backfillFrom: z.string().optional(),

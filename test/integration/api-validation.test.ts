@@ -17,6 +17,8 @@ const withSource = (patch: Record<string, unknown>) => (b: Body) => ({ ...b, sou
 const withDestination = (patch: Record<string, unknown>) => (b: Body) => ({ ...b, destination: { ...b.destination, ...patch } });
 const withCredentials = (credentials: unknown) => withDestination({ credentials });
 const bucket = (name: string) => withDestination({ bucket: name });
+/** A schedule instead of the interval. */
+const withSchedule = (schedule: unknown) => (b: Body) => ({ ...without(b, 'intervalMinutes'), schedule });
 /** An S3 destination that is valid but for `patch`. */
 const s3 = (patch: Record<string, unknown>) => (b: Body) => ({
   ...b,
@@ -165,7 +167,31 @@ const BAD_INPUTS: Case[] = [
   ['fractional interval', (b) => ({ ...b, intervalMinutes: 7.5 }), 'intervalMinutes'],
   ['interval as a string', (b) => ({ ...b, intervalMinutes: '60' }), 'intervalMinutes'],
   ['includeHistorical as a string', (b) => ({ ...b, includeHistorical: 'yes' }), 'includeHistorical'],
-  ['unknown top-level field', (b) => ({ ...b, schedule: '@hourly' }), 'schedule'],
+  ['unknown top-level field', (b) => ({ ...b, cron: '@hourly' }), 'cron'],
+  ['both intervalMinutes and schedule', (b) => ({ ...b, schedule: { frequency: 'daily', time: '02:30' } }), 'schedule'],
+  ['schedule as a string', withSchedule('@hourly'), 'schedule'],
+  ['schedule of an unknown frequency', withSchedule({ frequency: 'yearly', time: '02:30' }), 'schedule.frequency'],
+  ['schedule without frequency', withSchedule({ time: '02:30' }), 'schedule.frequency'],
+  ['hourly schedule with a time', withSchedule({ frequency: 'hourly', minute: 15, time: '02:30' }), 'schedule.time'],
+  ['hourly schedule without minute', withSchedule({ frequency: 'hourly' }), 'schedule.minute'],
+  ['hourly schedule at minute 60', withSchedule({ frequency: 'hourly', minute: 60 }), 'schedule.minute'],
+  ['hourly schedule at a fractional minute', withSchedule({ frequency: 'hourly', minute: 1.5 }), 'schedule.minute'],
+  ['daily schedule with a minute', withSchedule({ frequency: 'daily', time: '02:30', minute: 15 }), 'schedule.minute'],
+  ['daily schedule with a dayOfWeek', withSchedule({ frequency: 'daily', time: '02:30', dayOfWeek: 'monday' }), 'schedule.dayOfWeek'],
+  ['daily schedule without time', withSchedule({ frequency: 'daily' }), 'schedule.time'],
+  ['daily schedule at 24:00', withSchedule({ frequency: 'daily', time: '24:00' }), 'schedule.time'],
+  ['daily schedule at 2:30 (no leading zero)', withSchedule({ frequency: 'daily', time: '2:30' }), 'schedule.time'],
+  ['daily schedule with seconds', withSchedule({ frequency: 'daily', time: '02:30:00' }), 'schedule.time'],
+  ['weekly schedule without dayOfWeek', withSchedule({ frequency: 'weekly', time: '02:30' }), 'schedule.dayOfWeek'],
+  ['weekly schedule on "Mon"', withSchedule({ frequency: 'weekly', time: '02:30', dayOfWeek: 'Mon' }), 'schedule.dayOfWeek'],
+  ['weekly schedule with a dayOfMonth', withSchedule({ frequency: 'weekly', time: '02:30', dayOfWeek: 'monday', dayOfMonth: 1 }), 'schedule.dayOfMonth'],
+  ['monthly schedule on day 29', withSchedule({ frequency: 'monthly', time: '02:30', dayOfMonth: 29 }), 'schedule.dayOfMonth'],
+  ['monthly schedule on day 0', withSchedule({ frequency: 'monthly', time: '02:30', dayOfMonth: 0 }), 'schedule.dayOfMonth'],
+  ['monthly schedule on "first"', withSchedule({ frequency: 'monthly', time: '02:30', dayOfMonth: 'first' }), 'schedule.dayOfMonth'],
+  ['monthly schedule with a dayOfWeek', withSchedule({ frequency: 'monthly', time: '02:30', dayOfMonth: 1, dayOfWeek: 'monday' }), 'schedule.dayOfWeek'],
+  ['schedule in an unknown time zone', withSchedule({ frequency: 'daily', time: '02:30', timezone: 'Mars/Olympus' }), 'schedule.timezone'],
+  ['schedule at a fixed offset, not a zone', withSchedule({ frequency: 'daily', time: '02:30', timezone: '+01:00' }), 'schedule.timezone'],
+  ['schedule with an empty time zone', withSchedule({ frequency: 'daily', time: '02:30', timezone: '' }), 'schedule.timezone'],
   ['an array', () => [], ''],
 ];
 
@@ -318,8 +344,11 @@ describe('the OpenAPI document', () => {
     expect(JSON.stringify(create)).toContain('"writeOnly":true');
     const integration = body.components.schemas.Integration!;
     expect(integration.required).toEqual(
-      expect.arrayContaining(['id', 'workflowId', 'name', 'status', 'source', 'destination', 'intervalMinutes', 'includeHistorical', 'createdAt']),
+      expect.arrayContaining(['id', 'workflowId', 'name', 'status', 'source', 'destination', 'includeHistorical', 'createdAt']),
     );
+    // An interval or a schedule: either may be absent.
+    expect(integration.required).not.toContain('intervalMinutes');
+    expect(JSON.stringify(create.properties.schedule)).toContain('"Europe/Berlin"');
     expect(integration.properties.status).toEqual({ type: 'string', enum: ['active', 'paused', 'error', 'deleted'] });
     for (const secret of ['"token"', 'serviceAccountJson']) expect(JSON.stringify(integration)).not.toContain(secret);
     expect(body.components.schemas.Error!.properties.error).toMatchObject({ required: ['code', 'message', 'details'] });
