@@ -19,7 +19,7 @@ import { createFaultProxy, mulberry32, type FaultKind } from '../sandbox/faults'
 import { createFakeMondoo } from '../sandbox/mondoo';
 import { buildNode } from '../sandbox/mondoo/catalog';
 import { downloadObject } from '../sandbox/gcs-media';
-import { validateOcsfEvent } from '../sandbox/ocsf/validator';
+import { validateOcsfEvent } from '../lib/ocsf/validator';
 import { workerEnv, workerProcessArgs } from '../worker/process-args';
 import {
   DEFAULT_LIMITS,

@@ -1,6 +1,6 @@
 // The slice of OCSF 1.5.0 the source mappers emit (Mondoo first): class/category ids and the captions the schema
 // gives them. The mapper must stay free of I/O, so these are constants rather than schema reads;
-// the schema-driven validator in sandbox/ocsf checks every caption and id against the schema files.
+// the schema-driven validator in lib/ocsf checks every caption and id against the schema files.
 
 export const OCSF_VERSION = '1.5.0';
 

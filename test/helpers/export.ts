@@ -16,7 +16,7 @@ import {
   type ExportTiming,
   type IntegrationConfig,
 } from '../../workflows/definitions';
-import { validateOcsfEvent } from '../../sandbox/ocsf/validator';
+import { validateOcsfEvent } from '../../lib/ocsf/validator';
 import { readObjects } from './gcs';
 import type { TestEnv } from './temporal';
 

@@ -6,7 +6,7 @@ import { mapEndorLabsEventToOcsf, MAX_UNMAPPED_PAYLOAD_CHARS, parseRemoteAddress
 import type { EndorAuditLog } from '../../activities/sources/endorlabs/types';
 import { mulberry32 } from '../../sandbox/faults';
 import { buildAuditLog, loginRecord, operationRecord } from '../fakes/endorlabs';
-import { loadOcsfSchema, validateOcsfEvent } from '../../sandbox/ocsf/validator';
+import { loadOcsfSchema, validateOcsfEvent } from '../../lib/ocsf/validator';
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary paths
 

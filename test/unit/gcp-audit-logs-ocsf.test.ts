@@ -6,7 +6,7 @@ import { bounded, callerAddress, mapGcpAuditLogEntryToOcsf, MAX_UNMAPPED_PART_CH
 import type { AuditLogType, GcpLogEntry } from '../../activities/sources/gcp-audit-logs/types';
 import { mulberry32 } from '../../sandbox/faults';
 import { buildEntries, nanosOf } from '../../sandbox/gcp-logging';
-import { validateOcsfEvent } from '../../sandbox/ocsf/validator';
+import { validateOcsfEvent } from '../../lib/ocsf/validator';
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary paths
 

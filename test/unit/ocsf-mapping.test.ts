@@ -3,7 +3,7 @@ import { MAPPED_MONDOO_ACTIONS } from '../../activities/sources/mondoo/action-cl
 import { mapMondooEventToOcsf, ocsfClassForAction } from '../../activities/sources/mondoo/to-ocsf';
 import type { MondooAuditNode, SourceEvent } from '../../activities/sources/mondoo/types';
 import { createNodeGenerator } from '../ocsf/random-mondoo-nodes';
-import { validateOcsfEvent } from '../../sandbox/ocsf/validator';
+import { validateOcsfEvent } from '../../lib/ocsf/validator';
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary paths
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadOcsfSchema, validateOcsfEvent, type OcsfValidationIssue } from '../../sandbox/ocsf/validator';
+import { loadOcsfSchema, validateOcsfEvent, type OcsfValidationIssue } from '../../lib/ocsf/validator';
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests poke at arbitrary paths
 

@@ -6,7 +6,7 @@ import { API_ACTIVITY } from '../../ocsf/ocsf-classes';
 export const AUTHENTICATION = 3002;
 export type EndorClassUid = typeof AUTHENTICATION | typeof API_ACTIVITY;
 
-/** Captions as the OCSF 1.5.0 schema files give them (sandbox/ocsf/validator.ts checks them against the files). */
+/** Captions as the OCSF 1.5.0 schema files give them (lib/ocsf/validator.ts checks them against the files). */
 export const ENDOR_OCSF_CLASSES: Readonly<Record<EndorClassUid, { caption: string; categoryUid: number; categoryCaption: string }>> = {
   [AUTHENTICATION]: { caption: 'Authentication', categoryUid: 3, categoryCaption: 'Identity & Access Management' },
   [API_ACTIVITY]: { caption: 'API Activity', categoryUid: 6, categoryCaption: 'Application Activity' },

@@ -1,6 +1,7 @@
-// Schema-driven OCSF event validator for tests. All rules come from the OCSF schema source files
-// (see compiled-schema.ts): class/object attributes, dictionary types, enums, requirements,
-// profiles and constraints. The only hand-written checks are the derived values the schema
+// Schema-driven OCSF event validator. `verify` checks every exported line with it, so it ships in the
+// product (lib/), and the tests and benchmarks check what they export. All rules come from the OCSF
+// schema source files (see compiled-schema.ts): class/object attributes, dictionary types, enums,
+// requirements, profiles and constraints. The only hand-written checks are the derived values the schema
 // describes in prose: type_uid, category_uid, metadata.version and "timestamps are milliseconds".
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ const MICROSECONDS_THRESHOLD = 1e14;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 const schemaCache = new Map<string, OcsfSchema>();
 
 /**
@@ -29,7 +30,7 @@ const schemaCache = new Map<string, OcsfSchema>();
  * beside them) so that any clone validates on its own; OCSF_SCHEMA_DIR points elsewhere.
  */
 export function defaultOcsfSchemaDir(): string {
-  return process.env.OCSF_SCHEMA_DIR ?? path.join(REPO_ROOT, 'sandbox', 'ocsf', 'schema-1.5.0');
+  return process.env.OCSF_SCHEMA_DIR ?? path.join(HERE, 'schema-1.5.0');
 }
 
 /** Reads and compiles the schema once per directory. */
