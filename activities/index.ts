@@ -11,12 +11,16 @@ import { count } from './metrics';
 import { reportingRetries } from './retry-report';
 import { sinkConnector } from './sinks/registry';
 import type { ObjectStore } from './sinks/sink';
-import { uploadObjects } from './upload';
+import { uploadObjects, type ManifestSigner } from './upload';
+import { publicUrlFrom } from '../lib/wif';
+import { loadOidcSigningKeys } from '../lib/wif-keys';
 
 export interface ActivityDeps {
   fetch?: FetchDeps;
   /** Opens sealed secrets (lib/sealing.ts). Default: from AUDITFLOW_SEALING_KEYS or the development key. */
   unsealer?: Unsealer;
+  /** Signs batch manifests. Default: the OIDC issuer's keys (AUDITFLOW_OIDC_SIGNING_KEYS or the development key) and AUDITFLOW_PUBLIC_URL. */
+  manifestSigner?: ManifestSigner;
 }
 
 export function createActivities(deps: ActivityDeps = {}) {
@@ -31,6 +35,9 @@ export function createActivities(deps: ActivityDeps = {}) {
       throw error;
     }
   };
+  // Loaded at the first manifest, as workload identity loads them at its first token.
+  let signer = deps.manifestSigner;
+  const manifestSigner = () => (signer ??= { issuer: publicUrlFrom(), keys: loadOidcSigningKeys({ log: { warn: (message: string) => log.warn(message) } }) });
   // One store per destination, so access tokens are cached and connections reused.
   const stores = new Map<string, ObjectStore>();
   const storeFor = (destination: DestinationConfig): ObjectStore => {
@@ -66,7 +73,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     async upload(input: UploadInput) {
       return asActivity(() =>
         reportingRetries(async () => {
-          const result = await uploadObjects(input, storeFor(await unseal(input.destination)));
+          const result = await uploadObjects(input, storeFor(await unseal(input.destination)), manifestSigner);
           const alreadyPresent = result.objects.filter((o) => o.alreadyExisted).length;
           log.info('uploaded', { objects: result.objects.map((o) => o.name), alreadyPresent });
           count('auditflow_objects_written', result.objects.length - alreadyPresent);

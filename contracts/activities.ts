@@ -3,6 +3,7 @@
 // A change of shape keeps reading the older one: it stays in recorded histories.
 import type { BatchSummary } from './batch';
 import type { DestinationConfig, SourceConfig } from './connector-config';
+import type { ManifestRef, UploadEvidence } from './evidence';
 
 /** A record as the exporter carries it from fetch to map: the source's own record plus its dedupe key. */
 export interface SourceEvent<Node = unknown> {
@@ -83,8 +84,12 @@ export interface MapResult {
 export interface UploadInput {
   destination: DestinationConfig;
   objects: Array<FileContent & { name: string; events: number }>;
+  /** Present from the evidence chain on: object metadata and the batch's manifest are written too. */
+  evidence?: UploadEvidence;
 }
 
 export interface UploadResult {
   objects: Array<{ name: string; bytes: number; alreadyExisted: boolean }>;
+  /** The batch's manifest, durable: the next manifest chains to it. Present when the input had `evidence`. */
+  manifest?: ManifestRef;
 }

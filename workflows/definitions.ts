@@ -6,6 +6,7 @@ import type { ConnectorFacts } from '../contracts/connector-config';
 import type { RegisteredDestinationConfig } from '../activities/sinks/registry';
 import type { RegisteredSourceConfig } from '../activities/sources/registry';
 import type { Schedule } from '../api/schemas/schedule';
+import type { ManifestRef } from '../contracts/evidence';
 
 export { EXPORT_WORKFLOW_TYPE, workflowIdFor } from '../contracts/workflow-ids';
 
@@ -132,6 +133,8 @@ export interface ExportState {
   /** Set when an execution continued as new in the middle of a run. */
   runInProgress?: RunSummary;
   nextRunAt?: string;
+  /** The newest durable manifest: the next one chains to it (absent before the evidence chain's first manifest). */
+  lastManifest?: ManifestRef;
 }
 
 export interface ExportWorkflowInput {

@@ -16,12 +16,13 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { FetchResult, FetchResultWithEvents, MapInput } from '../contracts/activities';
+import type { FetchResult, FetchResultWithEvents, MapInput, UploadResult } from '../contracts/activities';
+import type { UploadEvidence } from '../contracts/evidence';
 import { connectorFactsOf } from '../contracts/legacy-inputs';
 import type { ExportProgress, ExportState, IntegrationConfig, RunSummary } from './definitions';
 import type { InFlight } from './in-flight';
-import { objectName } from './object-names';
-import { HISTORY_BOUND_2MB_PATCH, MAP_LOCAL_ACTIVITY_PATCH, PREFETCH_NEXT_BATCH_PATCH } from './patches';
+import { manifestName, objectName } from './object-names';
+import { EVIDENCE_CHAIN_PATCH, HISTORY_BOUND_2MB_PATCH, MAP_LOCAL_ACTIVITY_PATCH, PREFETCH_NEXT_BATCH_PATCH } from './patches';
 import { advanceProgress, batchSummary, fetchInputFor } from './progress';
 import type { RetryStreak } from './retry-streak';
 
@@ -66,6 +67,8 @@ export async function exportRun(
   // the history bound (3 MB) counts the next batch in, since batches grew to several hundred KB each.
   const mappingLocally = patched(MAP_LOCAL_ACTIVITY_PATCH);
   const boundAt2mb = patched(HISTORY_BOUND_2MB_PATCH);
+  // From this version on each upload writes object metadata and the batch's signed manifest (issue 17).
+  const chaining = patched(EVIDENCE_CHAIN_PATCH);
   const maxHistoryBytes = mappingLocally ? MAX_HISTORY_BYTES : boundAt2mb ? MAX_HISTORY_BYTES_BEFORE_LOCAL_MAP : MAX_HISTORY_BYTES_BEFORE_2MB;
   let largestBatchBytes = 0;
   let historyBytesAfterLastBatch = workflowInfo().historySize;
@@ -117,6 +120,7 @@ export async function exportRun(
         pending = startFetch(advanceProgress(state.progress, summary));
       }
       let files = 0;
+      let uploaded: UploadResult | undefined;
       if (summary.count > 0) {
         const firstSeq = state.progress.nextSeq;
         const lastSeq = firstSeq + summary.count - 1;
@@ -142,16 +146,17 @@ export async function exportRun(
           seq += file.events;
           return { ...file, name };
         });
+        const evidence = chaining ? evidenceFor(config, state, firstSeq, lastSeq) : undefined;
         const upload = () =>
           inFlight.run(() =>
             activities.upload.executeWithOptions(
               { ...activities.options, summary: `upload ${objects.length} object(s) to ${objectUrlBase}${objects[0]?.name}` },
-              [{ destination, objects }],
+              [{ destination, objects, ...(evidence ? { evidence } : {}) }],
             ),
           );
         for (;;) {
           try {
-            await upload();
+            uploaded = await upload();
             break;
           } catch (error) {
             if (!inFlight.causedBy(error)) throw error;
@@ -168,8 +173,9 @@ export async function exportRun(
         retrying.clear('upload');
         files = objects.length;
       }
-      // The upload is durable: only now does the watermark move.
+      // The upload is durable, its manifest too: only now does the watermark move.
       state.progress = advanceProgress(state.progress, summary);
+      if (uploaded?.manifest) state.lastManifest = uploaded.manifest;
       state.progress.totals = {
         events: state.progress.totals.events + summary.count,
         files: state.progress.totals.files + files,
@@ -196,6 +202,21 @@ export async function exportRun(
     finishRun(state, run, 'failed');
     return 'finished';
   }
+}
+
+/** What the upload needs to write the batch's evidence; `createdAt` is workflow time, so every retry signs the same manifest. */
+function evidenceFor(config: IntegrationConfig, state: ExportState, firstSeq: number, lastSeq: number): UploadEvidence {
+  const { scopeSlug, scopeId } = connectorFactsOf(config);
+  return {
+    integrationId: config.integrationId,
+    sourceType: config.source.type,
+    scopeSlug,
+    scopeId,
+    firstSeq,
+    manifestName: manifestName(config.destination.prefix, scopeSlug, firstSeq, lastSeq),
+    previous: state.lastManifest ?? null,
+    createdAt: new Date().toISOString(),
+  };
 }
 
 export function finishRun(state: ExportState, run: RunSummary, outcome: NonNullable<RunSummary['outcome']>): void {

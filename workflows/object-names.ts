@@ -4,6 +4,11 @@ export function objectName(prefix: string, scopeSlug: string, fromSeq: number, t
   return `${prefix}${scopeSlug}-audit-logs-${fromSeq}-${toSeq}.jsonl`;
 }
 
+/** The manifest of the batch `fromSeq..toSeq` (issue 17): beside the data objects, in `<prefix>_manifests/`. */
+export function manifestName(prefix: string, scopeSlug: string, fromSeq: number, toSeq: number): string {
+  return `${prefix}_manifests/${scopeSlug}-manifest-${fromSeq}-${toSeq}.json`;
+}
+
 /** Bytes of UTF-8 (what the store counts), without Buffer: this module is part of the workflow bundle. */
 export function utf8Bytes(text: string): number {
   return new TextEncoder().encode(text).length;

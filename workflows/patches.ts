@@ -23,3 +23,9 @@ export const MAP_LOCAL_ACTIVITY_PATCH = 'map-local-activity';
  * signal handler, instead of waiting for the fetch or upload to finish (fixtures v1-v4 are older).
  */
 export const CANCEL_IN_FLIGHT_PATCH = 'cancel-in-flight-on-pause-delete';
+/**
+ * Each upload also writes its objects' integrity metadata and the batch's signed manifest, chained to
+ * the previous one through the state (`lastManifest`): issue 17. An integration's chain starts at the
+ * first batch of its first execution with the patch (fixtures v1-v5 are older).
+ */
+export const EVIDENCE_CHAIN_PATCH = 'evidence-chain';

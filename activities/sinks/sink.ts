@@ -4,6 +4,19 @@
 import type { z } from 'zod';
 import type { DestinationConfig } from '../../contracts/connector-config';
 
+/** What a write carries besides the bytes. */
+export interface ObjectWriteOptions {
+  /**
+   * The object's integrity metadata (activities/evidence/object-metadata.ts; names in
+   * lib/evidence/format.ts): every store writes it with the object, in the same create-only request
+   * (GCS object metadata, S3 `x-amz-meta-*`, Azure blob metadata with `_` for `-`), so `verify` and an
+   * auditor read it from the object itself.
+   */
+  metadata?: Record<string, string>;
+  /** Default `application/x-ndjson` (the data objects); manifests are `application/jose`. */
+  contentType?: string;
+}
+
 /** One destination's object store, opened once per destination and reused (connections, tokens). */
 export interface ObjectStore {
   /** How a person finds object `name` (e.g. `gs://bucket/name`): for summaries, logs and errors. */
@@ -14,13 +27,22 @@ export interface ObjectStore {
    * write that had succeeded. Throws an ExportError on failure (retryable, or a kind and a message a
    * person can act on).
    */
-  createOnly(name: string, body: Buffer): Promise<'created' | 'exists'>;
+  createOnly(name: string, body: Buffer, options?: ObjectWriteOptions): Promise<'created' | 'exists'>;
   /**
    * Whether the existing object `name` holds exactly `body` (by a hash the store computed). Undefined
    * when the credential may not read it: the object is then taken as ours (names are unique per
    * integration, so that is the usual case).
    */
   holdsSameBytes(name: string, body: Buffer): Promise<boolean | undefined>;
+}
+
+/** Read access to a destination, for `verify` (lib/evidence/verify.ts) with an auditor's read-only credentials. */
+export interface ObjectReader {
+  urlOf(name: string): string;
+  /** Every object whose name starts with `prefix`, with its size. */
+  list(prefix: string): Promise<Array<{ name: string; bytes: number }>>;
+  /** An object's bytes as stored and its user metadata (names as written, e.g. `auditflow-sha256`). */
+  read(name: string): Promise<{ body: Buffer; metadata: Record<string, string> }>;
 }
 
 /**
@@ -56,6 +78,11 @@ export interface SinkConnector<Config extends DestinationConfig = DestinationCon
   location(view: View): { objectUrlBase: string; namespace: string[]; endpoint?: string };
   /** The store for one destination; the caller keeps it for the destination's next uploads. */
   open(config: Config): ObjectStore;
+  /**
+   * Reads the destination (list, get) with the credentials in `config`, for `verify`. Every sink
+   * offers it, so an auditor checks any destination's evidence.
+   */
+  openReader(config: Config): ObjectReader;
   /** Proves the credentials may write to the destination, without leaving an object; throws an ExportError otherwise. */
   probe(config: Config): Promise<void>;
 }

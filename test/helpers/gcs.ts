@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Storage } from '@google-cloud/storage';
 import { inject } from 'vitest';
+import { isManifestName } from '../../lib/evidence/format';
 import { downloadObject } from '../../sandbox/gcs-media';
 
 export function emulatorStorage(): Storage {
@@ -14,10 +15,13 @@ export async function createTestBucket(storage = emulatorStorage()): Promise<str
   return name;
 }
 
-/** Every object under `prefix`, read back from the emulator (see downloadObject for why not file.download()). */
+/**
+ * Every data object under `prefix`, read back from the emulator (see downloadObject for why not
+ * file.download()); manifests (`_manifests/`, issue 17) are verify's to read.
+ */
 export async function readObjects(bucket: string, prefix = '', storage = emulatorStorage()): Promise<Map<string, string>> {
   const [files] = await storage.bucket(bucket).getFiles({ prefix });
   const contents = new Map<string, string>();
-  for (const file of files) contents.set(file.name, await downloadObject(storage.apiEndpoint, bucket, file.name));
+  for (const file of files.filter((f) => !isManifestName(f.name))) contents.set(file.name, await downloadObject(storage.apiEndpoint, bucket, file.name));
   return contents;
 }

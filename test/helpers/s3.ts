@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
+import { isManifestName } from '../../lib/evidence/format';
 import { S3_SERVER_REGION } from '../../lib/local-infra';
 
 import { S3_ROOT_CREDENTIALS } from './s3-root';
@@ -59,6 +60,7 @@ export async function readS3Objects(bucket: string, prefix = '', client = s3Clie
   do {
     const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
     for (const { Key } of page.Contents ?? []) {
+      if (isManifestName(Key!)) continue; // verify's to read (issue 17)
       const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: Key! }));
       contents.set(Key!, await object.Body!.transformToString('utf8'));
     }

@@ -1,6 +1,7 @@
 // Google Cloud Storage as a destination: config schema and view (schema.ts), create-only store
 // (store.ts) and the three kinds of credentials (credentials.ts).
 import type { SinkConnector } from '../sink';
+import { openGcsReader } from './reader';
 import { gcsServerOf } from './server';
 import { createStorage, GcsObjectStore, classifyGcsError, gcsObjectUrl } from './store';
 import {
@@ -26,6 +27,7 @@ export const gcsSink: SinkConnector<GcsDestinationConfig, GcsDestinationView> = 
     ...(view.endpoint ? { endpoint: view.endpoint } : {}),
   }),
   open: (config) => new GcsObjectStore(createStorage(config), config),
+  openReader: openGcsReader,
 
   async probe(config) {
     // Asks which of the permissions an upload needs the credential holds, without writing an object.

@@ -1,7 +1,7 @@
 // Google Cloud Storage as a create-only sink: the exporter needs only roles/storage.objectCreator.
 import { createHash } from 'node:crypto';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
-import type { ObjectStore } from '../sink';
+import type { ObjectStore, ObjectWriteOptions } from '../sink';
 import type { GcsDestinationConfig } from './schema';
 import { ExportError } from '../../errors';
 import { gcsAuthFor, type GcsAuthContext } from './credentials';
@@ -17,11 +17,12 @@ export class GcsObjectStore implements ObjectStore {
     return gcsObjectUrl(this.destination.bucket, name);
   }
 
-  async createOnly(name: string, body: Buffer): Promise<'created' | 'exists'> {
+  async createOnly(name: string, body: Buffer, options: ObjectWriteOptions = {}): Promise<'created' | 'exists'> {
     try {
       await this.file(name).save(body, {
         resumable: false,
-        contentType: 'application/x-ndjson',
+        contentType: options.contentType ?? 'application/x-ndjson',
+        ...(options.metadata ? { metadata: { metadata: options.metadata } } : {}),
         preconditionOpts: { ifGenerationMatch: 0 },
         // Checked against the hash the server computed. MD5 is hashed natively; the library's
         // default CRC32C is JavaScript and was the largest single cost of an upload (bench profile).

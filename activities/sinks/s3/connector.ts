@@ -2,6 +2,7 @@
 // and its credentials (client.ts), the create-only store and the write probe (store.ts).
 import type { SinkConnector } from '../sink';
 import { createS3Client } from './client';
+import { openS3Reader } from './reader';
 import {
   s3DestinationSchema,
   s3DestinationView,
@@ -27,6 +28,7 @@ export const s3Sink: SinkConnector<S3DestinationConfig, S3DestinationView> = {
     ...(view.endpoint ? { endpoint: view.endpoint } : {}),
   }),
   open: (config) => new S3ObjectStore(createS3Client(config), config),
+  openReader: openS3Reader,
   probe: (config) => probeS3(createS3Client(config), config),
 };
 

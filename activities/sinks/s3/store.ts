@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import { ExportError } from '../../errors';
+import type { ObjectWriteOptions } from '../sink';
 import { s3ObjectUrl, type S3DestinationConfig } from './schema';
 
 /** User metadata holding the body's MD5 (base64): the ETag is not the MD5 under SSE-KMS or on some stores. */
@@ -24,17 +25,17 @@ export class S3ObjectStore {
     return s3ObjectUrl(this.destination.bucket, name);
   }
 
-  async createOnly(name: string, body: Buffer): Promise<'created' | 'exists'> {
+  async createOnly(name: string, body: Buffer, options: ObjectWriteOptions = {}): Promise<'created' | 'exists'> {
     const md5 = createHash('md5').update(body).digest('base64');
     const input: PutObjectCommandInput = {
       Bucket: this.destination.bucket,
       Key: name,
       Body: body,
-      ContentType: 'application/x-ndjson',
+      ContentType: options.contentType ?? 'application/x-ndjson',
       // Verified by the store against the bytes it received: a corrupted upload is refused (BadDigest).
       ContentMD5: md5,
       IfNoneMatch: '*',
-      Metadata: { [MD5_METADATA_KEY]: md5 },
+      Metadata: { ...options.metadata, [MD5_METADATA_KEY]: md5 },
       ...sseHeaders(this.destination),
     };
     for (let attempt = 1; ; attempt++) {

@@ -1,0 +1,26 @@
+// Reading an S3 destination for `verify`, with the auditor's credentials (s3:ListBucket, s3:GetObject).
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { ObjectReader } from '../sink';
+import { createS3Client } from './client';
+import { s3ObjectUrl, type S3DestinationConfig } from './schema';
+
+export function openS3Reader(config: S3DestinationConfig): ObjectReader {
+  const client = createS3Client(config);
+  return {
+    urlOf: (name) => s3ObjectUrl(config.bucket, name),
+    async list(prefix) {
+      const objects: Array<{ name: string; bytes: number }> = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: config.bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const object of page.Contents ?? []) objects.push({ name: object.Key!, bytes: object.Size ?? 0 });
+        token = page.NextContinuationToken;
+      } while (token);
+      return objects;
+    },
+    async read(name) {
+      const object = await client.send(new GetObjectCommand({ Bucket: config.bucket, Key: name }));
+      return { body: Buffer.from(await object.Body!.transformToByteArray()), metadata: object.Metadata ?? {} };
+    },
+  };
+}
