@@ -5,7 +5,7 @@ import { compressEvents } from './compression';
 import { ExportError } from './errors';
 import { DedupeKeyer } from './sources/dedupe-keyer';
 import { maxResponseBytesFrom } from './sources/source-fetch';
-import { sourceConnector } from './sources/registry';
+import { sourceConnector, sourceRecordFilter } from './sources/registry';
 import type { AnySourceConnector } from './sources/source';
 
 export interface FetchDeps {
@@ -31,6 +31,8 @@ interface ReadBatch extends Omit<FetchResultWithEvents, 'events'> {
   events: SourceEvent[];
   /** Each event's time (the source's), for the summary. */
   timestamps: string[];
+  /** With filters: the time of the last record passed over or taken (see BatchSummary.scannedThroughSecond). */
+  scannedThrough?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function fetchNewEvents(input: FetchInput, deps: FetchDeps = {}): P
   const batch = await readNewEvents(sourceConnector(input.source.type), input, deps);
   if (input.resultFormat !== 'compressed') {
     // Only executions from before the summary ask for this; their records have a `timestamp` (contracts/legacy-inputs.ts).
-    const { timestamps: _timestamps, ...withEvents } = batch;
+    const { timestamps: _timestamps, scannedThrough: _scannedThrough, ...withEvents } = batch;
     return withEvents as FetchResultWithEvents;
   }
   return compressBatch(batch);
@@ -51,9 +53,13 @@ export async function fetchNewEvents(input: FetchInput, deps: FetchDeps = {}): P
 
 /** The batch as the workflow receives it: compressed events and the summary that moves the progress. */
 function compressBatch(batch: ReadBatch): FetchResult {
-  const { events, timestamps, ...outcome } = batch;
+  const { events, timestamps, scannedThrough, ...outcome } = batch;
   const keys = events.map((event, i) => ({ key: event.key, timestamp: timestamps[i]! }));
-  return { ...outcome, ...summarizeKeys({ keys, settledThrough: batch.settledThrough, exhausted: batch.exhausted }), ...compressEvents(events) };
+  return {
+    ...outcome,
+    ...summarizeKeys({ keys, settledThrough: batch.settledThrough, exhausted: batch.exhausted, scannedThrough }),
+    ...compressEvents(events),
+  };
 }
 
 async function readNewEvents(source: AnySourceConnector, input: FetchInput, deps: FetchDeps): Promise<ReadBatch> {
@@ -63,18 +69,24 @@ async function readNewEvents(source: AnySourceConnector, input: FetchInput, deps
   const deadline = Date.now() + (deps.timeBudgetMs ?? Infinity);
   const exported = new Set(Object.values(input.recentKeys).flat());
   const keyer = new DedupeKeyer((node: unknown) => source.contentHash(node));
+  // Filtered-out records are passed over like exported ones; the batch then says how far it read, so
+  // the watermark moves past them even when none of a pass's records matches.
+  const matches = sourceRecordFilter(input.source.type, input.filters);
+  let scannedThrough: string | undefined;
   const events: SourceEvent[] = [];
   const timestamps: string[] = [];
   let bytes = 0;
   let scanned = 0;
   let pages = 0;
-  const result = (exhausted: boolean): ReadBatch => ({ events, timestamps, settledThrough, exhausted, scanned, pages });
+  const result = (exhausted: boolean): ReadBatch => ({ events, timestamps, settledThrough, exhausted, scanned, pages, ...(matches ? { scannedThrough } : {}) });
+  /** Something to hand over: events, or (with filters) records passed over. */
+  const progressed = () => events.length > 0 || scannedThrough !== undefined;
   const pagesAfter = source.pagesAfter(input.source, input.watermark, {
     requestTimeoutMs: deps.requestTimeoutMs,
     maxResponseBytes: deps.maxResponseBytes ?? maxResponseBytesFrom(),
     signal: deps.signal,
     // Until a first event is read there is nothing to hand over: the request timeout alone applies.
-    deadline: () => (events.length > 0 ? deadline : Infinity),
+    deadline: () => (progressed() ? deadline : Infinity),
     beforeRequest: () => heartbeat({ pages, scanned, events: events.length }),
   });
 
@@ -83,7 +95,12 @@ async function readNewEvents(source: AnySourceConnector, input: FetchInput, deps
       pages++;
       for (const node of page.records) {
         scanned++;
+        // Keyed before filtering: an occurrence index counts every identical record, kept or not.
         const key = keyer.keyFor(node);
+        if (matches && !matches(node)) {
+          scannedThrough = source.eventTime(node);
+          continue;
+        }
         if (exported.has(key)) continue;
         const size = Buffer.byteLength(JSON.stringify(node));
         if (events.length >= input.maxEvents || (events.length > 0 && bytes + size > input.maxBytes)) {
@@ -91,13 +108,14 @@ async function readNewEvents(source: AnySourceConnector, input: FetchInput, deps
         }
         events.push({ key, node });
         timestamps.push(source.eventTime(node));
+        if (matches) scannedThrough = timestamps.at(-1);
         bytes += size;
       }
       // Out of time: what was read is a batch like any other (it ends on a page boundary).
-      if (events.length > 0 && page.hasNextPage && Date.now() >= deadline) return result(false);
+      if (progressed() && page.hasNextPage && Date.now() >= deadline) return result(false);
     }
   } catch (error) {
-    if (events.length > 0 && error instanceof ExportError && error.retryable) return result(false);
+    if (progressed() && error instanceof ExportError && error.retryable) return result(false);
     throw error;
   }
   return result(true);

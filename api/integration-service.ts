@@ -297,7 +297,7 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
       }
       const workflowId = workflowIdFor(id);
       const createdAt = new Date().toISOString();
-      const { name, source, destination, intervalMinutes, schedule, includeHistorical, backfillFrom, lateArrivalSeconds } = body;
+      const { name, source, destination, intervalMinutes, schedule, filters, includeHistorical, backfillFrom, lateArrivalSeconds } = body;
       const record: IntegrationRecord = {
         id,
         workflowId,
@@ -305,6 +305,7 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
         source: sourceConnector(source.type).view(source),
         destination: sinkConnector(destination.type).view(destination, id),
         ...(schedule ? { schedule } : { intervalMinutes }),
+        ...(filters ? { filters } : {}),
         includeHistorical,
         ...(backfillFrom === undefined ? {} : { backfillFrom }),
         ...(lateArrivalSeconds === undefined ? {} : { lateArrivalSeconds }),
@@ -323,6 +324,7 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
         createdAt,
         ...(backfillFrom === undefined ? {} : { backfillFrom }),
         ...(schedule ? { schedule } : {}),
+        ...(filters ? { filters } : {}),
         timing: defaultTiming(schedule ? scheduleFallbackMinutes(schedule) : (intervalMinutes ?? DEFAULT_INTERVAL_MINUTES)),
         // The late-arrival window: the integration's, else its source's, else the six-minute default.
         limits: {

@@ -23,6 +23,8 @@ export interface FetchInput {
   lateArrivalSeconds: number;
   /** `compressed`: a FetchResult. Absent (older executions): a FetchResultWithEvents. */
   resultFormat?: 'compressed';
+  /** Only records that match are exported (the source's filters, activities/sources/<type>/filters.ts); absent: all. */
+  filters?: Record<string, string[]>;
 }
 
 /** Fetched events, serialized as JSON, zstd-compressed and base64-encoded (activities/compression.ts). */

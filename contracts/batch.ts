@@ -16,6 +16,12 @@ export interface BatchSummary {
   keysAfterCovered: Record<string, string[]>;
   settledThrough: string;
   exhausted: boolean;
+  /**
+   * Epoch second of the last record the fetch passed over or took, when filters dropped some: a batch
+   * vouches for the records it filtered out too, so a pass that filters out everything still moves the
+   * watermark. Absent without filters (and in older histories).
+   */
+  scannedThroughSecond?: number;
 }
 
 /** One fetched event as the summary sees it: its dedupe key and its time. */
@@ -31,20 +37,23 @@ export interface TimedKey {
  * continue in the next batch, and events later than `settledThrough` may still arrive late, so it is
  * the earlier of the two bounds; a pass that reached the end of the log covers up to `settledThrough`.
  */
-export function coveredSecond(batch: { lastSecond: number | null; settledThrough: string; exhausted: boolean }): number {
+export function coveredSecond(batch: { lastSecond: number | null; settledThrough: string; exhausted: boolean; scannedThroughSecond?: number }): number {
   const settled = epochSecond(batch.settledThrough);
   if (batch.exhausted) return settled;
-  return batch.lastSecond === null ? -Infinity : Math.min(settled, batch.lastSecond - 1);
+  // Records are read in ascending time, so the last one scanned is at or after the last one kept.
+  const last = Math.max(batch.lastSecond ?? -Infinity, batch.scannedThroughSecond ?? -Infinity);
+  return last === -Infinity ? -Infinity : Math.min(settled, last - 1);
 }
 
-export function summarizeKeys(batch: { keys: TimedKey[]; settledThrough: string; exhausted: boolean }): BatchSummary {
+export function summarizeKeys(batch: { keys: TimedKey[]; settledThrough: string; exhausted: boolean; scannedThrough?: string }): BatchSummary {
   const last = batch.keys.at(-1);
   const lastSecond = last ? epochSecond(last.timestamp) : null;
-  const covered = coveredSecond({ ...batch, lastSecond });
+  const scanned = batch.scannedThrough === undefined ? {} : { scannedThroughSecond: epochSecond(batch.scannedThrough) };
+  const covered = coveredSecond({ ...batch, lastSecond, ...scanned });
   const keysAfterCovered: Record<string, string[]> = {};
   for (const { key, timestamp } of batch.keys) {
     const second = epochSecond(timestamp);
     if (second > covered) (keysAfterCovered[String(second)] ??= []).push(key);
   }
-  return { count: batch.keys.length, lastSecond, keysAfterCovered, settledThrough: batch.settledThrough, exhausted: batch.exhausted };
+  return { count: batch.keys.length, lastSecond, keysAfterCovered, settledThrough: batch.settledThrough, exhausted: batch.exhausted, ...scanned };
 }

@@ -4,7 +4,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ConnectorFacts } from '../contracts/connector-config';
 import type { RegisteredDestinationConfig } from '../activities/sinks/registry';
-import type { RegisteredSourceConfig } from '../activities/sources/registry';
+import type { RegisteredSourceConfig, SourceFilters } from '../activities/sources/registry';
 import type { Schedule } from '../api/schemas/schedule';
 import type { ManifestRef } from '../contracts/evidence';
 
@@ -98,6 +98,8 @@ export interface IntegrationConfig {
    * schedule's usual gap (see scheduleFallbackMinutes).
    */
   schedule?: Schedule;
+  /** Only matching records are exported (activities/sources/<type>/filters.ts); absent: all. */
+  filters?: SourceFilters;
   timing: ExportTiming;
   limits: ExportLimits;
 }

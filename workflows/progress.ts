@@ -50,8 +50,14 @@ export function countRecentKeys(progress: ExportProgress): number {
 }
 
 /** What the next fetch asks for: new events after the progress, within the batch bounds. */
-export function fetchInputFor(source: IntegrationConfig['source'], limits: ExportLimits, progress: ExportProgress): FetchInput {
+export function fetchInputFor(
+  source: IntegrationConfig['source'],
+  limits: ExportLimits,
+  progress: ExportProgress,
+  filters?: IntegrationConfig['filters'],
+): FetchInput {
   return {
+    ...(filters ? { filters } : {}),
     source,
     watermark: progress.watermark,
     recentKeys: progress.recentKeys,

@@ -43,6 +43,55 @@ export function sourceConnector(type: string): AnySourceConnector {
   return connector;
 }
 
+/** An integration's or one-time export's `filters`: lists of exact values by field, per source type (./<type>/filters.ts). */
+export type SourceFilters = Record<string, string[]>;
+
+const jsonSchemaOf = (schema: z.ZodType) => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input' });
+  return rest;
+};
+
+/**
+ * The API's `filters` field. Which fields it may have depends on `source.type`, which a field schema
+ * cannot see: it takes any object here and `checkSourceFilters` (in the create schema's refinement)
+ * validates it with the source's own schema. The document lists every source's shape.
+ */
+export const sourceFiltersSchema = z.record(z.string(), z.unknown(), { error: 'filters must be an object of lists' }).meta({
+  description:
+    "Export only the source's records that match (every list given must contain the record's value; an absent list matches all). " +
+    'The fields depend on source.type; Cloud Audit Logs filters with source.filter instead. Filtered-out records are passed over, never exported later.',
+  anyOf: SOURCES.flatMap((c) => (c.filters ? [jsonSchemaOf(c.filters.schema)] : [])),
+}) as unknown as z.ZodType<SourceFilters>;
+
+/**
+ * Validates `filters` against the schema of the `type` source, reporting each problem under `path`
+ * (e.g. filters.actions). For every create schema that takes filters with a source.
+ */
+export function checkSourceFilters(type: string, filters: unknown, ctx: z.core.$RefinementCtx, path: PropertyKey[] = ['filters']): void {
+  const connector = sourceConnector(type);
+  if (!connector.filters) {
+    // A source that filters with a query of its own (Cloud Audit Logs) has it in its config.
+    const hint = 'filter' in connector.configSchema.shape ? '; use source.filter' : '';
+    ctx.addIssue({ code: 'custom', path, message: `${type} sources take no filters${hint}` });
+    return;
+  }
+  const result = connector.filters.schema.safeParse(filters);
+  for (const issue of result.error?.issues ?? []) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) ctx.addIssue({ code: 'custom', path: [...path, ...issue.path, key], message: `unknown field for ${type} sources` });
+    } else {
+      ctx.addIssue({ code: 'custom', path: [...path, ...issue.path], message: issue.message });
+    }
+  }
+}
+
+/** Whether a record passes `filters` (absent: every record does); the fetch asks it before mapping. */
+export function sourceRecordFilter(type: string, filters: SourceFilters | undefined): ((node: unknown) => boolean) | undefined {
+  const filter = sourceConnector(type).filters;
+  if (!filters || !filter) return undefined;
+  return (node) => filter.matches(node, filters);
+}
+
 /** The write-only fields of every registered source config (`token`, `credentials.serviceAccountJson`, …): what logs redact. */
 export function sourceWriteOnlyPaths(): string[] {
   return [...new Set(SOURCES.flatMap((c) => writeOnlyPaths(c.configSchema)))];

@@ -97,6 +97,22 @@ export interface SourceConnector<Config extends SourceConfig = SourceConfig, Vie
 
   /** Days of history the source still serves: a `backfillFrom` further back is refused at creation. Absent: no known limit. */
   readonly retentionDays?: number;
+
+  /**
+   * The `filters` an integration (or a one-time export) of this source may give; absent: it takes none
+   * (a source whose config carries its own query says so in its docs).
+   */
+  readonly filters?: SourceFilter<Node>;
+}
+
+/**
+ * A source's filters: the one schema of `filters` (a `z.strictObject` of optional lists, an absent list
+ * matching every record) and the test a record must pass to be exported. The fetch applies it before
+ * mapping; a record that fails it moves the watermark like an exported one.
+ */
+export interface SourceFilter<Node = unknown, Filters = Record<string, unknown>> {
+  readonly schema: z.ZodObject;
+  matches(node: Node, filters: Filters): boolean;
 }
 
 /** A registered connector, whatever its types (the registry maps `type` to one of these). */

@@ -6,7 +6,7 @@ import { longestObjectName, utf8Bytes } from '../../workflows/object-names';
 import { safeText } from './common';
 import { scheduleSchema } from './schedule';
 import { destinationConfigSchema, destinationViewSchema, sinkConnector } from '../../activities/sinks/registry';
-import { sourceConfigSchema, sourceViewSchema, sourceConnector } from '../../activities/sources/registry';
+import { checkSourceFilters, sourceConfigSchema, sourceFiltersSchema, sourceViewSchema, sourceConnector } from '../../activities/sources/registry';
 
 export const MIN_INTERVAL_MINUTES = 5;
 export const MAX_INTERVAL_MINUTES = 7 * 24 * 60;
@@ -44,6 +44,7 @@ export const createIntegrationSchema = z
         description: `Minutes between exports; ${DEFAULT_INTERVAL_MINUTES} when neither it nor \`schedule\` is given (not both). Fixed at creation.`,
       }),
     schedule: scheduleSchema.optional(),
+    filters: sourceFiltersSchema.optional(),
     includeHistorical: z
       .boolean({ error: 'includeHistorical must be true or false' })
       .default(false)
@@ -63,10 +64,11 @@ export const createIntegrationSchema = z
       }),
   })
   // The store counts bytes of the whole name, so the prefix's room depends on the scope's file names.
-  .superRefine(({ source, destination, backfillFrom, intervalMinutes, schedule }, ctx) => {
+  .superRefine(({ source, destination, backfillFrom, intervalMinutes, schedule, filters }, ctx) => {
     if (intervalMinutes !== undefined && schedule !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'give either intervalMinutes or schedule, not both' });
     }
+    if (filters !== undefined) checkSourceFilters(source.type, filters, ctx);
     const connector = sourceConnector(source.type);
     if (backfillFrom !== undefined) {
       const problem = backfillProblem(Date.parse(backfillFrom), source.type, connector.retentionDays);
@@ -99,6 +101,8 @@ export const integrationRecordSchema = z.strictObject({
   /** Absent when the integration runs on a `schedule`. */
   intervalMinutes: z.int().optional(),
   schedule: scheduleSchema.optional(),
+  /** Only when given at creation. */
+  filters: z.record(z.string(), z.array(z.string())).optional(),
   includeHistorical: z.boolean(),
   /** Only when given at creation (records from before have neither). */
   backfillFrom: z.string().optional(),

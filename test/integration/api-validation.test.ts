@@ -17,6 +17,9 @@ const withSource = (patch: Record<string, unknown>) => (b: Body) => ({ ...b, sou
 const withDestination = (patch: Record<string, unknown>) => (b: Body) => ({ ...b, destination: { ...b.destination, ...patch } });
 const withCredentials = (credentials: unknown) => withDestination({ credentials });
 const bucket = (name: string) => withDestination({ bucket: name });
+const withFilters = (filters: unknown) => (b: Body) => ({ ...b, filters });
+const ENDOR_SOURCE = { type: 'endorlabs', namespace: 'acme', apiKey: 'endor-key', apiSecret: 'endor-secret' };
+const GCP_SOURCE = { type: 'gcp-audit-logs', resourceNames: ['projects/my-project'] };
 /** A schedule instead of the interval. */
 const withSchedule = (schedule: unknown) => (b: Body) => ({ ...without(b, 'intervalMinutes'), schedule });
 /** An S3 destination that is valid but for `patch`. */
@@ -192,6 +195,19 @@ const BAD_INPUTS: Case[] = [
   ['schedule in an unknown time zone', withSchedule({ frequency: 'daily', time: '02:30', timezone: 'Mars/Olympus' }), 'schedule.timezone'],
   ['schedule at a fixed offset, not a zone', withSchedule({ frequency: 'daily', time: '02:30', timezone: '+01:00' }), 'schedule.timezone'],
   ['schedule with an empty time zone', withSchedule({ frequency: 'daily', time: '02:30', timezone: '' }), 'schedule.timezone'],
+  ['filters as a string', withFilters('actions=x'), 'filters'],
+  ['filters as an array', withFilters([]), 'filters'],
+  ['filters.actions as a string', withFilters({ actions: 'mondoo.captain.Captain.SetOrganizationMembership' }), 'filters.actions'],
+  ['filters.actions empty', withFilters({ actions: [] }), 'filters.actions'],
+  ['filters.actions with an empty value', withFilters({ actions: [''] }), 'filters.actions.0'],
+  ['filters.actions with a value twice', withFilters({ actions: ['a.B', 'a.B'] }), 'filters.actions'],
+  ['filters.actions of 101 values', withFilters({ actions: Array.from({ length: 101 }, (_, i) => `a.B${i}`) }), 'filters.actions'],
+  ['filters.identities with a number', withFilters({ identities: [42] }), 'filters.identities.0'],
+  ['Mondoo filters with an Endor Labs field', withFilters({ operations: ['OPERATION_DELETE'] }), 'filters.operations'],
+  ['Endor Labs filters with a Mondoo field', (b) => ({ ...b, source: ENDOR_SOURCE, filters: { actions: ['a.B'] } }), 'filters.actions'],
+  ['Endor Labs filters.operations empty', (b) => ({ ...b, source: ENDOR_SOURCE, filters: { operations: [] } }), 'filters.operations'],
+  ['Endor Labs filters.messageKinds as a string', (b) => ({ ...b, source: ENDOR_SOURCE, filters: { messageKinds: 'Policy' } }), 'filters.messageKinds'],
+  ['filters for Cloud Audit Logs (it has source.filter)', (b) => ({ ...b, source: GCP_SOURCE, filters: { actions: ['a.B'] } }), 'filters'],
   ['an array', () => [], ''],
 ];
 

@@ -2,7 +2,7 @@
 // classification), config schema and view (schema.ts), records (types.ts) and OCSF mapping (to-ocsf.ts).
 import { openedSecret } from '../../../lib/sealing';
 import { ExportError } from '../../errors';
-import type { SourceConnector } from '../source';
+import type { SourceConnector, SourceFilter } from '../source';
 import { EndorLabsClient } from './client';
 import { classifyEndorNetworkError } from './errors';
 import {
@@ -14,6 +14,7 @@ import {
   type EndorLabsSourceView,
 } from './schema';
 import { mapEndorLabsEventToOcsf } from './to-ocsf';
+import { endorLabsFilter } from './filters';
 import { ENDOR_LABS_LATE_ARRIVAL_SECONDS, ENDOR_LABS_RETENTION_DAYS, type EndorAuditLog } from './types';
 
 const isoSecond = (second: number): string => new Date(second * 1000).toISOString().replace('.000Z', 'Z');
@@ -35,6 +36,7 @@ export const endorLabsSource: SourceConnector<EndorLabsSourceConfig, EndorLabsSo
   configSchema: endorLabsSourceSchema,
   viewSchema: endorLabsSourceViewSchema,
   view: endorLabsSourceView,
+  filters: endorLabsFilter as SourceFilter<EndorAuditLog>,
   scope: (view) => ({ scopeSlug: endorLabsScopeSlug(view.namespace), scopeId: view.namespace }),
 
   async *pagesAfter(config, after, options) {

@@ -3,17 +3,19 @@
 import { mondooScopeSlug } from '../../../contracts/legacy-inputs';
 import { openedSecret } from '../../../lib/sealing';
 import { mapMondooEventToOcsf } from './to-ocsf';
-import type { SourceConnector } from '../source';
+import type { SourceConnector, SourceFilter } from '../source';
 import { classifyMondooError, MondooAuditLogClient } from './client';
 import { nodeHash } from './dedupe-key';
 import { mondooSourceSchema, mondooSourceView, mondooSourceViewSchema, type MondooSourceConfig, type MondooSourceView } from './schema';
 import type { MondooAuditNode } from './types';
+import { mondooFilter } from './filters';
 
 export const mondooSource: SourceConnector<MondooSourceConfig, MondooSourceView, MondooAuditNode> = {
   type: 'mondoo',
   configSchema: mondooSourceSchema,
   viewSchema: mondooSourceViewSchema,
   view: mondooSourceView,
+  filters: mondooFilter as SourceFilter<MondooAuditNode>,
   // The same rule running exports were named by (see mondooScopeSlug).
   scope: (view) => ({ scopeSlug: mondooScopeSlug(view.scopeMrn), scopeId: view.scopeMrn }),
 
