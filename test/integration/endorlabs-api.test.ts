@@ -3,7 +3,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Integration, IntegrationDetail } from '../../api/schemas/integration';
-import { createFakeEndorLabs, type FakeEndorLabs } from '../fakes/endorlabs';
+import { createFakeEndorLabs, type FakeEndorLabs } from '../../sandbox/endorlabs';
 import { startApiHarness, waitForIntegration, type ApiHarness } from '../helpers/api';
 import { createTestBucket, readObjects } from '../helpers/gcs';
 import { testDataConverter } from '../helpers/temporal';

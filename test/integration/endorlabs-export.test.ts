@@ -5,7 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import { endorLabsScopeSlug } from '../../activities/sources/endorlabs/schema';
 import type { EndorAuditLog } from '../../activities/sources/endorlabs/types';
 import { deleteSignal, pauseSignal, resumeSignal, runNowSignal, statusQuery, type IntegrationConfig } from '../../workflows/definitions';
-import { createFakeEndorLabs, formatMicros, loginRecord, operationRecord, type FakeEndorLabs, type FakeEndorLabsOptions } from '../fakes/endorlabs';
+import { createFakeEndorLabs, formatMicros, loginRecord, operationRecord, type FakeEndorLabs, type FakeEndorLabsOptions } from '../../sandbox/endorlabs';
 import { createTestBucket } from '../helpers/gcs';
 import { expectExactlyOnce, integrationConfig, readExport, startExport, waitForStatus, type ExportSetup } from '../helpers/export';
 import { openTestEnv, startExportWorker, type TestEnv } from '../helpers/temporal';

@@ -7,7 +7,7 @@ import { ExportError } from '../../activities/errors';
 import { EndorLabsClient, passFilter, type EndorClientOptions } from '../../activities/sources/endorlabs/client';
 import { parseRetryAfter } from '../../activities/sources/endorlabs/errors';
 import { EndorTokenCache } from '../../activities/sources/endorlabs/token-cache';
-import { createFakeEndorLabs, formatMicros, loginRecord, type FakeEndorLabs, type FakeEndorLabsOptions } from '../fakes/endorlabs';
+import { createFakeEndorLabs, formatMicros, loginRecord, type FakeEndorLabs, type FakeEndorLabsOptions } from '../../sandbox/endorlabs';
 
 const NS = 'acme';
 const closers: Array<() => Promise<void>> = [];

@@ -1,6 +1,6 @@
 // The fake Endor Labs API against its contract, through plain fetch: what any client will see.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeEndorLabs, formatMicros, loginRecord, operationRecord, type FakeEndorLabs, type FakeEndorLabsOptions } from '../fakes/endorlabs';
+import { createFakeEndorLabs, formatMicros, loginRecord, operationRecord, type FakeEndorLabs, type FakeEndorLabsOptions } from '../../sandbox/endorlabs';
 
 const NS = 'acme.prod';
 const fakes: FakeEndorLabs[] = [];

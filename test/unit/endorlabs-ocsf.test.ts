@@ -5,7 +5,7 @@ import { endorActivity, humanize } from '../../activities/sources/endorlabs/ocsf
 import { mapEndorLabsEventToOcsf, MAX_UNMAPPED_PAYLOAD_CHARS, parseRemoteAddress } from '../../activities/sources/endorlabs/to-ocsf';
 import type { EndorAuditLog } from '../../activities/sources/endorlabs/types';
 import { mulberry32 } from '../../sandbox/faults';
-import { buildAuditLog, loginRecord, operationRecord } from '../fakes/endorlabs';
+import { buildAuditLog, loginRecord, operationRecord } from '../../sandbox/endorlabs';
 import { loadOcsfSchema, validateOcsfEvent } from '../../lib/ocsf/validator';
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary paths

@@ -2,9 +2,9 @@
 // `visibleAtMs` (late arrival) and gone once older than the retention. Listing is by integer offset
 // into the rows that match *now*, like the real API: a row inserted before an offset during a scan
 // shifts every later row by one, and a row that ages out shifts them back.
-import type { EndorAuditLog } from '../../../activities/sources/endorlabs/types';
-import { ENDOR_LABS_RETENTION_DAYS } from '../../../activities/sources/endorlabs/types';
-import { mulberry32 } from '../../../sandbox/faults';
+import type { EndorAuditLog } from '../../activities/sources/endorlabs/types';
+import { ENDOR_LABS_RETENTION_DAYS } from '../../activities/sources/endorlabs/types';
+import { mulberry32 } from '../faults';
 import { matches, type TimeClause } from './filter';
 import { buildAuditLog } from './records';
 import { parseMicros, toEpochMs } from './time';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ENDOR_LABS_DEFAULT_PAGE_SIZE, ENDOR_LABS_MAX_PAGE_SIZE } from '../../../activities/sources/endorlabs/types';
-import { FaultController, type FaultPolicy, sendJson } from '../../../sandbox/faults';
+import { ENDOR_LABS_DEFAULT_PAGE_SIZE, ENDOR_LABS_MAX_PAGE_SIZE } from '../../activities/sources/endorlabs/types';
+import { FaultController, type FaultPolicy, sendJson } from '../faults';
 import { FilterError, parseFilter } from './filter';
 import { AuditLogStore, type AuditLogStoreOptions } from './store';
 

@@ -1,7 +1,7 @@
 // What generated Endor Labs audit logs look like: logins (USER_LOGIN, some failing), API-key and
 // resource operations (OPERATION_CREATE/UPDATE/DELETE/UPSERT/UNSPECIFIED) on the kinds an Endor Labs
 // tenant has, API errors, IPv4/IPv6 and missing remote addresses, claims from several issuers.
-import type { EndorAuditLog } from '../../../activities/sources/endorlabs/types';
+import type { EndorAuditLog } from '../../activities/sources/endorlabs/types';
 import { formatMicros } from './time';
 
 type Rand = () => number;
