@@ -3,11 +3,12 @@
 import { z } from 'zod';
 import { writeOnlyPaths } from '../../lib/write-only-fields';
 import { ExportError } from '../errors';
+import { azureBlobSink } from './azure-blob/connector';
 import { gcsSink } from './gcs/connector';
 import { s3Sink } from './s3/connector';
 import type { AnySinkConnector, SinkConnector } from './sink';
 
-const SINKS = [gcsSink, s3Sink] as const satisfies readonly AnySinkConnector[];
+const SINKS = [gcsSink, s3Sink, azureBlobSink] as const satisfies readonly AnySinkConnector[];
 
 type Registered = (typeof SINKS)[number];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- only the config and view types are read

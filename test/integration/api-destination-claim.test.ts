@@ -51,7 +51,7 @@ describe('destination claims', () => {
     // Only the winner's export exists: the losers started nothing but a failed claim.
     const listed = await waitFor('the winner in the list', async () => {
       const { integrations } = (await h.request<{ integrations: Integration[] }>('GET', '/v1/integrations')).body;
-      const here = integrations.filter((i) => i.destination.bucket === bucket);
+      const here = integrations.filter((i) => 'bucket' in i.destination && i.destination.bucket === bucket);
       return here.length > 0 ? here : undefined;
     });
     expect(listed.map((i) => i.id)).toEqual([winner.id]);

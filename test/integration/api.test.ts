@@ -130,7 +130,7 @@ describe('integrations API', () => {
 
   it('refuses a second integration of the same scope writing to the same bucket and prefix (409), even once the first is deleted', async () => {
     const first = await create({}, spaceMrn('acme-staging-7hw2p0'));
-    const body = integrationBody({ bucket: first.destination.bucket, mondoo: h.mondoo, scopeMrn: spaceMrn('acme-staging-7hw2p0') });
+    const body = integrationBody({ bucket: (first.destination as { bucket: string }).bucket, mondoo: h.mondoo, scopeMrn: spaceMrn('acme-staging-7hw2p0') });
     const workflow = h.api.client.workflow;
     const start = workflow.start;
     let starts = 0;
@@ -228,7 +228,7 @@ describe('integrations API', () => {
     expect(await h.request('DELETE', path)).toMatchObject({ status: 202, body: { action: 'delete' } });
     const deleted = await waitForIntegration(h, integration.id, (d) => d.status === 'deleted');
     expect(deleted).toMatchObject({ id: integration.id, name: integration.name, totals: { events: first.totals!.events + 1 } });
-    expect((await readObjects(integration.destination.bucket, 'mondoo/')).size).toBe(deleted.totals!.files); // objects stay
+    expect((await readObjects((integration.destination as { bucket: string }).bucket, 'mondoo/')).size).toBe(deleted.totals!.files); // objects stay
     for (const [method, route] of [
       ['POST', `${path}/pause`],
       ['POST', `${path}/resume`],
