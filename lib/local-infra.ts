@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Connection } from '@temporalio/client';
 import { startProcess, waitUntilReady, type ManagedProcess } from './child-process';
 import type { TemporalSettings } from './temporal-config';
@@ -138,4 +139,65 @@ export function localS3RootCredentials(dataDir: string): { accessKeyId: string; 
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
   return credentials;
+}
+
+export interface AzuriteOptions {
+  port: number;
+  /** The storage account Azurite serves (instead of its well-known devstoreaccount1) and its key (base64). */
+  accountName: string;
+  accountKey: string;
+  /** A workspace directory that keeps blobs across restarts; omit for in-memory (tests). */
+  location?: string;
+  logFile?: string;
+}
+
+/** The blob service of Azurite, Microsoft's Azure Storage emulator (npm `azurite`, a devDependency). */
+function azuriteBlobMain(): string {
+  try {
+    return createRequire(import.meta.url).resolve('azurite/dist/src/blob/main.js');
+  } catch {
+    throw new Error('Azurite is not installed: run `npm ci` (the npm package azurite is a devDependency of auditflow)');
+  }
+}
+
+/**
+ * Starts Azurite's blob service over plain HTTP on loopback with one account and waits until it
+ * answers. It verifies Shared Key and SAS signatures (and SAS permissions), conditional writes and
+ * Content-MD5, like Azure. It never phones home (--disableTelemetry); --loose and
+ * --skipApiVersionCheck let a newer SDK than the emulator knows talk to it.
+ */
+export async function startAzurite(options: AzuriteOptions): Promise<{ process: ManagedProcess; url: string }> {
+  const url = `http://127.0.0.1:${options.port}/${options.accountName}`;
+  const args = [azuriteBlobMain(), '--blobHost', '127.0.0.1', '--blobPort', String(options.port), '--disableTelemetry', '--skipApiVersionCheck', '--loose'];
+  if (options.location) {
+    mkdirSync(options.location, { recursive: true });
+    args.push('--location', options.location);
+  } else {
+    // Blobs in memory, bounded: tests write megabytes, not the default half of the machine's memory.
+    args.push('--inMemoryPersistence', '--extentMemoryLimit', '512');
+  }
+  // The key through the environment, not argv: other users of the machine can read a process's arguments.
+  const env = { ...process.env, AZURITE_ACCOUNTS: `${options.accountName}:${options.accountKey}` };
+  const proc = startProcess('Azurite', process.execPath, args, { env, logFile: options.logFile, cwd: options.location });
+  try {
+    // Any answer (403 without credentials) means it listens.
+    await waitUntilReady(proc, async () => (await fetch(`${url}?comp=list`)).status > 0, 60_000);
+  } catch (error) {
+    await proc.stop();
+    throw new Error(`Azurite did not start: ${(error as Error).message}${options.logFile ? `; see ${options.logFile}` : ''}`, { cause: error });
+  }
+  return { process: proc, url };
+}
+
+/**
+ * The account key of `npm start`'s Azurite: made once and kept in the data dir (owner-only), so that
+ * integrations created against it keep working across restarts.
+ */
+export function localAzuriteAccount(dataDir: string): { accountName: string; accountKey: string } {
+  const file = path.join(dataDir, 'dev-azurite-account.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { accountName: string; accountKey: string };
+  const account = { accountName: 'auditflowlocal', accountKey: randomBytes(64).toString('base64') };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(account)}\n`, { mode: 0o600 });
+  return account;
 }

@@ -1,4 +1,5 @@
-// One real Temporal dev server, one real GCS emulator and one real S3 server for the whole integration run.
+// One real Temporal dev server, one real GCS emulator, one real S3 server and one Azurite (Azure Blob
+// Storage emulator) for the whole integration run.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { Connection } from '@temporalio/client';
 import { freePort } from '../lib/child-process';
-import { startGcsEmulator, startS3Server, startTemporalDevServer } from '../lib/local-infra';
+import { startAzurite, startGcsEmulator, startS3Server, startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { FIXTURE_ENCRYPTION_KEY } from './fixtures/histories/fixture-key';
 import { S3_ROOT_CREDENTIALS } from './helpers/s3-root';
@@ -22,6 +23,10 @@ declare module 'vitest' {
     s3Endpoint: string;
     s3AdminEndpoint: string;
     s3Binary: string;
+    /** Azurite's blob endpoint of its one account (http://127.0.0.1:<port>/<account>), and that account. */
+    azuriteEndpoint: string;
+    azuriteAccountName: string;
+    azuriteAccountKey: string;
     temporalCliPath: string;
     /** AUDITFLOW_ENCRYPTION_KEYS of this run: every test client and worker encrypts payloads with it. */
     encryptionKeys: string;
@@ -51,7 +56,9 @@ export default async function setup(project: TestProject) {
   const settings = loadTemporalSettings({ ...process.env, TEMPORAL_ADDRESS: '', TEMPORAL_PORT: String(port) });
   // The S3 server's backend is a directory of plain files; a fresh one per run.
   const s3Root = mkdtempSync(path.join(tmpdir(), 'auditflow-s3-'));
-  const [temporal, gcs, s3] = await Promise.all([
+  // A fresh account key per run, distinctive so the secret scan can look for it.
+  const azuriteAccount = { accountName: 'auditflowtest', accountKey: randomBytes(64).toString('base64') };
+  const [temporal, gcs, s3, azurite] = await Promise.all([
     startTemporalDevServer({ settings, headless: true, logFile: path.join(logDir, 'temporal.log') }),
     freePort().then((gcsPort) => startGcsEmulator({ port: gcsPort, logFile: path.join(logDir, 'gcs.log') })),
     Promise.all([freePort(), freePort()]).then(([s3Port, adminPort]) =>
@@ -64,6 +71,7 @@ export default async function setup(project: TestProject) {
         logFile: path.join(logDir, 's3.log'),
       }),
     ),
+    freePort().then((azuritePort) => startAzurite({ port: azuritePort, ...azuriteAccount, logFile: path.join(logDir, 'azurite.log') })),
   ]);
   const connection = await Connection.connect({ address: settings.address });
   await ensureSearchAttributes(connection, settings);
@@ -75,12 +83,15 @@ export default async function setup(project: TestProject) {
   project.provide('s3Endpoint', s3.url);
   project.provide('s3AdminEndpoint', s3.adminUrl!);
   project.provide('s3Binary', s3.binary);
+  project.provide('azuriteEndpoint', azurite.url);
+  project.provide('azuriteAccountName', azuriteAccount.accountName);
+  project.provide('azuriteAccountKey', azuriteAccount.accountKey);
   project.provide('temporalCliPath', temporal.child.spawnfile);
   project.provide('encryptionKeys', encryptionKeys);
   project.provide('sealingKeys', sealingKeys);
 
   return async () => {
-    await Promise.all([temporal.stop(), gcs.process.stop(), s3.process.stop()]);
+    await Promise.all([temporal.stop(), gcs.process.stop(), s3.process.stop(), azurite.process.stop()]);
     rmSync(s3Root, { recursive: true, force: true });
   };
 }
