@@ -1,9 +1,10 @@
 // The demo `npm start` runs (unless AUDITFLOW_DEMO=0): a local Mondoo-compatible sandbox whose audit
 // log has a history and keeps growing, a bucket in the GCS emulator (or, with
-// AUDITFLOW_DEMO_DESTINATION=s3, in the local S3 server), and one integration created through the API
-// like a user would. It lives and dies with the stack.
+// AUDITFLOW_DEMO_DESTINATION=s3, in the local S3 server; with azure-blob, a container in Azurite), and
+// one integration created through the API like a user would. It lives and dies with the stack.
 import path from 'node:path';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { Storage } from '@google-cloud/storage';
 import { ApiRequestError, createApiHttpClient, type ApiHttpClient } from '../api/http-client';
 import type { Integration } from '../api/schemas/integration';
@@ -11,6 +12,8 @@ import { createFakeMondoo, orgMrn, type FakeMondoo } from '../sandbox/mondoo';
 
 export const DEMO_NAME = 'Demo: Mondoo sandbox to the GCS emulator';
 export const DEMO_S3_NAME = 'Demo: Mondoo sandbox to the local S3 server';
+export const DEMO_AZURE_NAME = 'Demo: Mondoo sandbox to Azurite';
+const DEMO_NAMES = [DEMO_NAME, DEMO_S3_NAME, DEMO_AZURE_NAME];
 const DEMO_BUCKET = 'auditflow-demo';
 const DEMO_ORG = 'acme-corp-2fjq8x1';
 const HISTORY_EVENTS = 5_000;
@@ -24,6 +27,8 @@ export interface DemoOptions {
   gcsRoot: string;
   /** A local S3 server (its posix backend under `root`): the demo writes there instead of to GCS. */
   s3?: { url: string; root: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  /** Azurite's blob endpoint of its account (`http://127.0.0.1:<port>/<account>`): the demo writes there, with the account key. */
+  azure?: { url: string; accountName: string; accountKey: string };
   /** The Temporal UI's base URL, when there is one. */
   temporalUiUrl?: string;
   namespace: string;
@@ -31,7 +36,7 @@ export interface DemoOptions {
 
 export interface Demo {
   integration: Integration;
-  /** Where the OCSF files appear. */
+  /** Where the OCSF files appear: a directory, or Azurite's URL of the prefix (it keeps blobs in its own format). */
   filesDir: string;
   /** The workflow in the Temporal UI. */
   workflowUrl?: string;
@@ -51,6 +56,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   try {
     sandbox.startAppender({ everyMs: 2_000, perTick: 2 });
     if (options.s3) await ensureS3Bucket(options.s3, DEMO_BUCKET);
+    else if (options.azure) await ensureAzureContainer(options.azure, DEMO_BUCKET);
     else await ensureBucket(options.gcsUrl, DEMO_BUCKET);
     await deleteLeftoverDemos(api);
     integration = await createDemoIntegration(api, sandbox, options);
@@ -61,7 +67,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const { id, workflowId, destination } = integration;
   return {
     integration,
-    filesDir: path.join(options.s3?.root ?? options.gcsRoot, DEMO_BUCKET, destination.prefix),
+    filesDir: options.azure
+      ? `${options.azure.url}/${DEMO_BUCKET}/${destination.prefix}`
+      : path.join(options.s3?.root ?? options.gcsRoot, DEMO_BUCKET, destination.prefix),
     workflowUrl:
       options.temporalUiUrl && `${options.temporalUiUrl}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
     sandbox: { url: sandbox.url, token: sandbox.token },
@@ -86,13 +94,23 @@ function createDemoIntegration(api: ApiHttpClient, sandbox: FakeMondoo, options:
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z')}/`;
-  const { s3 } = options;
+  const { s3, azure } = options;
+  const destination = s3
+    ? { type: 's3', bucket: DEMO_BUCKET, region: s3.region, prefix, endpoint: s3.url, forcePathStyle: true, credentials: s3.credentials }
+    : azure
+      ? {
+          type: 'azure-blob',
+          accountName: azure.accountName,
+          container: DEMO_BUCKET,
+          prefix,
+          endpoint: azure.url,
+          credentials: { accountKey: azure.accountKey },
+        }
+      : { type: 'gcs', bucket: DEMO_BUCKET, prefix, endpoint: options.gcsUrl };
   return api.request<Integration>('POST', '/v1/integrations', {
-    name: s3 ? DEMO_S3_NAME : DEMO_NAME,
+    name: s3 ? DEMO_S3_NAME : azure ? DEMO_AZURE_NAME : DEMO_NAME,
     source: { type: 'mondoo', scopeMrn: orgMrn(DEMO_ORG), endpoint: sandbox.url, token: sandbox.token },
-    destination: s3
-      ? { type: 's3', bucket: DEMO_BUCKET, region: s3.region, prefix, endpoint: s3.url, forcePathStyle: true, credentials: s3.credentials }
-      : { type: 'gcs', bucket: DEMO_BUCKET, prefix, endpoint: options.gcsUrl },
+    destination,
     intervalMinutes: 5,
     includeHistorical: true,
   });
@@ -115,10 +133,14 @@ async function ensureS3Bucket(s3: NonNullable<DemoOptions['s3']>, name: string):
   }
 }
 
+async function ensureAzureContainer(azure: NonNullable<DemoOptions['azure']>, name: string): Promise<void> {
+  await new ContainerClient(`${azure.url}/${name}`, new StorageSharedKeyCredential(azure.accountName, azure.accountKey)).createIfNotExists();
+}
+
 /** A demo integration left by a stack that died without stopping reads a sandbox that is gone. */
 async function deleteLeftoverDemos(api: ApiHttpClient): Promise<void> {
   const { integrations } = await api.request<{ integrations: Integration[] }>('GET', '/v1/integrations');
-  for (const leftover of integrations.filter((i) => (i.name === DEMO_NAME || i.name === DEMO_S3_NAME) && i.status !== 'deleted')) {
+  for (const leftover of integrations.filter((i) => DEMO_NAMES.includes(i.name) && i.status !== 'deleted')) {
     await api.request('DELETE', `/v1/integrations/${leftover.id}?releaseDestination=true`);
   }
 }

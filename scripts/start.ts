@@ -1,6 +1,7 @@
 // `npm start`: the whole local stack on embedded defaults — Temporal dev server (SQLite under the data
 // dir), GCS emulator (objects as plain files under the data dir; with AUDITFLOW_DEMO_DESTINATION=s3 also
-// a local S3 server, versitygw, likewise), worker and API — supervised (a
+// a local S3 server, versitygw, likewise; with azure-blob Azurite, blobs in its workspace under the data
+// dir), worker and API — supervised (a
 // process that crashes is restarted with backoff) and stopped together on Ctrl-C / SIGTERM, or when one
 // of them is in a crash loop.
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,15 @@ import { Connection } from '@temporalio/client';
 import { codecEndpointUrl, localStackCodecPathKey } from '../api/codec-routes';
 import { apiRoutes } from '../api/openapi';
 import { startProcess, waitUntilReady } from '../lib/child-process';
-import { localS3RootCredentials, S3_SERVER_REGION, startGcsEmulator, startS3Server, startTemporalDevServer } from '../lib/local-infra';
+import {
+  localAzuriteAccount,
+  localS3RootCredentials,
+  S3_SERVER_REGION,
+  startAzurite,
+  startGcsEmulator,
+  startS3Server,
+  startTemporalDevServer,
+} from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { Supervisor } from '../lib/supervisor';
 import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
@@ -28,9 +37,13 @@ async function main(): Promise<void> {
   const apiPort = Number(process.env.AUDITFLOW_API_PORT || 8080);
   const gcsPort = Number(process.env.AUDITFLOW_GCS_PORT || 4443);
   const s3Port = Number(process.env.AUDITFLOW_S3_PORT || 7070);
+  const azuritePort = Number(process.env.AUDITFLOW_AZURITE_PORT || 10000);
   const demoDestination = process.env.AUDITFLOW_DEMO_DESTINATION || 'gcs';
-  if (demoDestination !== 'gcs' && demoDestination !== 's3') throw new Error(`AUDITFLOW_DEMO_DESTINATION=${demoDestination}: use gcs (the default) or s3`);
+  if (!['gcs', 's3', 'azure-blob'].includes(demoDestination)) {
+    throw new Error(`AUDITFLOW_DEMO_DESTINATION=${demoDestination}: use gcs (the default), s3 or azure-blob`);
+  }
   const withS3 = process.env.AUDITFLOW_DEMO !== '0' && demoDestination === 's3';
+  const withAzurite = process.env.AUDITFLOW_DEMO !== '0' && demoDestination === 'azure-blob';
   const apiToken = process.env.AUDITFLOW_API_TOKEN || randomBytes(24).toString('base64url');
   const generatedToken = !process.env.AUDITFLOW_API_TOKEN;
 
@@ -105,6 +118,18 @@ async function main(): Promise<void> {
     });
   }
 
+  let azure: { url: string; location: string; accountName: string; accountKey: string } | undefined;
+  if (withAzurite) {
+    say('starting Azurite (AUDITFLOW_DEMO_DESTINATION=azure-blob)…');
+    const account = localAzuriteAccount(dataDir);
+    azure = { url: `http://127.0.0.1:${azuritePort}/${account.accountName}`, location: path.join(dataDir, 'azurite'), ...account };
+    const { location } = azure;
+    await supervisor.add({
+      name: 'Azurite',
+      start: async () => (await startAzurite({ port: azuritePort, ...account, location, logFile: path.join(logDir, 'azurite.log') })).process,
+    });
+  }
+
   const childEnv = {
     ...process.env,
     AUDITFLOW_DATA_DIR: dataDir,
@@ -135,7 +160,7 @@ async function main(): Promise<void> {
   if (process.env.AUDITFLOW_DEMO !== '0') {
     say('starting the demo (AUDITFLOW_DEMO=0 skips it)…');
     try {
-      demo = await startDemo({ apiUrl, apiToken: apiToken.split(',')[0]!.trim(), gcsUrl, gcsRoot, s3, temporalUiUrl, namespace: settings.namespace });
+      demo = await startDemo({ apiUrl, apiToken: apiToken.split(',')[0]!.trim(), gcsUrl, gcsRoot, s3, azure, temporalUiUrl, namespace: settings.namespace });
     } catch (error) {
       say(`the demo did not start (${(error as Error).message}); the stack runs without it`);
     }
@@ -150,12 +175,14 @@ async function main(): Promise<void> {
   console.log(`  API token        ${generatedToken ? `${apiToken}  (generated; set AUDITFLOW_API_TOKEN to choose one)` : '(from AUDITFLOW_API_TOKEN)'}`);
   console.log(`  GCS emulator     ${gcsUrl}  objects as files under ${gcsRoot}`);
   if (s3) console.log(`  S3 server        ${s3.url}  objects as files under ${s3.root}; root keys in ${path.join(dataDir, 'dev-s3-root.json')}`);
+  if (azure)
+    console.log(`  Azurite          ${azure.url}  blobs in its workspace ${azure.location}; account key in ${path.join(dataDir, 'dev-azurite-account.json')}`);
   console.log(`  Logs             ${logDir}`);
   if (tools.temporal) {
     console.log(`  Temporal CLI     scripts/auditflow temporal …  (runs ${tools.temporal})`);
     if (pathLine) console.log(`                   for a plain \`temporal\`: ${pathLine}`);
   }
-  const pids = ['temporal dev server', 'GCS emulator', 'S3 server', 'worker', 'API']
+  const pids = ['temporal dev server', 'GCS emulator', 'S3 server', 'Azurite', 'worker', 'API']
     .map((name) => [name, supervisor.current(name)?.child.pid] as const)
     .filter(([, pid]) => pid);
   console.log(`  Processes        ${pids.map(([name, pid]) => `${name} pid ${pid}`).join(', ')}  (restarted if they crash)`);
