@@ -34,6 +34,22 @@ const s3 = (patch: Record<string, unknown>) => (b: Body) => ({
     ...patch,
   },
 });
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const CLIENT = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+/** An Azure Blob destination that is valid but for `patch`. */
+const azure = (patch: Record<string, unknown>) => (b: Body) => ({
+  ...b,
+  destination: {
+    type: 'azure-blob',
+    accountName: 'myaccount',
+    container: 'audit-logs',
+    prefix: 'mondoo/',
+    credentials: { tenantId: TENANT, clientId: CLIENT, clientSecret: 'azure-secret-that-must-stay-secret' },
+    ...patch,
+  },
+});
+/** A SAS query string as Azure issues it, with permissions `sp`. */
+const sas = (sp: string) => `sv=2025-05-05&se=2027-01-01T00%3A00%3A00Z&sr=c&sp=${sp}&sig=azure-secret-that-must-stay-secret`;
 
 const BAD_INPUTS: Case[] = [
   ['no name', (b) => without(b, 'name'), 'name'],
@@ -52,7 +68,31 @@ const BAD_INPUTS: Case[] = [
   ['empty token', withSource({ token: '' }), 'source.token'],
   ['no token', (b) => ({ ...b, source: without(b.source, 'token') }), 'source.token'],
   ['unknown source field', withSource({ region: 'eu' }), 'source.region'],
-  ['unknown destination type', withDestination({ type: 'azure-blob' }), 'destination.type'],
+  ['unknown destination type', withDestination({ type: 'hdfs' }), 'destination.type'],
+  ['Azure destination with GCS fields only', withDestination({ type: 'azure-blob' }), 'destination.accountName'],
+  ['Azure account name with capitals', azure({ accountName: 'MyAccount' }), 'destination.accountName'],
+  ['Azure account name of 25 characters', azure({ accountName: 'a'.repeat(25) }), 'destination.accountName'],
+  ['Azure account name with a dash', azure({ accountName: 'my-account' }), 'destination.accountName'],
+  ['Azure without container', azure({ container: undefined }), 'destination.container'],
+  ['Azure container with an underscore', azure({ container: 'audit_logs' }), 'destination.container'],
+  ['Azure container with two adjacent dashes', azure({ container: 'audit--logs' }), 'destination.container'],
+  ['Azure container of 2 characters', azure({ container: 'ab' }), 'destination.container'],
+  ['Azure with a bucket (an S3 field)', azure({ bucket: 'audit-logs' }), 'destination.bucket'],
+  ['Azure prefix with ..', azure({ prefix: 'a/../b/' }), 'destination.prefix'],
+  ['Azure endpoint of another account', azure({ endpoint: 'https://otheraccount.blob.core.windows.net' }), 'destination.endpoint'],
+  ['Azure endpoint with a SAS in its query', azure({ endpoint: `https://myaccount.blob.core.windows.net/?${sas('cw')}` }), 'destination.endpoint'],
+  ['Azure tenant that is no tenant', azure({ credentials: { tenantId: 'not a tenant', clientId: CLIENT } }), 'destination.credentials.tenantId'],
+  ['Azure client id that is no GUID', azure({ credentials: { tenantId: TENANT, clientId: 'exporter' } }), 'destination.credentials.clientId'],
+  ['Azure empty client secret', azure({ credentials: { tenantId: TENANT, clientId: CLIENT, clientSecret: '' } }), 'destination.credentials.clientSecret'],
+  ['Azure client secret without its client', azure({ credentials: { clientSecret: 'azure-secret-that-must-stay-secret' } }), 'destination.credentials'],
+  ['Azure account key that is not base64', azure({ credentials: { accountKey: 'azure-secret-that-must-stay-secret!' } }), 'destination.credentials.accountKey'],
+  ['Azure SAS with create only (sp=c)', azure({ credentials: { sasToken: sas('c') } }), 'destination.credentials.sasToken'],
+  [
+    'Azure SAS that is a whole URL',
+    azure({ credentials: { sasToken: `https://myaccount.blob.core.windows.net/audit-logs` } }),
+    'destination.credentials.sasToken',
+  ],
+  ['Azure account key and SAS at once', azure({ credentials: { accountKey: 'a2V5', sasToken: sas('cw') } }), 'destination.credentials'],
   ['S3 destination with GCS fields only', withDestination({ type: 's3' }), 'destination.region'],
   ['S3 bucket with an underscore', s3({ bucket: 'audit_logs' }), 'destination.bucket'],
   ['S3 bucket with a suffix S3 reserves', s3({ bucket: 'audit-s3alias' }), 'destination.bucket'],
@@ -241,6 +281,7 @@ describe('API input validation and errors', () => {
     expect(JSON.stringify(response.body)).not.toContain('mondoo-token-that-must-stay-secret');
     expect(JSON.stringify(response.body)).not.toContain('not-a-real-key');
     expect(JSON.stringify(response.body)).not.toContain('s3-secret-that-must-stay-secret');
+    expect(JSON.stringify(response.body)).not.toContain('azure-secret-that-must-stay-secret');
     expect(JSON.stringify(response.body)).not.toContain((JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as { private_key: string }).private_key.slice(40, 80));
   });
 

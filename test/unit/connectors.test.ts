@@ -31,7 +31,8 @@ describe('connector registries', () => {
     expect(sourceConnector('mondoo').type).toBe('mondoo');
     expect(sinkConnector('gcs').type).toBe('gcs');
     expect(sinkConnector('s3').type).toBe('s3');
-    for (const lookup of [() => sourceConnector('okta'), () => sinkConnector('azure-blob')]) {
+    expect(sinkConnector('azure-blob').type).toBe('azure-blob');
+    for (const lookup of [() => sourceConnector('okta'), () => sinkConnector('hdfs')]) {
       let error: unknown;
       try {
         lookup();

@@ -49,7 +49,7 @@ export function azureTokenCredential(credentials: EntraCredentials | undefined, 
   const options = authorityOptions(env);
   if (!credentials) return new ExporterCredential(ambientCredential(env, options), ambientFailure);
   const { tenantId, clientId } = credentials;
-  if ('clientSecret' in credentials) {
+  if (credentials.clientSecret !== undefined) {
     const secret = openedSecret(credentials.clientSecret as string | SealedSecret, 'destination.credentials.clientSecret');
     return new ExporterCredential(new ClientSecretCredential(tenantId, clientId, secret, options), secretFailure(tenantId, clientId));
   }

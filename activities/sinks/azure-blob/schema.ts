@@ -75,18 +75,23 @@ const clientIdSchema = z
   .regex(GUID, 'clientId must be an application (client) id such as 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0')
   .meta({ description: 'The application (client) id of the app registration or user-assigned managed identity.' });
 
-const servicePrincipalSecretSchema = z
+/**
+ * An app registration: with its client secret, or without one for workload identity federation. One
+ * object with an optional secret, not two: a bad secret is then reported as the secret, not as "none of
+ * the forms".
+ */
+const entraCredentialsSchema = z
   .strictObject({
     tenantId: tenantIdSchema,
     clientId: clientIdSchema,
-    clientSecret: secretSchema('clientSecret').meta({ description: 'A client secret of the app registration. Write-only: never returned.', writeOnly: true }),
+    clientSecret: secretSchema('clientSecret')
+      .optional()
+      .meta({
+        description: `A client secret of the app registration. Write-only: never returned. Absent: workload identity federation, no stored secret — the app registration trusts auditflow's OIDC tokens for this integration (a federated credential with auditflow's issuer, the integration's subject and audience ${AZURE_FEDERATION_AUDIENCE}).`,
+        writeOnly: true,
+      }),
   })
-  .meta({ title: 'AzureServicePrincipalSecretCredentials' });
-
-const workloadIdentityFederationSchema = z.strictObject({ tenantId: tenantIdSchema, clientId: clientIdSchema }).meta({
-  title: 'AzureWorkloadIdentityFederationCredentials',
-  description: `No stored secret: the app registration trusts auditflow's OIDC tokens for this integration (a federated credential with auditflow's issuer, the integration's subject and audience ${AZURE_FEDERATION_AUDIENCE}).`,
-});
+  .meta({ title: 'AzureEntraCredentials' });
 
 const accountKeySchema = z
   .strictObject({
@@ -130,7 +135,7 @@ const sasTokenSchema = z
   .meta({ title: 'AzureSasTokenCredentials' });
 
 export const azureCredentialsSchema = z
-  .union([servicePrincipalSecretSchema, workloadIdentityFederationSchema, accountKeySchema, sasTokenSchema], {
+  .union([entraCredentialsSchema, accountKeySchema, sasTokenSchema], {
     error:
       'credentials must be exactly one of {tenantId, clientId, clientSecret}, {tenantId, clientId}, {accountKey} or {sasToken}; omit it for the worker’s ambient Azure identity',
   })
@@ -186,8 +191,7 @@ export type AzureAuthKind = (typeof azureAuthKinds)[number];
 
 export function azureAuthKindOf(credentials: AzureCredentials | undefined): AzureAuthKind {
   if (!credentials) return 'ambient';
-  if ('clientSecret' in credentials) return 'servicePrincipalSecret';
-  if ('tenantId' in credentials) return 'workloadIdentityFederation';
+  if ('tenantId' in credentials) return credentials.clientSecret === undefined ? 'workloadIdentityFederation' : 'servicePrincipalSecret';
   if ('accountKey' in credentials) return 'accountKey';
   return 'sasToken';
 }
