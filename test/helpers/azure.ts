@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { BlobServiceClient, ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { inject } from 'vitest';
+import { isManifestName } from '../../lib/evidence/format';
 
 export const azuriteAccount = () => ({ accountName: inject('azuriteAccountName'), accountKey: inject('azuriteAccountKey') });
 
@@ -41,11 +42,12 @@ export function policySas(container: string, id: string): string {
   return generateBlobSASQueryParameters({ containerName: container, identifier: id }, sharedKey()).toString();
 }
 
-/** Every blob under `prefix`, read back as the account's owner. */
+/** Every data blob under `prefix`, read back as the account's owner; manifests (`_manifests/`, issue 17) are verify's to read. */
 export async function readBlobs(container: string, prefix = ''): Promise<Map<string, string>> {
   const client = azuriteService().getContainerClient(container);
   const contents = new Map<string, string>();
   for await (const blob of client.listBlobsFlat({ prefix })) {
+    if (isManifestName(blob.name)) continue;
     contents.set(blob.name, (await client.getBlockBlobClient(blob.name).downloadToBuffer()).toString('utf8'));
   }
   return contents;

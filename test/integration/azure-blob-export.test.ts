@@ -2,8 +2,10 @@
 // Azurite (Shared Key and SAS verified, If-None-Match and Content-MD5 honoured) through the real SDK.
 // Every event once in blobs that tile 1..N; lost responses are 409s, not duplicates; denied permission
 // and a missing container are status `error` with the fix named, and recover once fixed.
+import { createHash } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { azureBlobSink } from '../../activities/sinks/azure-blob/connector';
 import type { AzureBlobDestinationConfig, AzureCredentials } from '../../activities/sinks/azure-blob/schema';
 import { deleteSignal, runNowSignal, type IntegrationConfig } from '../../workflows/definitions';
 import { createFaultProxy } from '../../sandbox/faults';
@@ -65,10 +67,11 @@ describe('export to Azure Blob Storage', () => {
     return exported.names;
   }
 
-  it('exports a backfill: each event once, names tiling 1..N, valid OCSF, Content-MD5 kept', async () => {
+  it('exports a backfill: each event once, names tiling 1..N, valid OCSF, Content-MD5 and integrity metadata kept', async () => {
     const container = await createAzureTestContainer();
     const scopeMrn = orgMrn('acme-corp-2fjq8x1');
-    const handle = await startExport(env, azureConfig(scopeMrn, container, accountKey()));
+    const config = azureConfig(scopeMrn, container, accountKey());
+    const handle = await startExport(env, config);
     const done = await waitForStatus(handle, (s) => s.lastRun?.outcome === 'completed', 150_000);
     expect(done.status).toBe('active');
     const names = await expectScopeExported(container, scopeMrn);
@@ -77,6 +80,11 @@ describe('export to Azure Blob Storage', () => {
     const properties = await azuriteService().getContainerClient(container).getBlockBlobClient(names[0]!).getProperties();
     expect(properties.contentMD5?.length).toBe(16);
     expect(properties.contentType).toBe('application/x-ndjson');
+    // What verify (issue 17) reads: metadata names with "_" for "-" (Azure's are identifiers), and the manifests.
+    const reader = azureBlobSink.openReader(config.destination as AzureBlobDestinationConfig);
+    const first = await reader.read(names[0]!);
+    expect(first.metadata).toMatchObject({ auditflow_sha256: createHash('sha256').update(first.body).digest('hex'), auditflow_events: '100' });
+    expect((await reader.list('mondoo/_manifests/')).length).toBeGreaterThan(0);
     await handle.signal(deleteSignal);
   });
 

@@ -1,8 +1,9 @@
 // Azure Blob Storage as a destination: config schema and view (schema.ts), the container client and
 // its credentials (client.ts, credentials.ts), the create-only store and the write probe (store.ts).
 import { ExportError } from '../../errors';
-import type { ObjectStore, SinkConnector } from '../sink';
+import type { ObjectStore, ObjectWriteOptions, SinkConnector } from '../sink';
 import type { AzureAuthContext } from './credentials';
+import { azureBlobReader } from './reader';
 import { ambientEndpointProblem } from './trusted-endpoints';
 import {
   AZURE_MAX_BLOB_NAME_BYTES,
@@ -31,6 +32,7 @@ export const azureBlobSink: SinkConnector<AzureBlobDestinationConfig, AzureBlobD
     ...(view.endpoint ? { endpoint: view.endpoint } : {}),
   }),
   open: (config) => new LazyAzureBlobStore(config),
+  openReader: (config) => azureBlobReader(() => containerClientFor(config), config),
   probe: async (config) => probeAzureBlob(await containerClientFor(config), config),
 };
 
@@ -60,8 +62,8 @@ export class LazyAzureBlobStore implements ObjectStore {
     return azureBlobUrl(this.config, name);
   }
 
-  async createOnly(name: string, body: Buffer): Promise<'created' | 'exists'> {
-    return (await this.opened()).createOnly(name, body);
+  async createOnly(name: string, body: Buffer, options?: ObjectWriteOptions): Promise<'created' | 'exists'> {
+    return (await this.opened()).createOnly(name, body, options);
   }
 
   async holdsSameBytes(name: string, body: Buffer): Promise<boolean | undefined> {

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
 import { ExportError } from '../../errors';
-import type { ObjectStore } from '../sink';
+import type { ObjectStore, ObjectWriteOptions } from '../sink';
 import { azureAuthKindOf, azureBlobUrl, type AzureBlobDestinationConfig } from './schema';
 
 /** Azure Blob Storage as an ObjectStore: create-only writes and an MD5 comparison. */
@@ -18,7 +18,7 @@ export class AzureBlobObjectStore implements ObjectStore {
     return azureBlobUrl(this.destination, name);
   }
 
-  async createOnly(name: string, body: Buffer): Promise<'created' | 'exists'> {
+  async createOnly(name: string, body: Buffer, options: ObjectWriteOptions = {}): Promise<'created' | 'exists'> {
     const md5 = createHash('md5').update(body).digest();
     try {
       await this.client.getBlockBlobClient(name).upload(body, body.length, {
@@ -26,7 +26,8 @@ export class AzureBlobObjectStore implements ObjectStore {
         // Content-MD5: the service verifies the bytes it received (Md5Mismatch otherwise) and keeps the
         // hash as the blob's Content-MD5, which a retry compares.
         transactionalContentMD5: md5,
-        blobHTTPHeaders: { blobContentType: 'application/x-ndjson', blobContentMD5: md5 },
+        blobHTTPHeaders: { blobContentType: options.contentType ?? 'application/x-ndjson', blobContentMD5: md5 },
+        ...(options.metadata ? { metadata: azureMetadata(options.metadata) } : {}),
       });
       return 'created';
     } catch (error) {
@@ -54,6 +55,11 @@ export class AzureBlobObjectStore implements ObjectStore {
     if (!contentMD5) return undefined;
     return Buffer.from(contentMD5).equals(createHash('md5').update(body).digest());
   }
+}
+
+/** Azure metadata names are C# identifiers: `auditflow-sha256` is written `auditflow_sha256` (verify reads both). */
+export function azureMetadata(metadata: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(metadata).map(([key, value]) => [key.replaceAll('-', '_'), value]));
 }
 
 /** The blob the connection probe tries to write: under the prefix, so least privilege covers it. */
