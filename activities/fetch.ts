@@ -81,6 +81,10 @@ async function readNewEvents(source: AnySourceConnector, input: FetchInput, deps
   const result = (exhausted: boolean): ReadBatch => ({ events, timestamps, settledThrough, exhausted, scanned, pages, ...(matches ? { scannedThrough } : {}) });
   /** Something to hand over: events, or (with filters) records passed over. */
   const progressed = () => events.length > 0 || scannedThrough !== undefined;
+  // A one-time export's range, in ms (an instant before `to` truncates to a ms before it, so this is exact).
+  const range = input.range;
+  const fromMs = range ? Date.parse(range.from) : -Infinity;
+  const toMs = range ? Date.parse(range.to) : Infinity;
   const pagesAfter = source.pagesAfter(input.source, input.watermark, {
     requestTimeoutMs: deps.requestTimeoutMs,
     maxResponseBytes: deps.maxResponseBytes ?? maxResponseBytesFrom(),
@@ -88,6 +92,7 @@ async function readNewEvents(source: AnySourceConnector, input: FetchInput, deps
     // Until a first event is read there is nothing to hand over: the request timeout alone applies.
     deadline: () => (progressed() ? deadline : Infinity),
     beforeRequest: () => heartbeat({ pages, scanned, events: events.length }),
+    ...(range ? { until: range.to } : {}),
   });
 
   try {
@@ -95,8 +100,12 @@ async function readNewEvents(source: AnySourceConnector, input: FetchInput, deps
       pages++;
       for (const node of page.records) {
         scanned++;
+        const timeMs = range ? Date.parse(source.eventTime(node)) : 0;
+        // Records come in ascending time: the first at or after `to` ends the pass, everything before it was read.
+        if (timeMs >= toMs) return result(true);
         // Keyed before filtering: an occurrence index counts every identical record, kept or not.
         const key = keyer.keyFor(node);
+        if (timeMs < fromMs) continue;
         if (matches && !matches(node)) {
           scannedThrough = source.eventTime(node);
           continue;

@@ -4,6 +4,8 @@ import { Context, log, type Info } from '@temporalio/activity';
 import { createUnsealer, loadSealingKeys, UnsealError, type Unsealed, type Unsealer } from '../lib/sealing';
 import type { DestinationConfig } from '../contracts/connector-config';
 import type { FetchInput, MapInput, UploadInput } from '../contracts/activities';
+import type { ConnectionTestInput, ConnectionTestResult } from '../contracts/connection-test';
+import { testConnection } from './connection-test';
 import { asActivity, ExportError } from './errors';
 import { fetchNewEvents, type FetchDeps } from './fetch';
 import { mapToOcsfFiles } from './map';
@@ -66,6 +68,20 @@ export function createActivities(deps: ActivityDeps = {}) {
           return result;
         }),
       );
+    },
+    /** The connection test: never throws for a failing source or destination, it reports it. */
+    async testConnection(input: ConnectionTestInput): Promise<ConnectionTestResult> {
+      let opened: ConnectionTestInput;
+      try {
+        opened = await unsealer.unsealAll(input);
+      } catch (error) {
+        if (!(error instanceof UnsealError)) throw error;
+        const failed = { ok: false, message: error.message, latencyMs: 0 };
+        return { ...(input.source ? { source: failed } : {}), ...(input.destination ? { destination: failed } : {}) };
+      }
+      const result = await testConnection(opened);
+      log.info('connection tested', { source: result.source?.ok, destination: result.destination?.ok });
+      return result;
     },
     async map(input: MapInput) {
       return asActivity(async () => mapToOcsfFiles(input));

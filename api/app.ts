@@ -6,8 +6,12 @@ import type { Logger } from '../lib/logger';
 import { createSealer, loadSealingPublicKey, type Sealer } from '../lib/sealing';
 import { bearerAuth } from './auth';
 import { ApiError, errorHandler, sendError, unknownRoute } from './errors';
+import { createConnectionTestService } from './connection-test-service';
+import { createExportService } from './export-service';
 import { createIntegrationService } from './integration-service';
 import { openApiDocument } from './openapi';
+import { connectionTestsRouter } from './routes/connection-tests';
+import { exportsRouter } from './routes/exports';
 import { integrationsRouter } from './routes/integrations';
 import { READY_TIMEOUT_MS, type ApiSettings } from './settings';
 
@@ -66,7 +70,10 @@ export function createApp(deps: ApiDeps): Express {
 
   // Authentication before the body is read: an unauthenticated request costs no parsing.
   app.use('/v1', bearerAuth(settings.tokens), express.json({ limit: settings.bodyLimitBytes }));
-  app.use('/v1/integrations', integrationsRouter(createIntegrationService({ client, settings, log, sealer })));
+  const integrations = createIntegrationService({ client, settings, log, sealer });
+  app.use('/v1/integrations', integrationsRouter(integrations));
+  app.use('/v1/exports', exportsRouter(createExportService({ client, settings, log, sealer, integrations })));
+  app.use('/v1/connection-tests', connectionTestsRouter(createConnectionTestService({ client, settings, log, sealer })));
 
   app.use(unknownRoute);
   app.use(errorHandler(log));

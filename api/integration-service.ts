@@ -86,7 +86,7 @@ export interface IntegrationServiceDeps {
  * What the connectors say of an integration from its public record alone: the facts the workflow is
  * given at creation (contracts/connector-config.ts) and the place its objects land (for the claim).
  */
-function connectorsOf(record: Pick<IntegrationRecord, 'source' | 'destination'>): { facts: ConnectorFacts; place: DestinationPlace } {
+export function connectorsOf(record: Pick<IntegrationRecord, 'source' | 'destination'>): { facts: ConnectorFacts; place: DestinationPlace } {
   const { scopeSlug, scopeId } = sourceConnector(record.source.type).scope(record.source);
   const { namespace, objectUrlBase, endpoint } = sinkConnector(record.destination.type).location(record.destination);
   const place = { namespace, prefix: record.destination.prefix, scopeSlug, scopeId, objectUrlBase, endpoint };
@@ -410,6 +410,9 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
       }
       await claims.release(placeOf(record), id);
     },
+
+    /** For one-time exports (api/export-service.ts), which follow the same destination rules. */
+    assertNoUnclaimedClash,
 
     /** 404 unless the integration exists (any state). */
     async assertExists(id: string): Promise<void> {

@@ -1,6 +1,8 @@
 // GET /openapi.json: generated from the same zod schemas that validate requests and type responses.
 import { z } from 'zod';
 import { errorBodySchema } from './errors';
+import { connectionTestRequestSchema, connectionTestResultSchema } from './schemas/connection-test';
+import { createExportSchema, exportCancelledSchema, exportDetailSchema, exportListSchema, exportSchema, oneTimeExportStatuses } from './schemas/export';
 import {
   actionAcceptedSchema,
   createIntegrationSchema,
@@ -23,6 +25,7 @@ const jsonContent = (schema: JsonSchema) => ({ 'application/json': { schema } })
 const error = (description: string) => ({ description, content: jsonContent(ref('Error')) });
 
 const idParameter = { name: 'id', in: 'path', required: true, description: 'The integration id (a UUID).', schema: { type: 'string', format: 'uuid' } };
+const exportIdParameter = { ...idParameter, description: 'The export id (a UUID).' };
 const auth = {
   security: [{ bearerToken: [] }],
   401: error('Missing or invalid bearer token.'),
@@ -65,6 +68,13 @@ export function openApiDocument(): JsonSchema {
         IntegrationDetail: schemaOf(integrationDetailSchema, 'output'),
         IntegrationList: schemaOf(integrationListSchema, 'output'),
         ActionAccepted: schemaOf(actionAcceptedSchema, 'output'),
+        CreateExport: schemaOf(createExportSchema, 'input'),
+        Export: schemaOf(exportSchema, 'output'),
+        ExportDetail: schemaOf(exportDetailSchema, 'output'),
+        ExportList: schemaOf(exportListSchema, 'output'),
+        ExportCancelAccepted: schemaOf(exportCancelledSchema, 'output'),
+        ConnectionTestRequest: schemaOf(connectionTestRequestSchema, 'input'),
+        ConnectionTestResult: schemaOf(connectionTestResultSchema, 'output'),
         Error: schemaOf(errorBodySchema, 'output'),
       },
     },
@@ -148,6 +158,59 @@ export function openApiDocument(): JsonSchema {
             405: error('Integrations cannot be changed.'),
           },
           { parameters: [idParameter] },
+        ),
+      },
+      '/v1/exports': {
+        post: operation(
+          'Start a one-time export of a time range (from inclusive, to exclusive); it completes once the range is settled',
+          {
+            201: { description: 'Started; the body has no secrets.', content: jsonContent(ref('Export')) },
+            400: error('Invalid body (validation_failed names the field: a bad range, a to in the future…); nothing was started.'),
+            409: error('destination_in_use: an integration or export holds this bucket, prefix and scope.'),
+            413: error('Body too large.'),
+          },
+          { requestBody: { required: true, content: jsonContent(ref('CreateExport')) } },
+        ),
+        get: operation(
+          'List one-time exports (newest first, paginated)',
+          { 200: { description: 'Exports.', content: jsonContent(ref('ExportList')) }, 400: error('Invalid status, limit or pageToken.') },
+          {
+            parameters: [
+              { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: [...oneTimeExportStatuses] } },
+              { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+              { name: 'pageToken', in: 'query', required: false, description: 'The nextPageToken of the previous page.', schema: { type: 'string' } },
+            ],
+          },
+        ),
+      },
+      '/v1/exports/{id}': {
+        get: operation(
+          'Read a one-time export: status, progress, start and end, last error',
+          { 200: { description: 'The export.', content: jsonContent(ref('ExportDetail')) }, 404: error('Unknown export.') },
+          { parameters: [exportIdParameter] },
+        ),
+        delete: operation(
+          'Cancel a running export (objects written stay)',
+          {
+            202: { description: 'Cancel accepted.', content: jsonContent(ref('ExportCancelAccepted')) },
+            404: error('Unknown export.'),
+            409: error('export_ended: it completed, failed or was cancelled already.'),
+          },
+          { parameters: [exportIdParameter] },
+        ),
+      },
+      '/v1/connection-tests': {
+        post: operation(
+          'Test a source and/or a destination with the credentials given: one read of at most one event, one create-only write of a probe object',
+          {
+            200: {
+              description: 'The outcome of each part given (a failure is ok: false with its message).',
+              content: jsonContent(ref('ConnectionTestResult')),
+            },
+            400: error('Invalid body (the create shapes of source and destination); nothing was tested.'),
+            503: error('No worker ran the test in time, or Temporal is not reachable.'),
+          },
+          { requestBody: { required: true, content: jsonContent(ref('ConnectionTestRequest')) } },
         ),
       },
       '/v1/integrations/{id}/pause': { post: action('Pause: no export runs until resumed', 'Pause signal accepted.', 'Deleted.') },

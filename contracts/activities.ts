@@ -25,6 +25,11 @@ export interface FetchInput {
   resultFormat?: 'compressed';
   /** Only records that match are exported (the source's filters, activities/sources/<type>/filters.ts); absent: all. */
   filters?: Record<string, string[]>;
+  /**
+   * A one-time export's range (RFC 3339, `from` inclusive, `to` exclusive): nothing outside it is
+   * returned, and a pass ends at the first record at or after `to`. Absent for integrations.
+   */
+  range?: { from: string; to: string };
 }
 
 /** Fetched events, serialized as JSON, zstd-compressed and base64-encoded (activities/compression.ts). */

@@ -102,6 +102,11 @@ export interface IntegrationConfig {
   filters?: SourceFilters;
   timing: ExportTiming;
   limits: ExportLimits;
+  /**
+   * A one-time export's range (RFC 3339; `from` inclusive, `to` exclusive): every fetch is bounded by
+   * it (workflows/one-time-export.ts). Absent for integrations.
+   */
+  range?: { from: string; to: string };
 }
 
 export interface RunSummary {

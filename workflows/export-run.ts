@@ -84,7 +84,7 @@ export async function exportRun(
     const result = inFlight.run(
       () =>
         activities.fetch.executeWithOptions({ ...activities.fetchOptions, summary: `fetch ${slug} since ${progress.watermark ?? 'the beginning'}` }, [
-          fetchInputFor(source, limits, progress, config.filters),
+          fetchInputFor(source, limits, progress, config.filters, config.range),
         ]),
       scope,
     );

@@ -55,9 +55,11 @@ export function fetchInputFor(
   limits: ExportLimits,
   progress: ExportProgress,
   filters?: IntegrationConfig['filters'],
+  range?: IntegrationConfig['range'],
 ): FetchInput {
   return {
     ...(filters ? { filters } : {}),
+    ...(range ? { range } : {}),
     source,
     watermark: progress.watermark,
     recentKeys: progress.recentKeys,

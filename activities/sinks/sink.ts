@@ -83,8 +83,6 @@ export interface SinkConnector<Config extends DestinationConfig = DestinationCon
    * offers it, so an auditor checks any destination's evidence.
    */
   openReader(config: Config): ObjectReader;
-  /** Proves the credentials may write to the destination, without leaving an object; throws an ExportError otherwise. */
-  probe(config: Config): Promise<void>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each connector checks its own config with its schema

@@ -22,6 +22,12 @@ export interface SourceReadOptions {
   maxResponseBytes?: number;
   /** The activity's cancellation (a pause or delete): abort the request in flight. */
   signal?: AbortSignal;
+  /**
+   * Exclusive upper bound of record time (RFC 3339), a one-time export's `to`: a connector whose API
+   * can filter by time asks it for nothing later. The fetch drops later records anyway and ends the
+   * pass at the first one, so a connector that cannot filter still yields the right batch.
+   */
+  until?: string;
 }
 
 /** One page of records, in ascending time. */
@@ -92,7 +98,10 @@ export interface SourceConnector<Config extends SourceConfig = SourceConfig, Vie
    */
   classifyError(error: unknown, config: Config): ExportError;
 
-  /** Reads the smallest possible page to prove endpoint, credentials and scope work; throws an ExportError otherwise. */
+  /**
+   * One real read of at most one record (the connection test): proves endpoint, credentials and scope
+   * work; throws the ExportError an export would otherwise.
+   */
   probe(config: Config, options?: Partial<SourceReadOptions>): Promise<void>;
 
   /** Days of history the source still serves: a `backfillFrom` further back is refused at creation. Absent: no known limit. */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ApiError, notFound, parseOr400 } from '../errors';
 import type { IntegrationService } from '../integration-service';
 import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from '../idempotency';
+import { jsonBody } from './json-body';
 import { createIntegrationSchema, deleteQuerySchema, listQuerySchema, type ActionAccepted, type IntegrationAction } from '../schemas/integration';
 
 /** Ids are UUIDs the API made; anything else cannot name an integration. */
@@ -11,14 +12,6 @@ function integrationId(req: Request): string {
   const id = String(req.params.id);
   if (!z.uuid().safeParse(id).success) throw notFound(`Integration ${JSON.stringify(id.slice(0, 100))}`);
   return id;
-}
-
-/** express.json() only reads JSON bodies; anything else arrives as no body at all. */
-function jsonBody(req: Request): unknown {
-  if (!req.is('application/json')) {
-    throw new ApiError(400, 'invalid_body', 'Send the request body as JSON with Content-Type: application/json');
-  }
-  return req.body;
 }
 
 export function integrationsRouter(service: IntegrationService): Router {

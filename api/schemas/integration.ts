@@ -23,6 +23,25 @@ function backfillProblem(fromMs: number, sourceType: string, retentionDays: numb
   return undefined;
 }
 
+/** The store counts bytes of the whole name, so the prefix's room depends on the scope's file names. */
+export function checkPrefixRoom(
+  source: z.output<typeof sourceConfigSchema>,
+  destination: z.output<typeof destinationConfigSchema>,
+  ctx: z.core.$RefinementCtx<unknown>,
+): void {
+  const connector = sourceConnector(source.type);
+  const { scopeSlug } = connector.scope(connector.view(source));
+  const { maxObjectNameBytes, storeName } = sinkConnector(destination.type);
+  const longest = utf8Bytes(longestObjectName(destination.prefix, scopeSlug));
+  if (longest > maxObjectNameBytes) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['destination', 'prefix'],
+      message: `prefix is too long: with the file names of this scope, object names would reach ${longest} bytes of UTF-8, over ${storeName}'s ${maxObjectNameBytes}`,
+    });
+  }
+}
+
 export const createIntegrationSchema = z
   .strictObject({
     name: z
@@ -63,7 +82,6 @@ export const createIntegrationSchema = z
           "How late an event may appear at the source after its time; default the source's own (Mondoo 6 min, Endor Labs 2 min, Cloud Audit Logs 10 min).",
       }),
   })
-  // The store counts bytes of the whole name, so the prefix's room depends on the scope's file names.
   .superRefine(({ source, destination, backfillFrom, intervalMinutes, schedule, filters }, ctx) => {
     if (intervalMinutes !== undefined && schedule !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'give either intervalMinutes or schedule, not both' });
@@ -74,16 +92,7 @@ export const createIntegrationSchema = z
       const problem = backfillProblem(Date.parse(backfillFrom), source.type, connector.retentionDays);
       if (problem) ctx.addIssue({ code: 'custom', path: ['backfillFrom'], message: problem });
     }
-    const { scopeSlug } = connector.scope(connector.view(source));
-    const { maxObjectNameBytes, storeName } = sinkConnector(destination.type);
-    const longest = utf8Bytes(longestObjectName(destination.prefix, scopeSlug));
-    if (longest > maxObjectNameBytes) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['destination', 'prefix'],
-        message: `prefix is too long: with the file names of this scope, object names would reach ${longest} bytes of UTF-8, over ${storeName}'s ${maxObjectNameBytes}`,
-      });
-    }
+    checkPrefixRoom(source, destination, ctx);
   })
   .meta({ title: 'CreateIntegration' });
 export type CreateIntegration = z.output<typeof createIntegrationSchema>;

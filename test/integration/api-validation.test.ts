@@ -251,6 +251,41 @@ const BAD_INPUTS: Case[] = [
   ['an array', () => [], ''],
 ];
 
+/** A valid one-time export body, changed by a case. */
+const exportBody = (b: Body) => {
+  const { name, source, destination } = b;
+  return { name, source, destination, from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' };
+};
+type ExportBody = ReturnType<typeof exportBody>;
+const ENDOR_SOURCE = { type: 'endorlabs', namespace: 'acme', apiKey: 'endr+key', apiSecret: 'endr+secret' };
+const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
+
+const BAD_EXPORTS: Array<[name: string, change: (body: ExportBody) => unknown, path: string]> = [
+  ['no from', (b) => without(b, 'from'), 'from'],
+  ['no to', (b) => without(b, 'to'), 'to'],
+  ['from that is no time', (b) => ({ ...b, from: 'yesterday' }), 'from'],
+  ['from without an offset', (b) => ({ ...b, from: '2026-01-01T00:00:00' }), 'from'],
+  ['to as epoch seconds', (b) => ({ ...b, to: 1767225600 }), 'to'],
+  ['to before from', (b) => ({ ...b, from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }), 'to'],
+  ['to equal to from', (b) => ({ ...b, to: b.from }), 'to'],
+  ['to in the future', (b) => ({ ...b, to: inAnHour() }), 'to'],
+  ['Endor Labs from older than its 30 days', (b) => ({ ...b, source: ENDOR_SOURCE, from: '2020-01-01T00:00:00Z' }), 'from'],
+  ['lateArrivalSeconds under a minute', (b) => ({ ...b, lateArrivalSeconds: 5 }), 'lateArrivalSeconds'],
+  ['an interval (exports run once)', (b) => ({ ...b, intervalMinutes: 60 }), 'intervalMinutes'],
+  ['unknown source field', (b) => ({ ...b, source: { ...b.source, region: 'eu' } }), 'source.region'],
+  ['bucket with capitals', (b) => ({ ...b, destination: { ...b.destination, bucket: 'My-Bucket' } }), 'destination.bucket'],
+  ['prefix that leaves no room for the file name', (b) => ({ ...b, destination: { ...b.destination, prefix: `${'€'.repeat(320)}/` } }), 'destination.prefix'],
+  ['no name', (b) => without(b, 'name'), 'name'],
+];
+
+const BAD_CONNECTION_TESTS: Array<[name: string, body: (b: Body) => unknown, path: string]> = [
+  ['neither source nor destination', () => ({}), 'source'],
+  ['an unknown source type', (b) => ({ source: { ...b.source, type: 'okta' } }), 'source.type'],
+  ['a source without its token', (b) => ({ source: without(b.source, 'token') }), 'source.token'],
+  ['a destination with a bad bucket', (b) => ({ destination: { ...b.destination, bucket: 'ab' } }), 'destination.bucket'],
+  ['an unknown field', (b) => ({ source: b.source, name: 'x' }), 'name'],
+];
+
 describe('API input validation and errors', () => {
   let h: ApiHarness;
   /** Calls of the API's workflow.start, counted over the whole file (spies are cleared between tests). */
@@ -283,6 +318,46 @@ describe('API input validation and errors', () => {
     expect(JSON.stringify(response.body)).not.toContain('s3-secret-that-must-stay-secret');
     expect(JSON.stringify(response.body)).not.toContain('azure-secret-that-must-stay-secret');
     expect(JSON.stringify(response.body)).not.toContain((JSON.parse(FAKE_SERVICE_ACCOUNT_JSON) as { private_key: string }).private_key.slice(40, 80));
+  });
+
+  it.each(BAD_EXPORTS)('rejects a one-time export with %s: 400 naming the field', async (_name, change, path) => {
+    const response = await h.request<{ error: { code: string; message: string; details: Array<{ path: string }> } }>('POST', '/v1/exports', {
+      body: change(exportBody(integrationBody({ bucket: 'valid-bucket' }))),
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(400);
+    expect(starts).toBe(0);
+    expect(response.body.error).toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/^Invalid export: /) });
+    expect(response.body.error.details.map((d) => d.path)).toContain(path);
+    expect(JSON.stringify(response.body)).not.toContain('mondoo-token-that-must-stay-secret');
+  });
+
+  it.each(BAD_CONNECTION_TESTS)('rejects a connection test with %s: 400 naming the field', async (_name, body, path) => {
+    const response = await h.request<{ error: { code: string; details: Array<{ path: string }> } }>('POST', '/v1/connection-tests', {
+      body: body(integrationBody({ bucket: 'valid-bucket' })),
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(400);
+    expect(starts).toBe(0);
+    expect(response.body.error.details.map((d) => d.path)).toContain(path);
+    expect(JSON.stringify(response.body)).not.toContain('mondoo-token-that-must-stay-secret');
+  });
+
+  it('rejects a bad limit, status or pageToken of the export list, naming it', async () => {
+    for (const [query, path] of [
+      ['limit=0', 'limit'],
+      ['limit=101', 'limit'],
+      ['limit=ten', 'limit'],
+      ['status=active', 'status'],
+      ['pageToken=%2B%2B', 'pageToken'],
+      ['pageToken=bm90LWEtdG9rZW4', 'pageToken'],
+      ['sort=asc', 'sort'],
+    ]) {
+      const response = await h.request<{ error: { details: Array<{ path: string }> } }>('GET', `/v1/exports?${query}`);
+      expect(response.status, query).toBe(400);
+      expect(
+        response.body.error.details.map((d) => d.path),
+        query,
+      ).toContain(path);
+    }
   });
 
   it('rejects an Idempotency-Key that is no visible ASCII, naming the header', async () => {
@@ -415,7 +490,7 @@ describe('the OpenAPI document', () => {
     const { body } = await h.request<OpenApi>('GET', '/openapi.json', { token: null });
     const id = '00000000-0000-4000-8000-000000000000';
     const operations = Object.entries(body.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path] as const));
-    expect(operations.length).toBe(12);
+    expect(operations.length).toBe(17);
     for (const [method, path] of operations) {
       const response = await h.request<{ error?: { message: string } }>(method, path.replace('{id}', id), {
         body: method === 'GET' || method === 'DELETE' ? undefined : {},

@@ -3,7 +3,7 @@
 import type { SinkConnector } from '../sink';
 import { openGcsReader } from './reader';
 import { gcsServerOf } from './server';
-import { createStorage, GcsObjectStore, classifyGcsError, gcsObjectUrl } from './store';
+import { createStorage, GcsObjectStore, gcsObjectUrl } from './store';
 import {
   MAX_OBJECT_NAME_BYTES,
   gcsDestinationSchema,
@@ -28,15 +28,4 @@ export const gcsSink: SinkConnector<GcsDestinationConfig, GcsDestinationView> = 
   }),
   open: (config) => new GcsObjectStore(createStorage(config), config),
   openReader: openGcsReader,
-
-  async probe(config) {
-    // Asks which of the permissions an upload needs the credential holds, without writing an object.
-    const needed = ['storage.objects.create'];
-    try {
-      const [granted] = await createStorage(config).bucket(config.bucket).iam.testPermissions(needed);
-      if (!granted['storage.objects.create']) throw Object.assign(new Error('permission denied'), { code: 403 });
-    } catch (error) {
-      throw classifyGcsError(error, config.bucket, config.prefix);
-    }
-  },
 };

@@ -1,5 +1,5 @@
 // Amazon S3 and S3-compatible stores as a destination: config schema and view (schema.ts), the client
-// and its credentials (client.ts), the create-only store and the write probe (store.ts).
+// and its credentials (client.ts), the create-only store (store.ts).
 import type { SinkConnector } from '../sink';
 import { createS3Client } from './client';
 import { openS3Reader } from './reader';
@@ -12,7 +12,7 @@ import {
   type S3DestinationConfig,
   type S3DestinationView,
 } from './schema';
-import { probeS3, S3ObjectStore } from './store';
+import { S3ObjectStore } from './store';
 
 export const s3Sink: SinkConnector<S3DestinationConfig, S3DestinationView> = {
   type: 's3',
@@ -29,7 +29,6 @@ export const s3Sink: SinkConnector<S3DestinationConfig, S3DestinationView> = {
   }),
   open: (config) => new S3ObjectStore(createS3Client(config), config),
   openReader: openS3Reader,
-  probe: (config) => probeS3(createS3Client(config), config),
 };
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);

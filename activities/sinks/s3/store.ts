@@ -83,35 +83,6 @@ export class S3ObjectStore {
   }
 }
 
-/** The key the connection probe tries to write: under the prefix, so least privilege covers it. */
-export const probeKey = (prefix: string): string => `${prefix}.auditflow-write-probe`;
-
-/**
- * Proves the credential may write under the prefix without leaving an object: a PutObject whose
- * Content-MD5 does not match its (empty) body. S3 checks the signature and the permission first, then
- * refuses the body (400 BadDigest) and stores nothing; 412 (a probe object already there) also got
- * past both. A store that ignored Content-MD5 would keep an empty probe object.
- */
-export async function probeS3(client: S3Client, destination: S3DestinationConfig): Promise<void> {
-  const name = probeKey(destination.prefix);
-  try {
-    await client.send(
-      new PutObjectCommand({
-        Bucket: destination.bucket,
-        Key: name,
-        Body: Buffer.alloc(0),
-        ContentMD5: createHash('md5').update('not the body').digest('base64'),
-        IfNoneMatch: '*',
-        ...sseHeaders(destination),
-      }),
-    );
-  } catch (error) {
-    const { status, code } = s3ErrorOf(error);
-    if (code === 'BadDigest' || code === 'InvalidDigest' || status === 412) return;
-    throw classifyS3Error(error, destination, name);
-  }
-}
-
 function sseHeaders(destination: S3DestinationConfig): Partial<PutObjectCommandInput> {
   const sse = destination.serverSideEncryption;
   if (!sse) return {};

@@ -43,7 +43,10 @@ export const endorLabsSource: SourceConnector<EndorLabsSourceConfig, EndorLabsSo
     // After whole second W means from W + 1 s; the pass ends at its own start (rounded up): what is
     // written later belongs to the next pass, which keeps each pass a bounded create_time window.
     const from = after === null ? null : isoSecond(Math.floor(Date.parse(after) / 1000) + 1);
-    const until = isoSecond(Math.ceil(Date.now() / 1000) + 1);
+    // A one-time export's `to` bounds the filter too (rounded up to the second the filter takes; the
+    // fetch drops what lies between).
+    const untilSecond = Math.ceil(Date.now() / 1000) + 1;
+    const until = isoSecond(options.until === undefined ? untilSecond : Math.min(untilSecond, Math.ceil(Date.parse(options.until) / 1000)));
     for await (const page of clientFor(config, options).ascendingPages({ from, until })) yield { records: page.records, hasNextPage: page.more };
   },
   eventTime: (node) => node.meta.create_time,

@@ -55,7 +55,10 @@ export const gcpAuditLogsSource: SourceConnector<GcpAuditLogsSourceConfig, GcpAu
 
   async *pagesAfter(config, after, options) {
     // The watermark covers its whole second (contracts/batch.ts): a pass starts at the next one.
-    const range = { from: after === null ? null : secondAfter(after), until: isoSecond(Date.now() + UNTIL_AHEAD_MS) };
+    // A one-time export's `to` ends the window at the API (timestampKey compares to the nanosecond).
+    const ahead = isoSecond(Date.now() + UNTIL_AHEAD_MS);
+    const until = options.until !== undefined && timestampKey(options.until)! < timestampKey(ahead)! ? options.until : ahead;
+    const range = { from: after === null ? null : secondAfter(after), until };
     for await (const page of clientFor(config, options).ascendingPages(range)) yield { records: page.entries, hasNextPage: page.more };
   },
   eventTime: (entry) => entry.timestamp,

@@ -68,6 +68,8 @@ export interface MondooClientOptions {
   maxResponseBytes?: number;
   /** Aborts the request in flight and any further one (the activity was cancelled). */
   signal?: AbortSignal;
+  /** Records per request (`first`), at most MONDOO_PAGE_SIZE: the connection test reads one. */
+  pageSize?: number;
 }
 
 export interface AuditLogPage {
@@ -90,6 +92,7 @@ export class MondooAuditLogClient {
       beforeRequest: options.beforeRequest ?? (() => undefined),
       maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
       signal: options.signal,
+      pageSize: Math.min(options.pageSize ?? MONDOO_PAGE_SIZE, MONDOO_PAGE_SIZE),
     };
     this.client = new GraphQLClient(options.endpoint, {
       headers: { Authorization: `Bearer ${options.token}` },
@@ -106,7 +109,7 @@ export class MondooAuditLogClient {
     for (;;) {
       const page = await this.pageWithRetries({
         resourceMrn: scopeMrn,
-        first: MONDOO_PAGE_SIZE,
+        first: this.options.pageSize,
         after: cursor,
         orderBy: { direction: 'ASC', field: 'TIMESTAMP' },
         timestampFilter: after === null ? undefined : { timestamp: after, operator: 'GT' },

@@ -19,6 +19,8 @@ export const mondooSource: SourceConnector<MondooSourceConfig, MondooSourceView,
   // The same rule running exports were named by (see mondooScopeSlug).
   scope: (view) => ({ scopeSlug: mondooScopeSlug(view.scopeMrn), scopeId: view.scopeMrn }),
 
+  // Mondoo's timestampFilter takes one bound (GT after the watermark), so a one-time export's `to`
+  // (options.until) is applied by the fetch: it drops later records and ends the pass at the first one.
   async *pagesAfter(config, after, options) {
     const client = new MondooAuditLogClient({ endpoint: config.endpoint, token: openedSecret(config.token, 'source.token'), ...options });
     for await (const page of client.ascendingPages(config.scopeMrn, after)) yield { records: page.nodes, hasNextPage: page.hasNextPage };
@@ -29,8 +31,14 @@ export const mondooSource: SourceConnector<MondooSourceConfig, MondooSourceView,
   classifyError: (error, config) => classifyMondooError(error, config.endpoint),
 
   async probe(config, options = {}) {
-    const client = new MondooAuditLogClient({ endpoint: config.endpoint, token: openedSecret(config.token, 'source.token'), attemptsPerPage: 1, ...options });
-    // One page from the beginning proves the endpoint, the token and its access to the scope.
+    const client = new MondooAuditLogClient({
+      endpoint: config.endpoint,
+      token: openedSecret(config.token, 'source.token'),
+      attemptsPerPage: 1,
+      ...options,
+      pageSize: 1,
+    });
+    // One record from the beginning proves the endpoint, the token and its access to the scope.
     await client.ascendingPages(config.scopeMrn, null).next();
   },
 };

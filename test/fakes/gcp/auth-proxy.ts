@@ -10,6 +10,11 @@ export interface GcsAuthProxy {
   url: string;
   /** Principals answered 401 (as GCS does for a revoked or expired token) until removed. */
   refused: Set<string>;
+  /**
+   * Principals without storage.objects.create: their object uploads get GCS's 403, as a principal
+   * with only read access (or none on this bucket) does.
+   */
+  writeDenied: Set<string>;
   /** Principals of the requests let through, in order. */
   accepted: string[];
   /** Requests answered 401. */
@@ -25,6 +30,11 @@ const invalidCredentials = {
   },
 };
 
+const uploadDenied = (principal: string) => {
+  const message = `${principal.replace(/^serviceAccount:/, '')} does not have storage.objects.create access to the Google Cloud Storage object. Permission 'storage.objects.create' denied on resource (or it may not exist).`;
+  return { error: { code: 403, message, errors: [{ message, domain: 'global', reason: 'forbidden' }] } };
+};
+
 export async function createGcsAuthProxy(options: { target: string; gcp: FakeGcp }): Promise<GcsAuthProxy> {
   const target = new URL(options.target);
   const agent = new http.Agent({ keepAlive: true });
@@ -35,6 +45,10 @@ export async function createGcsAuthProxy(options: { target: string; gcp: FakeGcp
       proxy.rejected++;
       req.resume();
       return sendJson(res, 401, invalidCredentials, { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' });
+    }
+    if (proxy.writeDenied.has(principal) && req.method === 'POST' && req.url?.startsWith('/upload/storage/v1/b/')) {
+      req.resume();
+      return sendJson(res, 403, uploadDenied(principal));
     }
     proxy.accepted.push(principal);
     const { authorization: _drop, ...headers } = req.headers;
@@ -52,6 +66,7 @@ export async function createGcsAuthProxy(options: { target: string; gcp: FakeGcp
   const proxy: GcsAuthProxy = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     refused: new Set(),
+    writeDenied: new Set(),
     accepted: [],
     rejected: 0,
     close: async () => {
