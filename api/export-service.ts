@@ -124,7 +124,7 @@ export function createExportService({ client, settings, log, sealer, integration
       const id = randomUUID();
       const workflowId = oneTimeExportWorkflowId(id);
       const createdAt = new Date().toISOString();
-      const { name, source, destination, from, to } = body;
+      const { name, source, destination, from, to, filters } = body;
       const lateArrivalSeconds = body.lateArrivalSeconds ?? sourceConnector(source.type).lateArrivalSeconds ?? DEFAULT_LIMITS.lateArrivalSeconds;
       const record: ExportRecord = {
         id,
@@ -134,6 +134,7 @@ export function createExportService({ client, settings, log, sealer, integration
         destination: sinkConnector(destination.type).view(destination, id),
         from,
         to,
+        ...(filters ? { filters } : {}),
         lateArrivalSeconds,
         createdAt,
       };
@@ -150,6 +151,7 @@ export function createExportService({ client, settings, log, sealer, integration
         timing: defaultTiming(60),
         limits: { ...DEFAULT_LIMITS, lateArrivalSeconds },
         range: { from, to },
+        ...(filters ? { filters } : {}),
       };
       // The same names as an integration's (`<prefix><scope>-audit-logs-1-…`): the same claim.
       const destinationClaim = await claims.claim(place, id);

@@ -3,10 +3,10 @@
 import { z } from 'zod';
 import type { OneTimeExportStatus } from '../../workflows/one-time-export-definitions';
 import { destinationViewSchema } from '../../activities/sinks/registry';
-import { sourceConnector, sourceViewSchema } from '../../activities/sources/registry';
+import { checkSourceFilters, sourceConnector, sourceViewSchema } from '../../activities/sources/registry';
 import { checkPrefixRoom, createIntegrationSchema } from './integration';
 
-const { name, source, destination, lateArrivalSeconds } = createIntegrationSchema.shape;
+const { name, source, destination, filters, lateArrivalSeconds } = createIntegrationSchema.shape;
 const rfc3339 = (field: string) =>
   z.iso.datetime({ offset: true, error: `${field} must be an RFC 3339 time, e.g. 2026-07-01T00:00:00Z` }).transform(
     // One spelling (UTC, to the millisecond) in the workflow, the record and the fetch's bounds.
@@ -20,10 +20,12 @@ export const createExportSchema = z
     destination,
     from: rfc3339('from').meta({ description: 'First instant exported (inclusive).', example: '2026-07-01T00:00:00Z' }),
     to: rfc3339('to').meta({ description: 'End of the range (exclusive), not in the future.', example: '2026-10-01T00:00:00Z' }),
+    filters,
     lateArrivalSeconds,
   })
-  .superRefine(({ source, destination, from, to }, ctx) => {
+  .superRefine(({ source, destination, from, to, filters }, ctx) => {
     const now = Date.now();
+    if (filters !== undefined) checkSourceFilters(source.type, filters, ctx);
     if (Date.parse(from) >= Date.parse(to)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be after from' });
     if (Date.parse(to) > now) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must not be in the future: export up to now at the latest' });
     const { retentionDays } = sourceConnector(source.type);
@@ -52,6 +54,8 @@ export const exportRecordSchema = z.strictObject({
   destination: destinationViewSchema,
   from: z.string(),
   to: z.string(),
+  /** Only when given. */
+  filters: z.record(z.string(), z.array(z.string())).optional(),
   lateArrivalSeconds: z.int().meta({ description: 'The late-arrival window it waits out past `to` before its last pass.' }),
   createdAt: z.iso.datetime(),
 });

@@ -257,7 +257,6 @@ const exportBody = (b: Body) => {
   return { name, source, destination, from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' };
 };
 type ExportBody = ReturnType<typeof exportBody>;
-const ENDOR_SOURCE = { type: 'endorlabs', namespace: 'acme', apiKey: 'endr+key', apiSecret: 'endr+secret' };
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
 
 const BAD_EXPORTS: Array<[name: string, change: (body: ExportBody) => unknown, path: string]> = [
@@ -276,6 +275,9 @@ const BAD_EXPORTS: Array<[name: string, change: (body: ExportBody) => unknown, p
   ['bucket with capitals', (b) => ({ ...b, destination: { ...b.destination, bucket: 'My-Bucket' } }), 'destination.bucket'],
   ['prefix that leaves no room for the file name', (b) => ({ ...b, destination: { ...b.destination, prefix: `${'€'.repeat(320)}/` } }), 'destination.prefix'],
   ['no name', (b) => without(b, 'name'), 'name'],
+  ['an unknown filter field', (b) => ({ ...b, filters: { operations: ['OPERATION_DELETE'] } }), 'filters.operations'],
+  ['filters.actions empty', (b) => ({ ...b, filters: { actions: [] } }), 'filters.actions'],
+  ['filters for Cloud Audit Logs', (b) => ({ ...b, source: GCP_SOURCE, filters: { actions: ['a.B'] } }), 'filters'],
 ];
 
 const BAD_CONNECTION_TESTS: Array<[name: string, body: (b: Body) => unknown, path: string]> = [

@@ -8,7 +8,7 @@ import type { ConnectionTestResult } from '../../contracts/connection-test';
 import { CONNECTION_TEST_WORKFLOW_TYPE } from '../../contracts/connection-test';
 import { createFakeCloudLogging, VIEWER, type FakeCloudLogging } from '../../sandbox/gcp-logging';
 import { createFakeMondoo, orgMrn, type FakeMondoo } from '../../sandbox/mondoo';
-import { createFakeEndorLabs, type FakeEndorLabs } from '../fakes/endorlabs';
+import { createFakeEndorLabs, type FakeEndorLabs } from '../../sandbox/endorlabs';
 import { serviceAccountEmail, startFakeGcpStack, type FakeGcpStack, type ServiceAccountKey } from '../fakes/gcp';
 import { startApiHarness, TEST_ORG, waitFor, type ApiHarness } from '../helpers/api';
 import { createTestBucket, readObjects } from '../helpers/gcs';
