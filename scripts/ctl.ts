@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiRequestError, createApiHttpClient } from '../api/http-client';
+import { verifyCommand } from '../lib/evidence/verify-command';
 
 const USAGE = `usage: scripts/auditflow ctl <command>
 
@@ -14,6 +15,8 @@ const USAGE = `usage: scripts/auditflow ctl <command>
   resume ID               export again
   run ID                  export now instead of at the next interval
   delete ID               stop all future exports for good (exported objects stay)
+  verify --destination FILE [--jwks FILE|URL] [--integration ID | --expect-through SEQ] [--json]
+                          check the signed evidence in a destination (verify --help)
 
 environment:
   AUDITFLOW_API_URL    the API (default http://127.0.0.1:8080)
@@ -64,6 +67,7 @@ function requestFor(args: string[]): Request {
 }
 
 async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (args[0] === 'verify') return verifyCommand(args.slice(1), env);
   let request: Request;
   try {
     if (args.includes('--help') || args.includes('-h')) {

@@ -61,6 +61,8 @@ export const manifestPayloadSchema = z.strictObject({
 export type ManifestPayload = z.infer<typeof manifestPayloadSchema>;
 export type ManifestObject = z.infer<typeof manifestObjectSchema>;
 
+/** Data objects: `<prefix><scope>-audit-logs-<from>-<to>.jsonl` (workflows/object-names.ts). */
+export const DATA_OBJECT = /^(?<dir>.*?)(?<scope>[^/]+)-audit-logs-(?<from>\d+)-(?<to>\d+)\.jsonl$/;
 /** Manifests: `<prefix>_manifests/<scope>-manifest-<from>-<to>.json`. */
 export const MANIFEST_OBJECT = /^(?<dir>.*?)_manifests\/(?<scope>[^/]+)-manifest-(?<from>\d+)-(?<to>\d+)\.json$/;
 
