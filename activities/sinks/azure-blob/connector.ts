@@ -1,5 +1,5 @@
 // Azure Blob Storage as a destination: config schema and view (schema.ts), the container client and
-// its credentials (client.ts, credentials.ts), the create-only store and the write probe (store.ts).
+// its credentials (client.ts, credentials.ts), the create-only store (store.ts; the connection test writes through it).
 import { ExportError } from '../../errors';
 import type { ObjectStore, ObjectWriteOptions, SinkConnector } from '../sink';
 import type { AzureAuthContext } from './credentials';
@@ -16,7 +16,7 @@ import {
   type AzureBlobDestinationConfig,
   type AzureBlobDestinationView,
 } from './schema';
-import { AzureBlobObjectStore, probeAzureBlob } from './store';
+import { AzureBlobObjectStore } from './store';
 
 export const azureBlobSink: SinkConnector<AzureBlobDestinationConfig, AzureBlobDestinationView> = {
   type: 'azure-blob',
@@ -33,7 +33,6 @@ export const azureBlobSink: SinkConnector<AzureBlobDestinationConfig, AzureBlobD
   }),
   open: (config) => new LazyAzureBlobStore(config),
   openReader: (config) => azureBlobReader(() => containerClientFor(config), config),
-  probe: async (config) => probeAzureBlob(await containerClientFor(config), config),
 };
 
 /**
