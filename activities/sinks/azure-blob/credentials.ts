@@ -165,29 +165,47 @@ function toExportError(error: unknown, describe: Describe): ExportError {
   return new ExportError('DestinationAuth', describe(failure), { retryable: false });
 }
 
+/** OAuth errors of a token endpoint that answered: the request itself was refused. */
+const OAUTH_ERRORS = new Set([
+  'invalid_client',
+  'unauthorized_client',
+  'invalid_grant',
+  'invalid_request',
+  'invalid_scope',
+  'invalid_resource',
+  'unsupported_grant_type',
+]);
+
+/**
+ * What Entra said. @azure/identity passes on an AuthenticationError (its own HTTP calls), or wraps
+ * MSAL's ServerError (Entra answered) or ClientAuthError (no answer) in an AuthenticationRequiredError.
+ */
 function tokenFailure(error: unknown): TokenFailure {
   if (error instanceof AuthenticationError) {
     const { error: code, errorDescription } = error.errorResponse ?? {};
-    // Entra's descriptions start with an AADSTS code and end with trace and correlation ids.
-    const aadsts = /AADSTS\d+/.exec(errorDescription ?? '')?.[0];
-    const detail = errorDescription?.split(/\r?\n|Trace ID:/)[0]?.trim();
-    // MSAL reports a connection it could not make as status 400 with code network_error or similar.
-    const network = /network|ECONNREFUSED|ETIMEDOUT|ECONNRESET|ENOTFOUND/i.test(`${code} ${errorDescription}`);
-    return {
-      status: network ? undefined : error.statusCode,
-      code: [code, aadsts].filter(Boolean).join(' ') || undefined,
-      detail: detail ? scrub(detail) : undefined,
-    };
+    return { status: error.statusCode, ...entraSaid(code, errorDescription) };
+  }
+  const cause = (error as { cause?: { name?: unknown; errorCode?: unknown; errorMessage?: unknown; status?: unknown } })?.cause;
+  if (typeof cause?.errorCode === 'string' && (cause.name === 'ServerError' || OAUTH_ERRORS.has(cause.errorCode))) {
+    const status = typeof cause.status === 'number' ? cause.status : 400;
+    return { status, ...entraSaid(cause.errorCode, typeof cause.errorMessage === 'string' ? cause.errorMessage : undefined) };
   }
   const message = (error as { message?: unknown })?.message;
   return { detail: typeof message === 'string' ? scrub(message) : undefined };
 }
 
-/** Token services explain in prose; drop anything that looks like a token or a key, and bound the length. */
+/** Entra's descriptions carry an AADSTS code and the reason, then trace and correlation ids and times. */
+function entraSaid(code: string | undefined, description: string | undefined): Pick<TokenFailure, 'code' | 'detail'> {
+  const reason = /AADSTS\d+: (.*?)(?:\r?\n| - | Trace ID| Correlation ID|$)/.exec(description ?? '');
+  const aadsts = /AADSTS\d+/.exec(description ?? '')?.[0];
+  return { code: [code, aadsts].filter(Boolean).join(' ') || undefined, ...(reason?.[1] ? { detail: scrub(reason[1]) } : {}) };
+}
+
+/** Token services explain in prose; drop anything that looks like a token or a key (not ids with dashes: subjects, GUIDs), and bound the length. */
 function scrub(text: string): string {
   return text
     .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, '[token]')
-    .replace(/[A-Za-z0-9+/_~.-]{32,}={0,2}/g, '[redacted]')
+    .replace(/[A-Za-z0-9+/_~.]{32,}={0,2}/g, '[redacted]')
     .slice(0, 300);
 }
 
