@@ -6,6 +6,7 @@ import express, { Router, type ErrorRequestHandler, type RequestHandler } from '
 import cors from 'cors';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
+import { settingsFrom } from '../lib/settings';
 import { bearerAuth } from './auth';
 import { ApiError, parseOr400, sendError } from './errors';
 
@@ -56,17 +57,13 @@ const isLoopbackUrl = (url: string) => {
  * there is refused at start-up rather than quietly honoured. (Sealed secrets stay sealed through it.)
  */
 export function codecPathKeyEnabled(env: NodeJS.ProcessEnv, listenHost: string): boolean {
-  const wanted = env.AUDITFLOW_CODEC_PATH_KEY;
-  if (!wanted || wanted === '0') return false;
-  if (wanted !== '1') throw new Error(`AUDITFLOW_CODEC_PATH_KEY must be 1 or 0, got "${wanted}"`);
+  const settings = settingsFrom(env);
+  if (settings.AUDITFLOW_CODEC_PATH_KEY !== '1') return false;
+  const publicUrl = settings.AUDITFLOW_PUBLIC_URL;
   const exposed = [
     ...(isLoopbackHost(listenHost) ? [] : [`the API listens on ${listenHost}`]),
-    ...(env.AUDITFLOW_PUBLIC_URL && !isLoopbackUrl(env.AUDITFLOW_PUBLIC_URL) ? [`AUDITFLOW_PUBLIC_URL is ${env.AUDITFLOW_PUBLIC_URL}`] : []),
-    ...(env.AUDITFLOW_UI_ORIGINS ?? '')
-      .split(',')
-      .map((o) => o.trim())
-      .filter((o) => o && !isLoopbackUrl(o))
-      .map((o) => `AUDITFLOW_UI_ORIGINS allows ${o}`),
+    ...(publicUrl && !isLoopbackUrl(publicUrl) ? [`AUDITFLOW_PUBLIC_URL is ${publicUrl}`] : []),
+    ...(settings.AUDITFLOW_UI_ORIGINS ?? []).filter((o) => !isLoopbackUrl(o)).map((o) => `AUDITFLOW_UI_ORIGINS allows ${o}`),
   ];
   if (exposed.length > 0) {
     throw new Error(
@@ -82,7 +79,7 @@ export function codecPathKeyEnabled(env: NodeJS.ProcessEnv, listenHost: string):
  * server of the user's (TEMPORAL_ADDRESS) off unless asked for, since that UI is not ours.
  */
 export function localStackCodecPathKey(env: NodeJS.ProcessEnv, ownDevServer: boolean): string {
-  return ownDevServer ? env.AUDITFLOW_CODEC_PATH_KEY || '1' : (env.AUDITFLOW_CODEC_PATH_KEY ?? '0');
+  return settingsFrom(env).AUDITFLOW_CODEC_PATH_KEY ?? (ownDevServer ? '1' : '0');
 }
 
 export function payloadsFromJson(payloads: JsonPayload[]): Payload[] {

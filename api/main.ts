@@ -1,6 +1,7 @@
 // The API process: serves the HTTP API until SIGINT/SIGTERM, then closes connections cleanly.
 import { createDataConverter, createPayloadCodec } from '../lib/data-converter';
 import { createLogger } from '../lib/logger';
+import { settingsFrom } from '../lib/settings';
 import { createSealer, loadSealingPublicKey } from '../lib/sealing';
 import { publicUrlFrom } from '../lib/wif';
 import { loadOidcSigningKeys } from '../lib/wif-keys';
@@ -16,6 +17,7 @@ const log = createLogger('api');
 const LISTEN_HOST = '127.0.0.1';
 
 async function main(): Promise<void> {
+  settingsFrom(); // every AUDITFLOW_* variable checked before anything starts
   const temporal = loadTemporalSettings();
   const settings = loadApiSettings(process.env, temporal);
   // One codec for the Temporal client and the UI's remote-codec endpoint.
@@ -34,10 +36,7 @@ async function main(): Promise<void> {
       process.exit(1);
     },
   );
-  const uiOrigins = (process.env.AUDITFLOW_UI_ORIGINS ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter(Boolean);
+  const uiOrigins = settingsFrom().AUDITFLOW_UI_ORIGINS ?? [];
   const app = createApp({
     client,
     log,

@@ -4,8 +4,9 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { createDataConverter } from '../lib/data-converter';
 import type { Logger } from '../lib/logger';
+import { checkTemporalTls } from '../lib/tls-preflight';
 import { connectClient, FAST_RECONNECT_CHANNEL_ARGS, retryUntilConnected } from '../lib/temporal-client';
-import type { TemporalSettings } from '../lib/temporal-config';
+import { connectionOptions, type TemporalSettings } from '../lib/temporal-config';
 
 export interface ApiTemporalClient {
   client: Client;
@@ -26,9 +27,10 @@ export function openApiClient(
   settings: TemporalSettings,
   options: { dataConverter?: DataConverter; log: Logger; signal?: AbortSignal },
 ): ApiTemporalClient & { connected: Promise<void> } {
-  const connection = Connection.lazy({ address: settings.address, channelArgs: FAST_RECONNECT_CHANNEL_ARGS });
+  const connection = Connection.lazy({ ...connectionOptions(settings), channelArgs: FAST_RECONNECT_CHANNEL_ARGS });
   const client = new Client({ connection, namespace: settings.namespace, dataConverter: options.dataConverter ?? createDataConverter({ log: options.log }) });
   const probe = async () => {
+    await checkTemporalTls(settings);
     await connection.withDeadline(Date.now() + 5_000, () => connection.workflowService.getSystemInfo({}));
   };
   const connected = retryUntilConnected('API', probe, { address: settings.address, log: options.log, signal: options.signal });

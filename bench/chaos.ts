@@ -14,7 +14,8 @@ import { freePort, startProcess, type ManagedProcess } from '../lib/child-proces
 import { createDataConverter } from '../lib/data-converter';
 import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
-import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
+import { connectionOptions, loadTemporalSettings, repoRoot } from '../lib/temporal-config';
+import { settingsFrom } from '../lib/settings';
 import { createFaultProxy, mulberry32, type FaultKind } from '../sandbox/faults';
 import { createFakeMondoo } from '../sandbox/mondoo';
 import { buildNode } from '../sandbox/mondoo/catalog';
@@ -106,7 +107,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const dataDir = options.dataDir ?? path.join(repoRoot, '.auditflow', 'chaos', new Date().toISOString().replace(/[:.]/g, '-'));
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const encryptionKeys = options.encryptionKeys || process.env.AUDITFLOW_ENCRYPTION_KEYS || `chaos:${randomBytes(32).toString('base64')}`;
+  const encryptionKeys = options.encryptionKeys || settingsFrom().AUDITFLOW_ENCRYPTION_KEYS || `chaos:${randomBytes(32).toString('base64')}`;
   const problems: string[] = [];
   const cleanups: Array<() => Promise<unknown>> = [];
 
@@ -161,7 +162,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   cleanups.push(async () => stopLive());
 
   // --- the client and the workflow ---
-  const connection = await Connection.connect({ address: settings.address });
+  const connection = await Connection.connect(connectionOptions(settings));
   cleanups.push(() => connection.close());
   await ensureSearchAttributes(connection, settings);
   const client = new Client({

@@ -9,7 +9,7 @@ import { freePort, startProcess, waitUntilReady, type ManagedProcess } from '../
 import { createDataConverter } from '../lib/data-converter';
 import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
-import { loadTemporalSettings, repoRoot, type TemporalSettings } from '../lib/temporal-config';
+import { connectionOptions, loadTemporalSettings, repoRoot, type TemporalSettings } from '../lib/temporal-config';
 import { workerEnv, workerProcessArgs } from '../worker/process-args';
 import { sampleProcess } from './process-stats';
 
@@ -60,7 +60,7 @@ export async function startStack(options: StackOptions = {}) {
     owned.push(gcs.process);
     gcsUrl = gcs.url;
   }
-  const connection = await Connection.connect({ address: settings.address });
+  const connection = await Connection.connect(connectionOptions(settings));
   await ensureSearchAttributes(connection, settings);
   const dataConverter = createDataConverter({ env: { AUDITFLOW_ENCRYPTION_KEYS: encryptionKeys } });
   const client = new Client({ connection, namespace: settings.namespace, dataConverter });

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EncryptionKey } from './codec';
+import { settingsFrom } from './settings';
 import { repoRoot } from './temporal-config';
 
 export const ENCRYPTION_KEYS_VAR = 'AUDITFLOW_ENCRYPTION_KEYS';
@@ -16,7 +17,7 @@ export interface WarnLog {
 }
 
 export function dataDirFrom(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.AUDITFLOW_DATA_DIR || path.join(repoRoot, '.auditflow'));
+  return path.resolve(settingsFrom(env).AUDITFLOW_DATA_DIR || path.join(repoRoot, '.auditflow'));
 }
 
 /**
@@ -62,7 +63,7 @@ export interface KeySourceOptions {
 /** The configured keys, or the persisted development key (with a loud warning). */
 export function loadEncryptionKeys(options: KeySourceOptions = {}): EncryptionKey[] {
   const env = options.env ?? process.env;
-  const configured = env[ENCRYPTION_KEYS_VAR];
+  const configured = settingsFrom(env).AUDITFLOW_ENCRYPTION_KEYS;
   if (configured) return parseEncryptionKeys(configured);
   const file = path.join(options.dataDir ?? dataDirFrom(env), 'dev-encryption-key');
   const value = readOrCreateDevSecret(file, () => {

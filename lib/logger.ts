@@ -2,6 +2,7 @@ import pino from 'pino';
 
 import { destinationWriteOnlyPaths } from '../activities/sinks/registry';
 import { sourceWriteOnlyPaths } from '../activities/sources/registry';
+import { settingsFrom } from './settings';
 
 /**
  * Secrets that no connector schema declares: HTTP and OAuth fields, key files' insides, a
@@ -57,7 +58,16 @@ function connectorSecretPaths(): string[] {
 /** Secret-bearing fields are redacted wherever they appear in a log line. */
 export const REDACTED_PATHS = [...new Set([...connectorSecretPaths(), ...ALWAYS_SECRET])];
 
-export function createLogger(name: string, level = process.env.AUDITFLOW_LOG_LEVEL ?? 'info') {
+/** The configured level; a wrong setting is reported by the process's own start-up check, through this logger. */
+function configuredLevel(): string {
+  try {
+    return settingsFrom().AUDITFLOW_LOG_LEVEL;
+  } catch {
+    return 'info';
+  }
+}
+
+export function createLogger(name: string, level: string = configuredLevel()) {
   return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
 }
 export type Logger = ReturnType<typeof createLogger>;

@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import type { SealedSecret } from '../contracts/sealed-secret';
 import { dataDirFrom, readOrCreateDevSecret, type KeySourceOptions } from './codec-keys';
 import { mapWriteOnlyFields, writeOnlyPaths } from './write-only-fields';
+import { settingsFrom } from './settings';
 
 export type { SealedSecret } from '../contracts/sealed-secret';
 
@@ -135,7 +136,8 @@ function devKeys(options: KeySourceOptions): { file: string; keys: SealingKey[] 
 /** The workers' keys: AUDITFLOW_SEALING_KEYS, or the persisted development key (with a loud warning). */
 export function loadSealingKeys(options: KeySourceOptions = {}): SealingKey[] {
   const env = options.env ?? process.env;
-  if (env[SEALING_KEYS_VAR]) return parseSealingKeys(env[SEALING_KEYS_VAR]);
+  const { AUDITFLOW_SEALING_KEYS: configured } = settingsFrom(env);
+  if (configured) return parseSealingKeys(configured);
   const { file, keys } = devKeys(options);
   (options.log ?? console).warn(
     `${SEALING_KEYS_VAR} is not set: secrets are sealed with the DEVELOPMENT key in ${file}. ` +
@@ -150,9 +152,10 @@ export function loadSealingKeys(options: KeySourceOptions = {}): SealingKey[] {
  */
 export function loadSealingPublicKey(options: KeySourceOptions = {}): SealingPublicKey {
   const env = options.env ?? process.env;
-  if (env[SEALING_PUBLIC_KEY_VAR]) return parseSealingPublicKey(env[SEALING_PUBLIC_KEY_VAR]);
+  const settings = settingsFrom(env);
+  if (settings.AUDITFLOW_SEALING_PUBLIC_KEY) return parseSealingPublicKey(settings.AUDITFLOW_SEALING_PUBLIC_KEY);
   const log = options.log ?? console;
-  if (env[SEALING_KEYS_VAR]) {
+  if (settings.AUDITFLOW_SEALING_KEYS) {
     log.warn(`${SEALING_PUBLIC_KEY_VAR} is not set: the API seals with the first of ${SEALING_KEYS_VAR}; give the API only the public key.`);
   }
   const [first] = loadSealingKeys(options);

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { createDataConverter } from './data-converter';
-import type { TemporalSettings } from './temporal-config';
+import { connectionOptions, type TemporalSettings } from './temporal-config';
 
 /**
  * One connection and client for a process (API, scripts); the caller closes the connection. Payloads
@@ -12,7 +12,7 @@ export async function connectClient(
   settings: TemporalSettings,
   dataConverter: DataConverter = createDataConverter(),
 ): Promise<{ client: Client; connection: Connection }> {
-  const connection = await Connection.connect({ address: settings.address });
+  const connection = await Connection.connect(connectionOptions(settings));
   const client = new Client({ connection, namespace: settings.namespace, dataConverter });
   return { client, connection };
 }
@@ -32,9 +32,13 @@ export interface RetryConnectOptions {
   maxDelayMs?: number;
 }
 
-/** Credentials Temporal refused: retrying cannot help, so they fail start-up with the server's reason. */
+/**
+ * Credentials Temporal refused, or a setting only an operator can fix (MissingSearchAttributesError):
+ * retrying cannot help, so they fail start-up with the reason.
+ */
 function isPermanent(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined; e; e = e.cause as typeof e) {
+  for (let e = error as { code?: unknown; cause?: unknown; message?: unknown; permanent?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.permanent === true) return true;
     if (e.code === 16 || e.code === 7) return true; // UNAUTHENTICATED, PERMISSION_DENIED
     if (typeof e.message === 'string' && /\b(unauthenticated|permission ?denied)\b/i.test(e.message)) return true;
   }

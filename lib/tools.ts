@@ -4,6 +4,7 @@ import { accessSync, constants, createWriteStream, mkdirSync, mkdtempSync, readF
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { settingsFrom } from './settings';
 
 /**
  * The binaries the project needs that are not on npm. Each is built from the Go module proxy once and
@@ -42,7 +43,7 @@ export const PROGRESS_INTERVAL_MS = 30_000;
 const STALE_LOCK_MS = 45 * 60_000;
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.AUDITFLOW_CACHE || path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'auditflow');
+  return settingsFrom(env).AUDITFLOW_CACHE || path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'auditflow');
 }
 
 /** Holds a plain `temporal` (a link to the built binary) for the PATH line `start` prints. */

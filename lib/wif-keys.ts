@@ -4,6 +4,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { dataDirFrom, readOrCreateDevSecret, type KeySourceOptions } from './codec-keys';
+import { settingsFrom } from './settings';
 
 export const OIDC_SIGNING_KEYS_VAR = 'AUDITFLOW_OIDC_SIGNING_KEYS';
 export const OIDC_SIGNING_ALG = 'RS256';
@@ -108,7 +109,7 @@ export function generateOidcSigningJwk(prefix = 'key'): JsonWebKey & { kid: stri
  */
 export function loadOidcSigningKeys(options: KeySourceOptions = {}): OidcSigningKeys {
   const env = options.env ?? process.env;
-  const configured = env[OIDC_SIGNING_KEYS_VAR];
+  const configured = settingsFrom(env).AUDITFLOW_OIDC_SIGNING_KEYS;
   let all: OidcSigningKey[];
   if (configured) {
     all = parseOidcSigningKeys(configured);

@@ -4,13 +4,10 @@
 import { randomUUID, sign } from 'node:crypto';
 import type { KeySourceOptions } from './codec-keys';
 import { loadOidcSigningKeys, OIDC_SIGNING_ALG, type OidcSigningKeys } from './wif-keys';
+import { settingsFrom } from './settings';
 
 export const WIF_SUBJECT_PREFIX = 'auditflow:integration:';
 export const PUBLIC_URL_VAR = 'AUDITFLOW_PUBLIC_URL';
-export const STS_URL_VAR = 'AUDITFLOW_GCP_STS_URL';
-export const IAM_CREDENTIALS_URL_VAR = 'AUDITFLOW_GCP_IAM_CREDENTIALS_URL';
-export const DEFAULT_STS_URL = 'https://sts.googleapis.com/v1/token';
-export const DEFAULT_IAM_CREDENTIALS_URL = 'https://iamcredentials.googleapis.com';
 export const SUBJECT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 /** Google's STS accepts tokens that live at most a day; ours are exchanged at once. */
 const SUBJECT_TOKEN_LIFETIME_SECONDS = 600;
@@ -65,8 +62,8 @@ export interface WifSettings {
 
 /** The issuer: AUDITFLOW_PUBLIC_URL without a trailing slash, or the local API for development. */
 export function publicUrlFrom(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env[PUBLIC_URL_VAR];
-  const url = configured || `http://127.0.0.1:${env.AUDITFLOW_API_PORT || 8080}`;
+  const settings = settingsFrom(env);
+  const url = settings.AUDITFLOW_PUBLIC_URL || `http://127.0.0.1:${settings.AUDITFLOW_API_PORT}`;
   try {
     new URL(url);
   } catch {
@@ -80,8 +77,8 @@ export function loadWifSettings(options: KeySourceOptions = {}): WifSettings {
   return {
     issuer: publicUrlFrom(env),
     keys: loadOidcSigningKeys(options),
-    stsUrl: env[STS_URL_VAR] || DEFAULT_STS_URL,
-    iamCredentialsUrl: (env[IAM_CREDENTIALS_URL_VAR] || DEFAULT_IAM_CREDENTIALS_URL).replace(/\/+$/, ''),
+    stsUrl: settingsFrom(env).AUDITFLOW_GCP_STS_URL,
+    iamCredentialsUrl: settingsFrom(env).AUDITFLOW_GCP_IAM_CREDENTIALS_URL.replace(/\/+$/, ''),
   };
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiRequestError, createApiHttpClient } from '../api/http-client';
 import { verifyCommand } from '../lib/evidence/verify-command';
+import { settingsFrom } from '../lib/settings';
 
 const USAGE = `usage: scripts/auditflow ctl <command>
 
@@ -23,7 +24,7 @@ environment:
   AUDITFLOW_API_TOKEN  a bearer token (of a comma-separated list, the first is sent)`;
 
 /** npm and scripts/auditflow run us in the clone's root; a relative FILE means the caller's directory. */
-const callerPath = (file: string) => path.resolve(process.env.AUDITFLOW_CALLER_DIR || process.env.INIT_CWD || process.cwd(), file);
+const callerPath = (file: string) => path.resolve(settingsFrom().AUDITFLOW_CALLER_DIR || process.env.INIT_CWD || process.cwd(), file);
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -79,12 +80,13 @@ async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promi
     console.error(`ctl: ${(error as Error).message}\n\n${USAGE}`);
     return error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? EXIT_USAGE : EXIT_FAILED;
   }
-  const token = (env.AUDITFLOW_API_TOKEN ?? '').split(',')[0]?.trim();
+  const settings = settingsFrom(env);
+  const token = settings.AUDITFLOW_API_TOKEN?.[0];
   if (!token) {
     console.error('ctl: AUDITFLOW_API_TOKEN is not set (scripts/auditflow start prints the token)');
     return EXIT_USAGE;
   }
-  const api = createApiHttpClient({ baseUrl: env.AUDITFLOW_API_URL, token });
+  const api = createApiHttpClient({ baseUrl: settings.AUDITFLOW_API_URL, token });
   try {
     console.log(JSON.stringify(await api.request(request.method, request.path, request.body), null, 2));
     return 0;

@@ -21,8 +21,10 @@ import {
   startTemporalDevServer,
 } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
+import { settingsFrom } from '../lib/settings';
+import { dataDirFrom } from '../lib/codec-keys';
 import { Supervisor } from '../lib/supervisor';
-import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
+import { connectionOptions, describeCredentials, loadTemporalSettings, repoRoot } from '../lib/temporal-config';
 import { ensureTools, temporalPathLine, type ToolName } from '../lib/tools';
 import { workerProcessArgs } from '../worker/process-args';
 import { startDemo, type Demo } from './demo';
@@ -31,21 +33,19 @@ const say = (line: string) => console.log(`auditflow: ${line}`);
 
 async function main(): Promise<void> {
   const settings = loadTemporalSettings();
-  const dataDir = path.resolve(process.env.AUDITFLOW_DATA_DIR || path.join(repoRoot, '.auditflow'));
+  const config = settingsFrom();
+  const dataDir = dataDirFrom();
   const logDir = path.join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const apiPort = Number(process.env.AUDITFLOW_API_PORT || 8080);
-  const gcsPort = Number(process.env.AUDITFLOW_GCS_PORT || 4443);
-  const s3Port = Number(process.env.AUDITFLOW_S3_PORT || 7070);
-  const azuritePort = Number(process.env.AUDITFLOW_AZURITE_PORT || 10000);
-  const demoDestination = process.env.AUDITFLOW_DEMO_DESTINATION || 'gcs';
-  if (!['gcs', 's3', 'azure-blob'].includes(demoDestination)) {
-    throw new Error(`AUDITFLOW_DEMO_DESTINATION=${demoDestination}: use gcs (the default), s3 or azure-blob`);
-  }
-  const withS3 = process.env.AUDITFLOW_DEMO !== '0' && demoDestination === 's3';
-  const withAzurite = process.env.AUDITFLOW_DEMO !== '0' && demoDestination === 'azure-blob';
-  const apiToken = process.env.AUDITFLOW_API_TOKEN || randomBytes(24).toString('base64url');
-  const generatedToken = !process.env.AUDITFLOW_API_TOKEN;
+  const apiPort = config.AUDITFLOW_API_PORT;
+  const gcsPort = config.AUDITFLOW_GCS_PORT;
+  const s3Port = config.AUDITFLOW_S3_PORT;
+  const azuritePort = config.AUDITFLOW_AZURITE_PORT;
+  const withDemo = config.AUDITFLOW_DEMO === '1';
+  const withS3 = withDemo && config.AUDITFLOW_DEMO_DESTINATION === 's3';
+  const withAzurite = withDemo && config.AUDITFLOW_DEMO_DESTINATION === 'azure-blob';
+  const apiToken = config.AUDITFLOW_API_TOKEN?.join(',') || randomBytes(24).toString('base64url');
+  const generatedToken = !config.AUDITFLOW_API_TOKEN?.length;
 
   let demo: Demo | undefined;
   let stopping = false;
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const tools = await ensureTools(withS3 ? [...toolNames, 'versitygw'] : toolNames);
   const pathLine = tools.temporal ? temporalPathLine(tools.temporal) : undefined;
   if (settings.externalServer) {
-    say(`using the Temporal server at ${settings.address} (TEMPORAL_ADDRESS)`);
+    say(`using the Temporal server at ${settings.address} (${describeCredentials(settings.credentials)}; TEMPORAL_ADDRESS or the temporal.toml profile)`);
   } else {
     say('starting the Temporal dev server…');
     await supervisor.add({
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
         }),
     });
   }
-  const connection = await Connection.connect({ address: settings.address });
+  const connection = await Connection.connect(connectionOptions(settings));
   await ensureSearchAttributes(connection, settings);
   await connection.close();
 
@@ -135,8 +135,8 @@ async function main(): Promise<void> {
     AUDITFLOW_DATA_DIR: dataDir,
     AUDITFLOW_API_TOKEN: apiToken,
     AUDITFLOW_API_PORT: String(apiPort),
-    AUDITFLOW_PUBLIC_URL: process.env.AUDITFLOW_PUBLIC_URL || apiUrl,
-    AUDITFLOW_UI_ORIGINS: process.env.AUDITFLOW_UI_ORIGINS || uiOrigins.join(','),
+    AUDITFLOW_PUBLIC_URL: config.AUDITFLOW_PUBLIC_URL || apiUrl,
+    AUDITFLOW_UI_ORIGINS: (config.AUDITFLOW_UI_ORIGINS ?? uiOrigins).join(','),
     AUDITFLOW_CODEC_PATH_KEY: localStackCodecPathKey(process.env, !settings.externalServer),
     TEMPORAL_ADDRESS: settings.address,
   };
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
   });
 
   const temporalUiUrl = settings.externalServer ? undefined : `http://${settings.devServer.ip}:${settings.devServer.uiPort}`;
-  if (process.env.AUDITFLOW_DEMO !== '0') {
+  if (withDemo) {
     say('starting the demo (AUDITFLOW_DEMO=0 skips it)…');
     try {
       demo = await startDemo({ apiUrl, apiToken: apiToken.split(',')[0]!.trim(), gcsUrl, gcsRoot, s3, azure, temporalUiUrl, namespace: settings.namespace });

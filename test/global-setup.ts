@@ -12,7 +12,7 @@ import { ensureSearchAttributes } from '../lib/search-attributes';
 import { FIXTURE_ENCRYPTION_KEY } from './fixtures/histories/fixture-key';
 import { S3_ROOT_CREDENTIALS } from './helpers/s3-root';
 import { generateSealingKey, SEALING_KEYS_VAR, SEALING_PUBLIC_KEY_VAR } from '../lib/sealing';
-import { loadTemporalSettings, repoRoot } from '../lib/temporal-config';
+import { connectionOptions, loadTemporalSettings, repoRoot } from '../lib/temporal-config';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -73,7 +73,7 @@ export default async function setup(project: TestProject) {
     ),
     freePort().then((azuritePort) => startAzurite({ port: azuritePort, ...azuriteAccount, logFile: path.join(logDir, 'azurite.log') })),
   ]);
-  const connection = await Connection.connect({ address: settings.address });
+  const connection = await Connection.connect(connectionOptions(settings));
   await ensureSearchAttributes(connection, settings);
   await connection.close();
 

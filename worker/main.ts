@@ -6,10 +6,12 @@ import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createDataConverter } from '../lib/data-converter';
 import { createLogger } from '../lib/logger';
+import { settingsFrom } from '../lib/settings';
 import { retryUntilConnected } from '../lib/temporal-client';
+import { checkTemporalTls } from '../lib/tls-preflight';
 import { createUnsealer, loadSealingKeys } from '../lib/sealing';
 import { ensureSearchAttributes } from '../lib/search-attributes';
-import { loadTemporalSettings } from '../lib/temporal-config';
+import { connectionOptions, describeCredentials, loadTemporalSettings } from '../lib/temporal-config';
 import { bundleInChildProcess } from './bundle-workflows';
 import { createExportWorker } from './create-worker';
 
@@ -22,9 +24,9 @@ const log = createLogger('worker');
  */
 function installRuntime(): void {
   const pinoLevel = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
-  const metricsPort = process.env.AUDITFLOW_METRICS_PORT;
+  const { AUDITFLOW_METRICS_PORT: metricsPort, AUDITFLOW_SDK_LOG_LEVEL: sdkLogLevel } = settingsFrom();
   Runtime.install({
-    logger: new DefaultLogger((process.env.AUDITFLOW_SDK_LOG_LEVEL ?? 'INFO') as LogLevel, (entry) => {
+    logger: new DefaultLogger(sdkLogLevel as LogLevel, (entry) => {
       log[pinoLevel[entry.level]]({ sdk: true, ...entry.meta }, entry.message);
     }),
     telemetryOptions: metricsPort ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } : undefined,
@@ -33,6 +35,7 @@ function installRuntime(): void {
 }
 
 async function main(): Promise<void> {
+  settingsFrom(); // every AUDITFLOW_* variable checked before anything starts
   installRuntime();
   const settings = loadTemporalSettings();
   // Fails fast on a malformed AUDITFLOW_ENCRYPTION_KEYS, before connecting anywhere.
@@ -48,14 +51,15 @@ async function main(): Promise<void> {
     connection = await retryUntilConnected(
       'worker',
       async () => {
-        const client = await Connection.connect({ address: settings.address, connectTimeout: 5_000 });
+        await checkTemporalTls(settings);
+        const client = await Connection.connect({ ...connectionOptions(settings), connectTimeout: 5_000 });
         try {
           const added = await ensureSearchAttributes(client, settings);
           if (added.length > 0) log.info({ added }, 'registered search attributes');
         } finally {
           await client.close();
         }
-        return NativeConnection.connect({ address: settings.address });
+        return NativeConnection.connect(connectionOptions(settings));
       },
       { address: settings.address, log, signal: stopWaiting.signal },
     );
@@ -72,7 +76,10 @@ async function main(): Promise<void> {
     const workflowBundle = await bundleInChildProcess();
     const worker = await createExportWorker({ connection, settings, dataConverter, workflowBundle, activityDeps: { unsealer } });
     rmSync(path.dirname(workflowBundle.codePath), { recursive: true, force: true }); // loaded by now
-    log.info({ address: settings.address, namespace: settings.namespace, taskQueue: settings.taskQueue }, 'worker started');
+    log.info(
+      { address: settings.address, namespace: settings.namespace, taskQueue: settings.taskQueue, auth: describeCredentials(settings.credentials) },
+      'worker started',
+    );
     await worker.run();
     log.info('worker stopped');
   } finally {

@@ -1,6 +1,7 @@
 // The HTTP fetch every source client uses: it never follows a redirect and never buffers more than a
 // bounded number of response bytes, whatever the source (or whoever answers in its name) sends.
 import { ExportError } from '../errors';
+import { settingsFrom } from '../../lib/settings';
 
 /** Worker setting: the most bytes one source response may have (after content decoding). */
 export const MAX_RESPONSE_BYTES_VAR = 'AUDITFLOW_SOURCE_MAX_RESPONSE_BYTES';
@@ -12,11 +13,7 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /** The cap from the worker's environment; a value that is not a positive whole number is refused. */
 export function maxResponseBytesFrom(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[MAX_RESPONSE_BYTES_VAR]?.trim();
-  if (!raw) return DEFAULT_MAX_RESPONSE_BYTES;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${MAX_RESPONSE_BYTES_VAR} must be a positive whole number of bytes, not "${raw}"`);
-  return value;
+  return settingsFrom(env).AUDITFLOW_SOURCE_MAX_RESPONSE_BYTES;
 }
 
 export interface SourceFetchOptions {

@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode, type LogEntry, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { expect, inject } from 'vitest';
 import { createDataConverter, FAILURE_CONVERTER_PATH, PAYLOAD_CONVERTER_PATH } from '../../lib/data-converter';
-import { loadTemporalSettings, repoRoot, type TemporalSettings } from '../../lib/temporal-config';
+import { connectionOptions, loadTemporalSettings, repoRoot, type TemporalSettings } from '../../lib/temporal-config';
 import { createExportWorker, workflowsPath } from '../../worker/create-worker';
 import type { ActivityDeps } from '../../activities';
 
@@ -73,8 +73,8 @@ export interface TestEnv {
 export async function openTestEnv(): Promise<TestEnv> {
   quietRuntime();
   const settings = testSettings();
-  const connection = await Connection.connect({ address: settings.address });
-  const nativeConnection = await NativeConnection.connect({ address: settings.address });
+  const connection = await Connection.connect(connectionOptions(settings));
+  const nativeConnection = await NativeConnection.connect(connectionOptions(settings));
   const client = new Client({ connection, namespace: settings.namespace, dataConverter: testDataConverter() });
   return {
     settings,

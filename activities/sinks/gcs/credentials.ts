@@ -20,9 +20,8 @@ import type { GcsCredentials, GcsDestinationConfig } from './schema';
 import { ExportError } from '../../errors';
 import { parseServiceAccountJson, type ServiceAccountKey } from './service-account-key';
 import { GOOGLE_TOKEN_URI, GOOGLE_TOKEN_URIS, normalizedUrl, tokenUriProblem } from './token-uri';
+import { settingsFrom } from '../../../lib/settings';
 
-/** Custom endpoints (e.g. Private Service Connect) that may receive the worker's ambient credentials. */
-export const TRUSTED_ENDPOINTS_VAR = 'AUDITFLOW_GCS_TRUSTED_ENDPOINTS';
 /** Create-only writes need no more; IAM on the bucket decides the rest. */
 const STORAGE_SCOPES = ['https://www.googleapis.com/auth/devstorage.read_write'];
 export interface GcsAuthContext {
@@ -62,13 +61,7 @@ export function gcsAuthFor(destination: Pick<GcsDestinationConfig, 'credentials'
 }
 
 function trustedEndpoints(env: NodeJS.ProcessEnv): Set<string> {
-  return new Set(
-    (env[TRUSTED_ENDPOINTS_VAR] ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map(originOf),
-  );
+  return new Set((settingsFrom(env).AUDITFLOW_GCS_TRUSTED_ENDPOINTS ?? []).map(originOf));
 }
 
 function originOf(url: string): string {

@@ -1,5 +1,6 @@
 // Where a service-account key's signed assertion may go: the rule the API validates with and the worker
 // enforces (one rule, so a key the API accepts never fails at the first upload for it).
+import { settingsFrom } from '../../../lib/settings';
 export const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
 /** Google's own token endpoints as key files name them (older files name the accounts.google.com one). */
 export const GOOGLE_TOKEN_URIS = new Set([GOOGLE_TOKEN_URI, 'https://accounts.google.com/o/oauth2/token']);
@@ -15,7 +16,7 @@ export function isTrustedTokenUri(tokenUri: string, env: NodeJS.ProcessEnv = pro
   const uri = normalizedUrl(tokenUri);
   if (uri === undefined) return false;
   if (GOOGLE_TOKEN_URIS.has(uri)) return true;
-  return (env[TRUSTED_TOKEN_URIS_VAR] ?? '').split(',').some((entry) => entry.trim() !== '' && normalizedUrl(entry.trim()) === uri);
+  return (settingsFrom(env).AUDITFLOW_GCP_TRUSTED_TOKEN_URIS ?? []).some((entry) => normalizedUrl(entry) === uri);
 }
 
 /** The reason a key file's token_uri is refused, for the API's validation and the worker's; undefined if it is fine. */

@@ -4,6 +4,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { openedSecret, type SealedSecret } from '../../../lib/sealing';
 import { ExportError } from '../../errors';
 import type { S3DestinationConfig } from './schema';
+import { settingsFrom } from '../../../lib/settings';
 
 /** Custom endpoints (origins, comma-separated) that may receive the worker's ambient AWS credentials. */
 export const S3_TRUSTED_ENDPOINTS_VAR = 'AUDITFLOW_S3_TRUSTED_ENDPOINTS';
@@ -18,13 +19,7 @@ const REQUEST_TIMEOUT_MS = 120_000;
  */
 export function ambientEndpointProblem(destination: S3DestinationConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (destination.credentials || !destination.endpoint) return undefined;
-  const trusted = new Set(
-    (env[S3_TRUSTED_ENDPOINTS_VAR] ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map(originOf),
-  );
+  const trusted = new Set((settingsFrom(env).AUDITFLOW_S3_TRUSTED_ENDPOINTS ?? []).map(originOf));
   if (trusted.has(originOf(destination.endpoint))) return undefined;
   return (
     `The integration has no credentials and its endpoint ${originOf(destination.endpoint)} is not trusted with the worker's ambient AWS credentials. ` +

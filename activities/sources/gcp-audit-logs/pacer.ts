@@ -3,7 +3,7 @@
 // can turns into a storm of 429s that also starves them. So each request first reserves a slot on every
 // resource it names, spaced 60 s / requestsPerMinute apart; a 429 pushes the next slot further out.
 import { ExportError } from '../../errors';
-import { DEFAULT_REQUESTS_PER_MINUTE } from './types';
+import { settingsFrom } from '../../../lib/settings';
 
 /** Longest sleep without a tick: well inside the fetch activity's 30-second heartbeat timeout. */
 const TICK_MS = 10_000;
@@ -71,9 +71,5 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export const REQUESTS_PER_MINUTE_VAR = 'AUDITFLOW_GCP_LOGGING_REQUESTS_PER_MINUTE';
 
 export function requestsPerMinuteFrom(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[REQUESTS_PER_MINUTE_VAR]?.trim();
-  if (!raw) return DEFAULT_REQUESTS_PER_MINUTE;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${REQUESTS_PER_MINUTE_VAR} must be a positive number of requests per minute, not "${raw}"`);
-  return value;
+  return settingsFrom(env).AUDITFLOW_GCP_LOGGING_REQUESTS_PER_MINUTE;
 }

@@ -1,0 +1,272 @@
+// Every AUDITFLOW_* environment variable, in one zod schema: its type, default and meaning. Processes
+// read their settings through settingsFrom(); docs/settings.md is generated from SETTINGS
+// (`npm run settings-doc`), and a unit test keeps it in step. An empty variable counts as unset. Keys
+// and tokens are strings here; lib/codec-keys.ts, lib/sealing.ts and lib/wif-keys.ts parse them, with
+// messages that name the variable and never the key material.
+//
+// Temporal's own connection settings (TEMPORAL_ADDRESS, TEMPORAL_API_KEY, TEMPORAL_TLS_*, …) are not
+// here: they are Temporal's, read by @temporalio/envconfig (lib/temporal-config.ts).
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const SDK_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a port number')
+  .min(1, 'must be a port number')
+  .max(65535, 'must be a port number');
+const positiveInt = (what: string) =>
+  z.coerce
+    .number({ error: `must be a positive whole number of ${what}` })
+    .int(`must be a positive whole number of ${what}`)
+    .positive(`must be a positive whole number of ${what}`);
+const url = z.url({ error: 'must be an absolute URL' });
+/** Comma-separated, blanks around and between commas ignored. */
+const list = z.string().transform((raw) =>
+  raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean),
+);
+
+/** Who reads a variable: for the docs. */
+type Reader = 'worker' | 'API' | 'worker, API' | 'start' | 'ctl' | 'scripts' | 'tests';
+
+interface Setting<T extends z.ZodType> {
+  schema: T;
+  /** The default as the docs show it. */
+  shown: string;
+  readBy: Reader;
+  doc: string;
+}
+
+const setting = <T extends z.ZodType>(schema: T, readBy: Reader, shown: string, doc: string): Setting<T> => ({ schema, shown, readBy, doc });
+
+export const SETTINGS = {
+  AUDITFLOW_DATA_DIR: setting(
+    z.string().optional(),
+    'scripts',
+    '`.auditflow` in the checkout',
+    'local stack data: Temporal SQLite file, emulator objects, logs, development keys',
+  ),
+  AUDITFLOW_CACHE: setting(z.string().optional(), 'scripts', '`~/.cache/auditflow`', 'provisioned Node and built Go tools'),
+  AUDITFLOW_LOG_LEVEL: setting(z.enum(LOG_LEVELS).default('info'), 'worker, API', '`info`', 'pino log level of worker and API'),
+  AUDITFLOW_TASK_QUEUE: setting(
+    z.string().optional(),
+    'worker, API',
+    '`audit-log-export` (temporal.yaml)',
+    'task queue of the worker, and where the API starts workflows',
+  ),
+  // API
+  AUDITFLOW_API_PORT: setting(port.default(8080), 'API', '`8080`', 'API port (it listens on 127.0.0.1; a reverse proxy publishes it)'),
+  AUDITFLOW_API_TOKEN: setting(list.optional(), 'API', 'required (`start` generates and prints one)', 'bearer token(s) for the API, comma-separated to rotate'),
+  AUDITFLOW_API_TEMPORAL_TIMEOUT_MS: setting(
+    z.coerce
+      .number({ error: 'must be milliseconds between 100 and 120000' })
+      .int()
+      .min(100, 'must be milliseconds between 100 and 120000')
+      .max(120_000, 'must be milliseconds between 100 and 120000')
+      .default(5_000),
+    'API',
+    '`5000`',
+    'deadline of each Temporal call the API makes; past it the request is a 503 `temporal_unavailable`',
+  ),
+  AUDITFLOW_UI_ORIGINS: setting(
+    list.optional(),
+    'API',
+    "the dev UI's origins (set by `start`)",
+    'origins allowed to call the remote codec (CORS), comma-separated',
+  ),
+  AUDITFLOW_CODEC_PATH_KEY: setting(
+    z.enum(['0', '1'], { error: 'must be 1 or 0' }).optional(),
+    'API',
+    '`1` under `start` with its own dev server, else off',
+    "also serve the codec at `/codec/k/<key derived from a token>` for the dev server's UI, which cannot send a bearer token. Local dev stack on loopback only: the API refuses to start with it when it listens elsewhere or `AUDITFLOW_PUBLIC_URL` or an `AUDITFLOW_UI_ORIGINS` origin is not loopback",
+  ),
+  AUDITFLOW_PUBLIC_URL: setting(
+    url.optional(),
+    'API',
+    '`http://127.0.0.1:$AUDITFLOW_API_PORT`',
+    'the OIDC issuer (`iss`) for workload identity federation; Google needs an `https://` URL',
+  ),
+  AUDITFLOW_SEALING_PUBLIC_KEY: setting(
+    z.string().optional(),
+    'API',
+    'the public half of the first of `AUDITFLOW_SEALING_KEYS`, else of the development key',
+    'the public JWK the API seals write-only fields with',
+  ),
+  // Worker
+  AUDITFLOW_METRICS_PORT: setting(
+    port.optional(),
+    'worker',
+    'unset',
+    "worker serves Prometheus metrics on `127.0.0.1:<port>/metrics`: the SDK's (task latencies, slots) and `auditflow_events_fetched`, `auditflow_events_exported`, `auditflow_objects_written`, `auditflow_objects_already_present`",
+  ),
+  AUDITFLOW_SDK_LOG_LEVEL: setting(
+    z.enum(SDK_LOG_LEVELS).default('INFO'),
+    'worker',
+    '`INFO`',
+    "level of the Temporal SDK's own lines in the worker's (pino JSON) log",
+  ),
+  AUDITFLOW_SEALING_KEYS: setting(
+    z.string().optional(),
+    'worker',
+    'a **development** key in `<data dir>/dev-sealing-keys.json` (a warning is logged)',
+    'a JSON array of private EC (P-256/384/521) or X25519 JWKs, each with a `kid`. The first is the current key, all unseal',
+  ),
+  AUDITFLOW_SOURCE_MAX_RESPONSE_BYTES: setting(
+    positiveInt('bytes').default(4 * 1024 * 1024),
+    'worker',
+    '`4194304` (4 MiB)',
+    'the most bytes the worker reads of one source API response (a Mondoo page is a few hundred KB); a larger one ends the run with `SourceResponseTooLarge`',
+  ),
+  AUDITFLOW_GCP_LOGGING_REQUESTS_PER_MINUTE: setting(
+    z.coerce.number({ error: 'must be a positive number of requests per minute' }).positive('must be a positive number of requests per minute').default(30),
+    'worker',
+    '`30`',
+    "the worker's pace of Cloud Logging `entries.list` requests per project (Google allows 60 a minute, shared by every reader)",
+  ),
+  AUDITFLOW_GCS_TRUSTED_ENDPOINTS: setting(
+    list.optional(),
+    'worker',
+    'none',
+    "custom GCS endpoints (origins, comma-separated) that may receive the worker's ambient credentials",
+  ),
+  AUDITFLOW_S3_TRUSTED_ENDPOINTS: setting(
+    list.optional(),
+    'worker',
+    'none',
+    "custom S3 endpoints (origins, comma-separated) that may receive the worker's ambient AWS credentials",
+  ),
+  AUDITFLOW_GCP_TRUSTED_TOKEN_URIS: setting(
+    list.optional(),
+    'worker',
+    'none',
+    "token endpoints (full URLs, comma-separated) besides Google's `https://oauth2.googleapis.com/token` that a service-account key file's `token_uri` may name",
+  ),
+  AUDITFLOW_GCP_STS_URL: setting(
+    url.default('https://sts.googleapis.com/v1/token'),
+    'worker',
+    '`https://sts.googleapis.com/v1/token`',
+    "Google's Security Token Service",
+  ),
+  AUDITFLOW_GCP_IAM_CREDENTIALS_URL: setting(
+    url.default('https://iamcredentials.googleapis.com'),
+    'worker',
+    '`https://iamcredentials.googleapis.com`',
+    'the IAM Credentials API (impersonation)',
+  ),
+  // Both
+  AUDITFLOW_ENCRYPTION_KEYS: setting(
+    z.string().optional(),
+    'worker, API',
+    'a **development** key generated in `<data dir>/dev-encryption-key` (a warning is logged)',
+    '`id:base64(32 bytes)`, comma-separated (`openssl rand -base64 32`). The first encrypts, all decrypt',
+  ),
+  AUDITFLOW_OIDC_SIGNING_KEYS: setting(
+    z.string().optional(),
+    'worker, API',
+    'a **development** key in `<data dir>/dev-oidc-signing-key.json`',
+    'a JSON array of private RSA JWKs with `kid`, or `kid:base64(PEM)`, comma-separated. The first signs, all are published',
+  ),
+  // The local stack (`scripts/auditflow start`) and the shell client
+  AUDITFLOW_GCS_PORT: setting(port.default(4443), 'start', '`4443`', 'GCS emulator port'),
+  AUDITFLOW_S3_PORT: setting(port.default(7070), 'start', '`7070`', 'local S3 server port (with `AUDITFLOW_DEMO_DESTINATION=s3`)'),
+  AUDITFLOW_AZURITE_PORT: setting(port.default(10000), 'start', '`10000`', 'local Azurite (Azure Blob emulator) port (with `AUDITFLOW_DEMO_DESTINATION=azure-blob`)'),
+  AUDITFLOW_DEMO: setting(
+    z.enum(['0', '1'], { error: 'must be 1 or 0' }).default('1'),
+    'start',
+    '`1`',
+    '`0`: `start` runs no demo integration and no Mondoo sandbox',
+  ),
+  AUDITFLOW_DEMO_DESTINATION: setting(
+    z.enum(['gcs', 's3', 'azure-blob'], { error: 'must be gcs, s3 or azure-blob' }).default('gcs'),
+    'start',
+    '`gcs`',
+    '`s3`: `start` also runs a local S3 server (versitygw, objects as files under `<data dir>/s3/`) and the demo exports there with access keys; `azure-blob`: likewise with Azurite and an account key',
+  ),
+    'start',
+    '`gcs`',
+    '`s3`: `start` also runs a local S3 server (versitygw, objects as files under `<data dir>/s3/`) and the demo exports there with access keys',
+  ),
+  AUDITFLOW_API_URL: setting(url.default('http://127.0.0.1:8080'), 'ctl', '`http://127.0.0.1:8080`', 'the API `scripts/auditflow ctl` calls'),
+  AUDITFLOW_CALLER_DIR: setting(
+    z.string().optional(),
+    'ctl',
+    'the current directory',
+    'set by `scripts/auditflow`: where relative file arguments of `ctl` are resolved',
+  ),
+  AUDITFLOW_NODE_VERSION: setting(
+    z.string().optional(),
+    'scripts',
+    'the tested Node 24 release',
+    'the Node that `scripts/auditflow` unpacks when the one on PATH is older than 22.15',
+  ),
+  AUDITFLOW_RECORD_HISTORIES: setting(
+    z.enum(['0', '1']).optional(),
+    'tests',
+    'unset',
+    '`1`: the replay test records new fixture histories instead of replaying',
+  ),
+} as const;
+
+/** The one schema of the environment: unknown variables pass (they are not ours). */
+export const settingsSchema = z.object(
+  Object.fromEntries(Object.entries(SETTINGS).map(([name, s]) => [name, s.schema])) as { [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]['schema'] },
+);
+export type Settings = z.output<typeof settingsSchema>;
+
+/** A setting whose value is wrong: says which variable, what it must be and what it was. */
+export class SettingsError extends Error {
+  readonly permanent = true;
+  constructor(
+    readonly variables: string[],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Never echoed in an error. */
+const SECRET_SETTINGS = new Set(['AUDITFLOW_API_TOKEN', 'AUDITFLOW_ENCRYPTION_KEYS', 'AUDITFLOW_SEALING_KEYS', 'AUDITFLOW_OIDC_SIGNING_KEYS']);
+
+// process.env is read often (each fetch reads its response cap): parsed again only when it changed.
+const last = new WeakMap<object, { key: string; settings: Settings }>();
+
+/** Reads and checks every AUDITFLOW_* variable of `env` (an empty one counts as unset). */
+export function settingsFrom(env: NodeJS.ProcessEnv = process.env): Settings {
+  const ours = Object.fromEntries(Object.entries(env).filter(([name, value]) => name.startsWith('AUDITFLOW_') && value !== undefined && value.trim() !== ''));
+  const key = JSON.stringify(ours);
+  const seen = last.get(env);
+  if (seen?.key === key) return seen.settings;
+  const parsed = settingsSchema.safeParse(ours);
+  if (!parsed.success) {
+    const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return SECRET_SETTINGS.has(name) ? `${name} ${issue.message}` : `${name} ${issue.message}, got "${ours[name]}"`;
+    });
+    throw new SettingsError(variables, lines.join('; '));
+  }
+  last.set(env, { key, settings: parsed.data });
+  return parsed.data;
+}
+
+/** docs/settings.md: generated from SETTINGS so the list and the code cannot drift. */
+export function settingsMarkdown(): string {
+  const rows = Object.entries(SETTINGS).map(([name, s]) => `| \`${name}\` | ${s.readBy} | ${s.shown} | ${s.doc} |`);
+  return [
+    '# auditflow settings',
+    '',
+    '<!-- Generated from lib/settings.ts by `npm run settings-doc`; edit there. -->',
+    '',
+    "Every `AUDITFLOW_*` environment variable, checked by one schema when a process starts: a wrong value stops it with a message naming the variable. An empty variable counts as unset. How to reach Temporal (address, namespace, TLS, API key) is Temporal's own configuration: see [operations](operations.md#connecting-to-temporal).",
+    '',
+    '| variable | read by | default | meaning |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
