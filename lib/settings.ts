@@ -139,6 +139,12 @@ export const SETTINGS = {
     'none',
     "custom S3 endpoints (origins, comma-separated) that may receive the worker's ambient AWS credentials",
   ),
+  AUDITFLOW_AZURE_TRUSTED_ENDPOINTS: setting(
+    list.optional(),
+    'worker',
+    'none',
+    "custom Azure Blob endpoints (origins, comma-separated) that may receive the worker's ambient Azure identity",
+  ),
   AUDITFLOW_GCP_TRUSTED_TOKEN_URIS: setting(
     list.optional(),
     'worker',
@@ -173,7 +179,12 @@ export const SETTINGS = {
   // The local stack (`scripts/auditflow start`) and the shell client
   AUDITFLOW_GCS_PORT: setting(port.default(4443), 'start', '`4443`', 'GCS emulator port'),
   AUDITFLOW_S3_PORT: setting(port.default(7070), 'start', '`7070`', 'local S3 server port (with `AUDITFLOW_DEMO_DESTINATION=s3`)'),
-  AUDITFLOW_AZURITE_PORT: setting(port.default(10000), 'start', '`10000`', 'local Azurite (Azure Blob emulator) port (with `AUDITFLOW_DEMO_DESTINATION=azure-blob`)'),
+  AUDITFLOW_AZURITE_PORT: setting(
+    port.default(10000),
+    'start',
+    '`10000`',
+    'local Azurite (Azure Blob emulator) port (with `AUDITFLOW_DEMO_DESTINATION=azure-blob`)',
+  ),
   AUDITFLOW_DEMO: setting(
     z.enum(['0', '1'], { error: 'must be 1 or 0' }).default('1'),
     'start',
@@ -185,10 +196,6 @@ export const SETTINGS = {
     'start',
     '`gcs`',
     '`s3`: `start` also runs a local S3 server (versitygw, objects as files under `<data dir>/s3/`) and the demo exports there with access keys; `azure-blob`: likewise with Azurite and an account key',
-  ),
-    'start',
-    '`gcs`',
-    '`s3`: `start` also runs a local S3 server (versitygw, objects as files under `<data dir>/s3/`) and the demo exports there with access keys',
   ),
   AUDITFLOW_API_URL: setting(url.default('http://127.0.0.1:8080'), 'ctl', '`http://127.0.0.1:8080`', 'the API `scripts/auditflow ctl` calls'),
   AUDITFLOW_CALLER_DIR: setting(
