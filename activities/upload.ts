@@ -2,6 +2,7 @@ import { decodeFileContent } from './compression';
 import { ExportError } from './errors';
 import { manifestPayload, signManifest } from './evidence/manifest';
 import { objectFacts, objectMetadata, sha256Hex } from './evidence/object-metadata';
+import { objectBodyOf } from './sinks/object-format';
 import type { ObjectStore, ObjectWriteOptions } from './sinks/sink';
 import type { UploadInput, UploadResult } from '../contracts/activities';
 import type { ManifestRef, UploadEvidence } from '../contracts/evidence';
@@ -49,12 +50,15 @@ export async function uploadObjects(input: UploadInput, store: ObjectStore, sign
   const listed: ManifestObject[] = [];
   let seq = evidence?.firstSeq ?? 0;
   for (const object of input.objects) {
-    const body = decodeFileContent(object);
-    let options: ObjectWriteOptions | undefined;
+    // Compressed here, as the destination asks, so every sink stores the same bytes for the same events.
+    const jsonl = decodeFileContent(object);
+    const { body, format } = objectBodyOf(jsonl, input.destination.compression);
+    const options: ObjectWriteOptions = { contentType: format.contentType, metadata: format.metadata };
     if (evidence) {
-      const facts = objectFacts(body, seq, object.events);
+      // Times from the JSON Lines, the hash of the bytes as stored (the gzip, when compressed).
+      const facts = objectFacts(jsonl, seq, object.events, body);
       seq += object.events;
-      options = { metadata: objectMetadata(facts, evidence) };
+      options.metadata = { ...format.metadata, ...objectMetadata(facts, evidence) };
       listed.push({
         name: object.name,
         sha256: facts.sha256,

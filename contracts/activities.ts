@@ -82,6 +82,11 @@ export type FileContent = { jsonlZstdBase64: string; jsonlGzipBase64?: undefined
 export type MappedFile = FileContent & {
   events: number;
   bytes: number;
+  /**
+   * RFC 3339 UTC time of the file's earliest event (OCSF `time`): fills a prefix's %Y %m %d %H. Absent in
+   * results recorded before it, and for a file none of whose events carries a time.
+   */
+  firstEventAt?: string;
 };
 
 export interface MapResult {

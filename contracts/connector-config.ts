@@ -13,8 +13,10 @@ export interface SourceConfig {
 export interface DestinationConfig {
   /** Picks the connector in activities/sinks/registry.ts. */
   type: string;
-  /** Prepended to every object name, e.g. "mondoo/"; empty for the bucket root. */
+  /** Prepended to every object name, e.g. "mondoo/" or "mondoo/%Y/%m/%d/"; empty for the bucket root. */
   prefix: string;
+  /** How objects are stored (activities/sinks/object-format.ts); absent in configs from before it: `none`. */
+  compression?: 'none' | 'gzip';
   /** The connector's own fields. */
   [field: string]: unknown;
 }

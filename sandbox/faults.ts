@@ -213,6 +213,8 @@ export async function createFaultProxy(options: {
   port?: number;
   /** Forward the client's Host header unchanged: a SigV4 signature covers it (an S3 server checks it). */
   preserveHost?: boolean;
+  /** Sees every request's method and URL before any fault: lets a test observe what a client sent. */
+  onRequest?: (method: string, url: string) => void;
 }): Promise<FaultProxy> {
   const target = new URL(options.target);
   const basePath = target.pathname.replace(/\/$/, '');
@@ -220,6 +222,7 @@ export async function createFaultProxy(options: {
   const agent = new http.Agent({ keepAlive: true });
 
   const server = http.createServer((req, res) => {
+    options.onRequest?.(req.method ?? 'GET', req.url ?? '/');
     const kind = faults.next();
     if (kind === '429') return sendTooManyRequests(res, faults.policy.retryAfterSeconds);
     if (kind === '5xx') return sendJson(res, faults.pickServerErrorStatus(), { error: 'injected by fault proxy' });

@@ -21,8 +21,8 @@ import type { UploadEvidence } from '../contracts/evidence';
 import { connectorFactsOf } from '../contracts/legacy-inputs';
 import type { ExportProgress, ExportState, IntegrationConfig, RunSummary } from './definitions';
 import type { InFlight } from './in-flight';
-import { manifestName, objectName } from './object-names';
-import { EVIDENCE_CHAIN_PATCH, HISTORY_BOUND_2MB_PATCH, MAP_LOCAL_ACTIVITY_PATCH, PREFETCH_NEXT_BATCH_PATCH } from './patches';
+import { isPrefixTemplate, manifestName, objectName, staticPrefixOf } from './object-names';
+import { DATED_PREFIX_PATCH, EVIDENCE_CHAIN_PATCH, HISTORY_BOUND_2MB_PATCH, MAP_LOCAL_ACTIVITY_PATCH, PREFETCH_NEXT_BATCH_PATCH } from './patches';
 import { advanceProgress, batchSummary, fetchInputFor } from './progress';
 import type { RetryStreak } from './retry-streak';
 
@@ -69,6 +69,10 @@ export async function exportRun(
   const boundAt2mb = patched(HISTORY_BOUND_2MB_PATCH);
   // From this version on each upload writes object metadata and the batch's signed manifest (issue 17).
   const chaining = patched(EVIDENCE_CHAIN_PATCH);
+  // A `%` in the prefix was taken literally before %Y %m %d %H were filled in: an execution that began
+  // so keeps its names (asked only for such a prefix, so no other history gains a marker).
+  const datedPrefix = isPrefixTemplate(destination.prefix) && patched(DATED_PREFIX_PATCH);
+  const { compression } = destination;
   const maxHistoryBytes = mappingLocally ? MAX_HISTORY_BYTES : boundAt2mb ? MAX_HISTORY_BYTES_BEFORE_LOCAL_MAP : MAX_HISTORY_BYTES_BEFORE_2MB;
   let largestBatchBytes = 0;
   let historyBytesAfterLastBatch = workflowInfo().historySize;
@@ -142,11 +146,12 @@ export async function exportRun(
         if (inFlight.cancels && (state.paused || state.deleted)) return stopInterrupted();
         let seq = firstSeq;
         const objects = mapped.files.map(({ bytes: _bytes, ...file }) => {
-          const name = objectName(destination.prefix, slug, seq, seq + file.events - 1);
+          const firstEventAt = datedPrefix ? firstEventTimeOf(file, batch.settledThrough) : undefined;
+          const name = objectName(destination.prefix, slug, seq, seq + file.events - 1, { compression, firstEventAt });
           seq += file.events;
           return { ...file, name };
         });
-        const evidence = chaining ? evidenceFor(config, state, firstSeq, lastSeq) : undefined;
+        const evidence = chaining ? evidenceFor(config, state, firstSeq, lastSeq, datedPrefix) : undefined;
         const upload = () =>
           inFlight.run(() =>
             activities.upload.executeWithOptions(
@@ -205,7 +210,7 @@ export async function exportRun(
 }
 
 /** What the upload needs to write the batch's evidence; `createdAt` is workflow time, so every retry signs the same manifest. */
-function evidenceFor(config: IntegrationConfig, state: ExportState, firstSeq: number, lastSeq: number): UploadEvidence {
+function evidenceFor(config: IntegrationConfig, state: ExportState, firstSeq: number, lastSeq: number, datedPrefix = false): UploadEvidence {
   const { scopeSlug, scopeId } = connectorFactsOf(config);
   return {
     integrationId: config.integrationId,
@@ -213,10 +218,19 @@ function evidenceFor(config: IntegrationConfig, state: ExportState, firstSeq: nu
     scopeSlug,
     scopeId,
     firstSeq,
-    manifestName: manifestName(config.destination.prefix, scopeSlug, firstSeq, lastSeq),
+    // A batch's objects may fall into several date partitions: its manifest sits above them all.
+    manifestName: manifestName(datedPrefix ? staticPrefixOf(config.destination.prefix) : config.destination.prefix, scopeSlug, firstSeq, lastSeq),
     previous: state.lastManifest ?? null,
     createdAt: new Date().toISOString(),
   };
+}
+
+/**
+ * The time that fills a dated prefix. A file without one (a source whose events carry no time) falls
+ * back to the batch's settled time, which is recorded in history: still the same name on every retry.
+ */
+function firstEventTimeOf(file: { firstEventAt?: string }, settledThrough: string): string {
+  return file.firstEventAt ?? new Date(Date.parse(settledThrough)).toISOString();
 }
 
 export function finishRun(state: ExportState, run: RunSummary, outcome: NonNullable<RunSummary['outcome']>): void {

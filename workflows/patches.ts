@@ -29,3 +29,8 @@ export const CANCEL_IN_FLIGHT_PATCH = 'cancel-in-flight-on-pause-delete';
  * first batch of its first execution with the patch (fixtures v1-v5 are older).
  */
 export const EVIDENCE_CHAIN_PATCH = 'evidence-chain';
+/**
+ * A prefix's %Y %m %d %H are filled from each object's first event time; before, a `%` in a prefix was
+ * taken literally. Asked only when the prefix holds a `%` (no older fixture has one).
+ */
+export const DATED_PREFIX_PATCH = 'dated-prefix';

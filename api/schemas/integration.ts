@@ -32,7 +32,7 @@ export function checkPrefixRoom(
   const connector = sourceConnector(source.type);
   const { scopeSlug } = connector.scope(connector.view(source));
   const { maxObjectNameBytes, storeName } = sinkConnector(destination.type);
-  const longest = utf8Bytes(longestObjectName(destination.prefix, scopeSlug));
+  const longest = utf8Bytes(longestObjectName(destination.prefix, scopeSlug, destination.compression));
   if (longest > maxObjectNameBytes) {
     ctx.addIssue({
       code: 'custom',

@@ -98,7 +98,7 @@ export interface ExportedObjects {
   keys: string[];
 }
 
-const NAME = /-audit-logs-(\d+)-(\d+)\.jsonl$/;
+const NAME = /-audit-logs-(\d+)-(\d+)\.jsonl(\.gz)?$/;
 
 /**
  * Reads every object under the prefix and asserts the invariants every export must keep: ranges tile

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Storage } from '@google-cloud/storage';
 import { inject } from 'vitest';
 import { isManifestName } from '../../lib/evidence/format';
-import { downloadObject } from '../../sandbox/gcs-media';
+import { jsonlOf } from '../../activities/sinks/object-format';
+import { downloadObjectBytes } from '../../sandbox/gcs-media';
 
 export function emulatorStorage(): Storage {
   return new Storage({ apiEndpoint: inject('gcsEndpoint'), projectId: 'auditflow-test' });
@@ -17,11 +18,13 @@ export async function createTestBucket(storage = emulatorStorage()): Promise<str
 
 /**
  * Every data object under `prefix`, read back from the emulator (see downloadObject for why not
- * file.download()); manifests (`_manifests/`, issue 17) are verify's to read.
+ * file.download()), `.gz` ones gunzipped; manifests (`_manifests/`, issue 17) are verify's to read.
  */
 export async function readObjects(bucket: string, prefix = '', storage = emulatorStorage()): Promise<Map<string, string>> {
   const [files] = await storage.bucket(bucket).getFiles({ prefix });
   const contents = new Map<string, string>();
-  for (const file of files.filter((f) => !isManifestName(f.name))) contents.set(file.name, await downloadObject(storage.apiEndpoint, bucket, file.name));
+  for (const file of files.filter((f) => !isManifestName(f.name))) {
+    contents.set(file.name, jsonlOf(file.name, await downloadObjectBytes(storage.apiEndpoint, bucket, file.name)));
+  }
   return contents;
 }

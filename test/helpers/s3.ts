@@ -6,6 +6,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketP
 import { inject } from 'vitest';
 import { isManifestName } from '../../lib/evidence/format';
 import { S3_SERVER_REGION } from '../../lib/local-infra';
+import { jsonlOf } from '../../activities/sinks/object-format';
 
 import { S3_ROOT_CREDENTIALS } from './s3-root';
 
@@ -54,6 +55,7 @@ export async function grantPutObject(bucket: string, prefix: string, accessKeyId
   await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
 }
 
+/** Every object's JSON Lines under `prefix`; `.gz` ones gunzipped. */
 export async function readS3Objects(bucket: string, prefix = '', client = s3Client()): Promise<Map<string, string>> {
   const contents = new Map<string, string>();
   let token: string | undefined;
@@ -62,7 +64,7 @@ export async function readS3Objects(bucket: string, prefix = '', client = s3Clie
     for (const { Key } of page.Contents ?? []) {
       if (isManifestName(Key!)) continue; // verify's to read (issue 17)
       const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: Key! }));
-      contents.set(Key!, await object.Body!.transformToString('utf8'));
+      contents.set(Key!, jsonlOf(Key!, Buffer.from(await object.Body!.transformToByteArray())));
     }
     token = page.NextContinuationToken;
   } while (token);

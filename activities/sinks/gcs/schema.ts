@@ -8,6 +8,7 @@ import { httpUrlSchema, safeText, secretSchema } from '../../../api/schemas/comm
 import { tokenUriProblem } from './token-uri';
 import { parseServiceAccountJson } from './service-account-key';
 import { wifPrincipalFor, wifSubjectFor } from '../../../lib/wif';
+import { compressionSchema, compressionView, PREFIX_TEMPLATE_DOC, prefixTemplateRefinement } from '../destination-options';
 
 /**
  * Google's bucket naming rules (https://cloud.google.com/storage/docs/buckets#naming), checked here so
@@ -52,8 +53,12 @@ export const objectPrefixSchema = z
   .refine((p) => !p.startsWith('/'), 'prefix must not start with "/"')
   .refine((p) => !p.includes('..'), 'prefix must not contain ".."')
   .refine((p) => !p.startsWith(RESERVED_PREFIX), `prefix must not start with "${RESERVED_PREFIX}" (reserved by Google Cloud Storage)`)
+  .superRefine(prefixTemplateRefinement)
   .default('')
-  .meta({ description: 'Prepended to every object name, e.g. "mondoo/". Default: the bucket root.', example: 'mondoo/' });
+  .meta({ description: `Prepended to every object name, e.g. "mondoo/". Default: the bucket root. ${PREFIX_TEMPLATE_DOC}`, example: 'mondoo/' });
+
+/** A Cloud KMS key's resource name, as GCS takes it for customer-managed encryption. */
+const KMS_KEY_NAME = /^projects\/[^/\s]+\/locations\/[^/\s]+\/keyRings\/[^/\s]+\/cryptoKeys\/[^/\s]+$/;
 
 /**
  * One spelling per endpoint, so the worker gets what the storage client can use (it appends
@@ -112,6 +117,17 @@ export const gcsDestinationSchema = z
     prefix: objectPrefixSchema,
     credentials: gcsCredentialsSchema.optional(),
     endpoint: gcsEndpointSchema.optional(),
+    kmsKeyName: z
+      .string()
+      .max(512, 'kmsKeyName must be at most 512 characters')
+      .regex(KMS_KEY_NAME, 'kmsKeyName must be projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>')
+      .optional()
+      .meta({
+        description:
+          "Customer-managed encryption (CMEK): objects are encrypted with this Cloud KMS key. Grant the bucket project's Cloud Storage service agent roles/cloudkms.cryptoKeyEncrypterDecrypter on it; the exporter needs nothing more. Absent: the bucket's default key.",
+        example: 'projects/my-project/locations/europe-west1/keyRings/audit/cryptoKeys/audit-logs',
+      }),
+    compression: compressionSchema,
   })
   .meta({ title: 'GcsDestination' });
 
@@ -124,6 +140,8 @@ export const gcsDestinationViewSchema = z
     bucket: z.string(),
     prefix: z.string(),
     endpoint: z.string().optional(),
+    kmsKeyName: z.string().optional(),
+    compression: z.enum(['none', 'gzip']).optional(),
     auth: z.enum(gcsAuthKinds),
     wifAudience: z.string().optional(),
     wifServiceAccountEmail: z.string().optional(),
@@ -133,8 +151,8 @@ export const gcsDestinationViewSchema = z
   .meta({ title: 'GcsDestinationView' });
 
 export function gcsDestinationView(destination: z.output<typeof gcsDestinationSchema>, integrationId: string): z.output<typeof gcsDestinationViewSchema> {
-  const { credentials, type, bucket, prefix, endpoint } = destination;
-  const base = { type, bucket, prefix, ...(endpoint ? { endpoint } : {}) };
+  const { credentials, type, bucket, prefix, endpoint, kmsKeyName, compression } = destination;
+  const base = { type, bucket, prefix, ...(endpoint ? { endpoint } : {}), ...(kmsKeyName ? { kmsKeyName } : {}), ...compressionView(compression) };
   if (!credentials) return { ...base, auth: 'ambient' };
   if ('serviceAccountJson' in credentials) return { ...base, auth: 'serviceAccountKey' };
   const { wifAudience, wifServiceAccountEmail } = credentials;

@@ -21,6 +21,7 @@ export class GcsObjectStore implements ObjectStore {
     try {
       await this.file(name).save(body, {
         resumable: false,
+        // Never contentEncoding: gzip objects are gzip files, not transcoded (activities/sinks/object-format.ts).
         contentType: options.contentType ?? 'application/x-ndjson',
         ...(options.metadata ? { metadata: { metadata: options.metadata } } : {}),
         preconditionOpts: { ifGenerationMatch: 0 },
@@ -49,7 +50,9 @@ export class GcsObjectStore implements ObjectStore {
   }
 
   private file(name: string) {
-    return this.storage.bucket(this.destination.bucket).file(name);
+    // kmsKeyName: the upload asks GCS to encrypt the object with this Cloud KMS key (CMEK).
+    const { kmsKeyName } = this.destination;
+    return this.storage.bucket(this.destination.bucket).file(name, kmsKeyName ? { kmsKeyName } : {});
   }
 }
 

@@ -31,6 +31,7 @@ export class S3ObjectStore {
       Bucket: this.destination.bucket,
       Key: name,
       Body: body,
+      // Never ContentEncoding: gzip objects are gzip files (activities/sinks/object-format.ts).
       ContentType: options.contentType ?? 'application/x-ndjson',
       // Verified by the store against the bytes it received: a corrupted upload is refused (BadDigest).
       ContentMD5: md5,
