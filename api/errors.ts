@@ -52,6 +52,12 @@ function detailsOf(issues: readonly z.core.$ZodIssue[], base: PropertyKey[] = []
       const options = issue.options ?? [];
       return [{ path: pathOf(path), message: `unknown type; supported: ${options.map((o) => JSON.stringify(o)).join(', ')}` }];
     }
+    if (issue.code === 'invalid_union' && 'errors' in issue) {
+      // A union of strict objects (credentials of several kinds): the one kind whose fields the input
+      // uses names the field that is wrong (a missing secretAccessKey) instead of the whole union.
+      const fitting = issue.errors.filter((branch) => !branch.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0));
+      if (fitting.length === 1) return detailsOf(fitting[0]!, path);
+    }
     return [{ path: pathOf(path), message: issue.message }];
   });
 }

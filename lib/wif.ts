@@ -9,6 +9,8 @@ import { settingsFrom } from './settings';
 export const WIF_SUBJECT_PREFIX = 'auditflow:integration:';
 export const PUBLIC_URL_VAR = 'AUDITFLOW_PUBLIC_URL';
 export const SUBJECT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+/** The `aud` AWS STS expects of web identity tokens (the client id of the IAM OIDC provider). */
+export const AWS_STS_AUDIENCE = 'sts.amazonaws.com';
 /** Google's STS accepts tokens that live at most a day; ours are exchanged at once. */
 const SUBJECT_TOKEN_LIFETIME_SECONDS = 600;
 /** google.subject is limited to 127 bytes. */

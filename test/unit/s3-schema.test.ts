@@ -19,6 +19,8 @@ const valid = {
 const sdkError = (Code: string | undefined, status: number | undefined, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(Code ?? 'UnknownError'), { name: Code ?? 'Unknown', ...(Code ? { Code } : {}), $metadata: { httpStatusCode: status }, ...extra });
 
+const INTEGRATION = '4b0c2f5e-8a51-4d3c-9e07-1f2a3b4c5d6e';
+
 describe('S3 destination schema', () => {
   it('accepts access keys, ambient credentials, a custom endpoint and encryption', () => {
     expect(s3DestinationSchema.parse(valid)).toEqual(valid);
@@ -77,7 +79,9 @@ describe('S3 destination schema', () => {
     expect(problems({ endpoint: 'https://key:secret@s3.example.net' })).toEqual(['endpoint']);
     expect(problems({ serverSideEncryption: { type: 'aws:kms', kmsKeyId: 'k', extra: 1 } })).toEqual(['serverSideEncryption']);
     expect(problems({ serverSideEncryption: { type: 'DES' } })).toEqual(['serverSideEncryption.type']);
-    expect(problems({ credentials: { accessKeyId: 'AKIA' } })).toEqual(['credentials.secretAccessKey']);
+    // A union of credential kinds: the API names credentials.secretAccessKey (api/errors.ts, api-validation's table).
+    expect(problems({ credentials: { accessKeyId: 'AKIA' } })).toEqual(['credentials']);
+    expect(problems({ credentials: { roleArn: 'arn:aws:iam::1:role/x' } })).toEqual(['credentials.roleArn']);
     expect(problems({ credentials: { ...valid.credentials, roleArn: 'arn:aws:iam::1:role/x' } })).toEqual(['credentials']);
     expect(problems({ credentials: { ...valid.credentials, accessKeyId: 'AKIA EXAMPLE' } })).toEqual(['credentials.accessKeyId']);
     expect(problems({ bucketName: 'x' })).toEqual(['']);
@@ -94,7 +98,7 @@ describe('S3 destination schema', () => {
   });
 
   it('shows the credential kind, never a key, in its view', () => {
-    const view = s3DestinationView(s3DestinationSchema.parse({ ...valid, endpoint: 'https://s3.example.net', forcePathStyle: true }));
+    const view = s3DestinationView(s3DestinationSchema.parse({ ...valid, endpoint: 'https://s3.example.net', forcePathStyle: true }), INTEGRATION);
     expect(view).toEqual({
       type: 's3',
       bucket: 'my-audit-logs',
@@ -105,8 +109,29 @@ describe('S3 destination schema', () => {
       auth: 'accessKeys',
     });
     const { credentials: _, ...ambient } = valid;
-    expect(s3DestinationView(s3DestinationSchema.parse(ambient)).auth).toBe('ambient');
+    expect(s3DestinationView(s3DestinationSchema.parse(ambient), INTEGRATION).auth).toBe('ambient');
     expect(JSON.stringify(view)).not.toMatch(/AKIA|wJalr/);
+  });
+
+  it('web identity: a role ARN, no stored key; the view names the role, subject and audience to trust', () => {
+    const roleArn = 'arn:aws:iam::123456789012:role/auditflow/export-role';
+    const parsed = s3DestinationSchema.parse({ ...valid, credentials: { roleArn }, compression: 'gzip', prefix: 'mondoo/%Y/%m/%d/' });
+    expect(s3DestinationView(parsed, INTEGRATION)).toEqual({
+      type: 's3',
+      bucket: 'my-audit-logs',
+      region: 'eu-west-1',
+      prefix: 'mondoo/%Y/%m/%d/',
+      compression: 'gzip',
+      auth: 'webIdentity',
+      roleArn,
+      subject: `auditflow:integration:${INTEGRATION}`,
+      audience: 'sts.amazonaws.com',
+    });
+    for (const bad of ['arn:aws:iam::123:role/x', 'arn:aws:iam::123456789012:user/x', 'my-role']) {
+      const result = s3DestinationSchema.safeParse({ ...valid, credentials: { roleArn: bad } });
+      expect(result.success, bad).toBe(false);
+    }
+    expect(s3DestinationSchema.safeParse({ ...valid, credentials: { roleArn, accessKeyId: 'AKIA' } }).success).toBe(false);
   });
 
   it('sends ambient credentials to AWS, and to a custom endpoint only when the operator trusts it', () => {

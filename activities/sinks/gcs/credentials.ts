@@ -2,7 +2,7 @@
 // auditflow as the OIDC issuer, and the worker's ambient credentials (ADC). Each becomes one GoogleAuth
 // that google-auth-library keeps tokens in until shortly before expiry, and whose token failures become
 // ExportErrors a person can act on, never quoting a key or a token.
-import { Context, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import { GoogleAuth, IdentityPoolClient, JWT, type AnyAuthClient, type GoogleAuthOptions } from 'google-auth-library';
 import {
   impersonationUrlFor,
@@ -15,7 +15,7 @@ import {
   type WifSettings,
 } from '../../../lib/wif';
 import { openedSecret } from '../../../lib/sealing';
-import { workflowIdFor } from '../../../contracts/workflow-ids';
+import { integrationIdOfActivity } from '../integration-of-activity';
 import type { GcsCredentials, GcsDestinationConfig } from './schema';
 import { ExportError } from '../../errors';
 import { parseServiceAccountJson, type ServiceAccountKey } from './service-account-key';
@@ -153,21 +153,6 @@ function wifAuth(credentials: Extract<GcsCredentials, { wifAudience: string }>, 
     }
     return resolved;
   });
-}
-
-/** The integration of the running upload: its workflow id is `audit-log-export-<integrationId>`. */
-function integrationIdOfActivity(): string {
-  const prefix = workflowIdFor('');
-  let workflowId = '';
-  try {
-    workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
-  } catch {
-    // Not inside an activity.
-  }
-  if (!workflowId.startsWith(prefix)) {
-    throw invalidConfig('Workload identity federation needs the integration id; it is taken from the export workflow running the upload.');
-  }
-  return workflowId.slice(prefix.length);
 }
 
 interface TokenFailure {

@@ -1,10 +1,12 @@
-// An S3 client for one destination: access keys, or the worker's ambient AWS credentials, which never
-// go to an endpoint an integration chose unless the operator trusts it.
+// An S3 client for one destination: access keys, a role assumed with auditflow's web identity token, or
+// the worker's ambient AWS credentials, which never go to an endpoint an integration chose unless the
+// operator trusts it.
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { openedSecret, type SealedSecret } from '../../../lib/sealing';
 import { ExportError } from '../../errors';
-import type { S3DestinationConfig } from './schema';
+import { isWebIdentity, type S3DestinationConfig } from './schema';
 import { settingsFrom } from '../../../lib/settings';
+import { webIdentityCredentials } from './web-identity';
 
 /** Custom endpoints (origins, comma-separated) that may receive the worker's ambient AWS credentials. */
 export const S3_TRUSTED_ENDPOINTS_VAR = 'AUDITFLOW_S3_TRUSTED_ENDPOINTS';
@@ -35,7 +37,11 @@ function originOf(url: string): string {
   }
 }
 
-export function createS3Client(destination: S3DestinationConfig, env: NodeJS.ProcessEnv = process.env): S3Client {
+/**
+ * `integrationId`: whose web identity subject signs (web identity credentials only; one client per
+ * integration, since the SDK caches the assumed role's credentials in the client).
+ */
+export function createS3Client(destination: S3DestinationConfig, env: NodeJS.ProcessEnv = process.env, integrationId?: string): S3Client {
   const problem = ambientEndpointProblem(destination, env);
   if (problem) throw new ExportError('InvalidConfig', problem, { retryable: false });
   const config: S3ClientConfig = {
@@ -50,7 +56,10 @@ export function createS3Client(destination: S3DestinationConfig, env: NodeJS.Pro
   if (destination.endpoint) config.endpoint = destination.endpoint;
   if (destination.forcePathStyle !== undefined) config.forcePathStyle = destination.forcePathStyle;
   const { credentials } = destination;
-  if (credentials) {
+  if (isWebIdentity(credentials)) {
+    if (!integrationId) throw new ExportError('InvalidConfig', 'Web identity credentials need the integration id.', { retryable: false });
+    config.credentials = webIdentityCredentials(credentials, { integrationId, region: destination.region, env });
+  } else if (credentials) {
     config.credentials = {
       accessKeyId: credentials.accessKeyId,
       secretAccessKey: openedSecret(credentials.secretAccessKey as string | SealedSecret, 'destination.credentials.secretAccessKey'),

@@ -1,12 +1,14 @@
 // Amazon S3 and S3-compatible stores as a destination: config schema and view (schema.ts), the client
 // and its credentials (client.ts), the create-only store (store.ts).
 import type { SinkConnector } from '../sink';
+import { integrationIdOfActivity } from '../integration-of-activity';
 import { createS3Client } from './client';
 import { openS3Reader } from './reader';
 import {
   s3DestinationSchema,
   s3DestinationView,
   s3DestinationViewSchema,
+  isWebIdentity,
   s3ObjectUrl,
   S3_MAX_KEY_BYTES,
   type S3DestinationConfig,
@@ -27,7 +29,22 @@ export const s3Sink: SinkConnector<S3DestinationConfig, S3DestinationView> = {
     namespace: ['s3', s3ServerOf(view.endpoint), view.bucket],
     ...(view.endpoint ? { endpoint: view.endpoint } : {}),
   }),
-  open: (config) => new S3ObjectStore(createS3Client(config), config),
+  open: (config) => {
+    if (!isWebIdentity(config.credentials)) return new S3ObjectStore(createS3Client(config), config);
+    // Integrations with the same destination share its store; each assumes the role with its own subject.
+    const perIntegration = new Map<string, S3ObjectStore>();
+    const current = () => {
+      const integrationId = integrationIdOfActivity();
+      let store = perIntegration.get(integrationId);
+      if (!store) perIntegration.set(integrationId, (store = new S3ObjectStore(createS3Client(config, process.env, integrationId), config)));
+      return store;
+    };
+    return {
+      urlOf: (name) => s3ObjectUrl(config.bucket, name),
+      createOnly: (name, body, options) => current().createOnly(name, body, options),
+      holdsSameBytes: (name, body) => current().holdsSameBytes(name, body),
+    };
+  },
   openReader: openS3Reader,
 };
 

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { httpUrlSchema, safeText, secretSchema } from '../../../api/schemas/common';
 import { utf8Bytes } from '../../../workflows/object-names';
+import { AWS_STS_AUDIENCE, wifSubjectFor } from '../../../lib/wif';
+import { compressionSchema, compressionView, PREFIX_TEMPLATE_DOC, prefixTemplateRefinement } from '../destination-options';
 
 /** Suffixes and prefixes S3 reserves for access points, directory buckets, table buckets and its own docs. */
 const RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
@@ -53,8 +55,9 @@ const s3PrefixSchema = z
   .superRefine(safeText('prefix'))
   .refine((p) => !p.startsWith('/'), 'prefix must not start with "/"')
   .refine((p) => !p.includes('..'), 'prefix must not contain ".."')
+  .superRefine(prefixTemplateRefinement)
   .default('')
-  .meta({ description: 'Prepended to every object key, e.g. "mondoo/". Default: the bucket root.', example: 'mondoo/' });
+  .meta({ description: `Prepended to every object key, e.g. "mondoo/". Default: the bucket root. ${PREFIX_TEMPLATE_DOC}`, example: 'mondoo/' });
 
 const accessKeysSchema = z
   .strictObject({
@@ -72,9 +75,30 @@ const accessKeysSchema = z
   })
   .meta({ title: 'S3AccessKeyCredentials' });
 
-export const s3CredentialsSchema = accessKeysSchema.meta({
-  description: "Absent: the worker's ambient AWS credentials (environment, profile, EKS IRSA / Pod Identity, instance role).",
-});
+/** An IAM role ARN (any partition: aws, aws-cn, aws-us-gov). IAM role names: letters, digits and +=,.@_- with paths. */
+const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+const webIdentitySchema = z
+  .strictObject({
+    roleArn: z
+      .string()
+      .max(2048, 'roleArn must be at most 2048 characters')
+      .regex(ROLE_ARN, 'roleArn must be an IAM role ARN, e.g. arn:aws:iam::123456789012:role/auditflow-export')
+      .meta({
+        description:
+          "No stored key: the worker signs a short-lived OIDC token for this integration's subject (audience sts.amazonaws.com) with auditflow's issuer and exchanges it with STS AssumeRoleWithWebIdentity for this role. The role trusts auditflow's issuer as an OIDC provider and this integration's `destination.subject`.",
+        example: 'arn:aws:iam::123456789012:role/auditflow-export',
+      }),
+  })
+  .meta({ title: 'S3WebIdentityCredentials' });
+
+export const s3CredentialsSchema = z
+  .union([accessKeysSchema, webIdentitySchema], {
+    error: 'credentials must be exactly one of {accessKeyId, secretAccessKey[, sessionToken]} or {roleArn}; omit it for ambient credentials',
+  })
+  .meta({
+    description: "Absent: the worker's ambient AWS credentials (environment, profile, EKS IRSA / Pod Identity, instance role).",
+  });
 
 const serverSideEncryptionSchema = z
   .discriminatedUnion(
@@ -111,10 +135,11 @@ export const s3DestinationSchema = z
       .meta({ description: 'Address the bucket in the path (https://host/bucket/key) instead of the host name; most S3-compatible stores need it.' }),
     credentials: s3CredentialsSchema.optional(),
     serverSideEncryption: serverSideEncryptionSchema.optional(),
+    compression: compressionSchema,
   })
   .meta({ title: 'S3Destination' });
 
-export const s3AuthKinds = ['accessKeys', 'ambient'] as const;
+export const s3AuthKinds = ['accessKeys', 'webIdentity', 'ambient'] as const;
 
 /** The secret-free view: every field but the credentials, which show only as their kind. */
 export const s3DestinationViewSchema = z
@@ -126,15 +151,27 @@ export const s3DestinationViewSchema = z
     endpoint: z.string().optional(),
     forcePathStyle: z.boolean().optional(),
     serverSideEncryption: z.object({ type: z.enum(['AES256', 'aws:kms']), kmsKeyId: z.string().optional() }).optional(),
+    compression: z.enum(['none', 'gzip']).optional(),
     auth: z.enum(s3AuthKinds),
+    roleArn: z.string().optional().meta({ description: 'webIdentity: the role the worker assumes.' }),
+    subject: z
+      .string()
+      .optional()
+      .meta({ description: "webIdentity: the `sub` of the tokens auditflow signs for this integration; the role's trust policy must require it." }),
+    audience: z.string().optional().meta({ description: 'webIdentity: the `aud` of those tokens (sts.amazonaws.com), as the OIDC provider lists it.' }),
   })
   .meta({ title: 'S3DestinationView' });
 
 export type S3DestinationConfig = z.output<typeof s3DestinationSchema>;
 export type S3DestinationView = z.output<typeof s3DestinationViewSchema>;
 
-export function s3DestinationView(destination: S3DestinationConfig): S3DestinationView {
-  const { type, bucket, region, prefix, endpoint, forcePathStyle, serverSideEncryption, credentials } = destination;
+export type S3Credentials = NonNullable<S3DestinationConfig['credentials']>;
+export type S3WebIdentityCredentials = Extract<S3Credentials, { roleArn: string }>;
+export const isWebIdentity = (credentials: S3Credentials | undefined): credentials is S3WebIdentityCredentials =>
+  credentials !== undefined && 'roleArn' in credentials;
+
+export function s3DestinationView(destination: S3DestinationConfig, integrationId: string): S3DestinationView {
+  const { type, bucket, region, prefix, endpoint, forcePathStyle, serverSideEncryption, compression, credentials } = destination;
   return {
     type,
     bucket,
@@ -143,7 +180,10 @@ export function s3DestinationView(destination: S3DestinationConfig): S3Destinati
     ...(endpoint ? { endpoint } : {}),
     ...(forcePathStyle !== undefined ? { forcePathStyle } : {}),
     ...(serverSideEncryption ? { serverSideEncryption } : {}),
-    auth: credentials ? 'accessKeys' : 'ambient',
+    ...compressionView(compression),
+    ...(isWebIdentity(credentials)
+      ? { auth: 'webIdentity' as const, roleArn: credentials.roleArn, subject: wifSubjectFor(integrationId), audience: AWS_STS_AUDIENCE }
+      : { auth: credentials ? ('accessKeys' as const) : ('ambient' as const) }),
   };
 }
 

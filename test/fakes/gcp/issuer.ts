@@ -22,18 +22,17 @@ export interface TestIssuer {
   close(): Promise<void>;
 }
 
-export async function startTestIssuer(gcp: FakeGcp): Promise<TestIssuer> {
+/** `gcp`: also point the worker's GCP token services at this fake (without: the issuer alone, e.g. for AWS). */
+export async function startTestIssuer(gcp?: FakeGcp): Promise<TestIssuer> {
   const app = express();
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const privateJwk = generateOidcSigningJwk('test');
-  const env = {
+  const env: Record<string, string> = {
     AUDITFLOW_PUBLIC_URL: issuer,
     AUDITFLOW_OIDC_SIGNING_KEYS: JSON.stringify([privateJwk]),
-    AUDITFLOW_GCP_STS_URL: gcp.stsUrl,
-    AUDITFLOW_GCP_IAM_CREDENTIALS_URL: gcp.iamCredentialsUrl,
-    [TRUSTED_TOKEN_URIS_VAR]: gcp.tokenUri,
+    ...(gcp ? { AUDITFLOW_GCP_STS_URL: gcp.stsUrl, AUDITFLOW_GCP_IAM_CREDENTIALS_URL: gcp.iamCredentialsUrl, [TRUSTED_TOKEN_URIS_VAR]: gcp.tokenUri } : {}),
   };
   const settings = loadWifSettings({ env });
   app.use(createOidcRouter({ issuer, keys: settings.keys }));
