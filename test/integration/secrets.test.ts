@@ -222,7 +222,14 @@ describe('secrets never in plaintext', () => {
     // Two exceptions, both written by the SDK core past every codec: a patch marker's `patch-data`, which
     // holds only the name of a workflow code patch (see patched() in workflows/export-workflow.ts), and a
     // local activity marker's `data`: the core's bookkeeping (its result is a separate, encrypted payload).
-    const PATCH_IDS = new Set(['prefetch-next-batch', 'history-bound-2mb', 'map-local-activity', 'cancel-in-flight-on-pause-delete', 'evidence-chain', 'dated-prefix']);
+    const PATCH_IDS = new Set([
+      'prefetch-next-batch',
+      'history-bound-2mb',
+      'map-local-activity',
+      'cancel-in-flight-on-pause-delete',
+      'evidence-chain',
+      'dated-prefix',
+    ]);
     const LOCAL_ACTIVITY_MARKER_KEYS = ['activity_id', 'activity_type', 'attempt', 'backoff', 'complete_time', 'original_schedule_time', 'seq'];
     const plain = payloads.filter((p) => Buffer.from(p.payload.metadata?.encoding ?? []).toString() !== ENCRYPTED_ENCODING);
     const json = (p: { payload: { data?: Uint8Array | null } }) => JSON.parse(Buffer.from(p.payload.data ?? []).toString()) as Record<string, unknown>;
