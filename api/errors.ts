@@ -52,11 +52,13 @@ function detailsOf(issues: readonly z.core.$ZodIssue[], base: PropertyKey[] = []
       const options = issue.options ?? [];
       return [{ path: pathOf(path), message: `unknown type; supported: ${options.map((o) => JSON.stringify(o)).join(', ')}` }];
     }
-    if (issue.code === 'invalid_union' && 'errors' in issue) {
-      // A union of strict objects (credentials of several kinds): the one kind whose fields the input
-      // uses names the field that is wrong (a missing secretAccessKey) instead of the whole union.
+    if (issue.code === 'invalid_union' && 'errors' in issue && issue.errors.length > 0) {
+      // A union of strict objects (credentials of several kinds): besides the union's own message, the
+      // fields of the one kind whose fields the input uses (a missing secretAccessKey), else of the first
+      // kind listed (the usual one), so the person sees which field to fix.
       const fitting = issue.errors.filter((branch) => !branch.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0));
-      if (fitting.length === 1) return detailsOf(fitting[0]!, path);
+      const branch = fitting.length === 1 ? fitting[0]! : fitting.length === 0 ? issue.errors[0]! : [];
+      return [{ path: pathOf(path), message: issue.message }, ...detailsOf(branch, path)];
     }
     return [{ path: pathOf(path), message: issue.message }];
   });
