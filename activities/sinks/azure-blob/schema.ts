@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { httpUrlSchema, safeText, secretSchema } from '../../../api/schemas/common';
 import { wifSubjectFor } from '../../../lib/wif';
 import { utf8Bytes } from '../../../workflows/object-names';
+import { compressionSchema, compressionView, PREFIX_TEMPLATE_DOC, prefixTemplateRefinement } from '../destination-options';
 
 /** Azure's limit on a blob name is 1,024 characters; counted in bytes of UTF-8 it is never exceeded. */
 export const AZURE_MAX_BLOB_NAME_BYTES = 1024;
@@ -59,8 +60,9 @@ const prefixSchema = z
   .superRefine(safeText('prefix'))
   .refine((p) => !p.startsWith('/'), 'prefix must not start with "/"')
   .refine((p) => !p.includes('..'), 'prefix must not contain ".."')
+  .superRefine(prefixTemplateRefinement)
   .default('')
-  .meta({ description: 'Prepended to every blob name, e.g. "mondoo/". Default: the container root.', example: 'mondoo/' });
+  .meta({ description: `Prepended to every blob name, e.g. "mondoo/". Default: the container root. ${PREFIX_TEMPLATE_DOC}`, example: 'mondoo/' });
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A tenant is named by its id or one of its domains (contoso.onmicrosoft.com); it becomes part of Entra's URL. */
@@ -152,6 +154,7 @@ export const azureBlobDestinationSchema = z
     prefix: prefixSchema,
     endpoint: endpointSchema.optional(),
     credentials: azureCredentialsSchema.optional(),
+    compression: compressionSchema,
   })
   .superRefine((destination, ctx) => {
     // The account's own host names the account: a mismatch would write into another account than the one named.
@@ -173,6 +176,7 @@ export const azureBlobDestinationViewSchema = z
     container: z.string(),
     prefix: z.string(),
     endpoint: z.string().optional(),
+    compression: z.enum(['none', 'gzip']).optional(),
     auth: z.enum(azureAuthKinds),
     tenantId: z.string().optional(),
     clientId: z.string().optional(),
@@ -197,9 +201,9 @@ export function azureAuthKindOf(credentials: AzureCredentials | undefined): Azur
 }
 
 export function azureBlobDestinationView(destination: AzureBlobDestinationConfig, integrationId: string): AzureBlobDestinationView {
-  const { type, accountName, container, prefix, endpoint, credentials } = destination;
+  const { type, accountName, container, prefix, endpoint, credentials, compression } = destination;
   const auth = azureAuthKindOf(credentials);
-  const view: AzureBlobDestinationView = { type, accountName, container, prefix, ...(endpoint ? { endpoint } : {}), auth };
+  const view: AzureBlobDestinationView = { type, accountName, container, prefix, ...(endpoint ? { endpoint } : {}), ...compressionView(compression), auth };
   if (credentials && 'tenantId' in credentials) Object.assign(view, { tenantId: credentials.tenantId, clientId: credentials.clientId });
   if (auth === 'workloadIdentityFederation') Object.assign(view, { subject: wifSubjectFor(integrationId), audience: AZURE_FEDERATION_AUDIENCE });
   return view;
