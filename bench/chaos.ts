@@ -20,7 +20,10 @@ import { createFaultProxy, mulberry32, type FaultKind } from '../sandbox/faults'
 import { createFakeMondoo } from '../sandbox/mondoo';
 import { buildNode } from '../sandbox/mondoo/catalog';
 import { downloadObject } from '../sandbox/gcs-media';
+import { gcsSink } from '../activities/sinks/gcs/connector';
 import { isManifestName } from '../lib/evidence/format';
+import { verifyDestination } from '../lib/evidence/verify';
+import { generateOidcSigningJwk, parseOidcSigningKeys } from '../lib/wif-keys';
 import { validateOcsfEvent } from '../lib/ocsf/validator';
 import { workerEnv, workerProcessArgs } from '../worker/process-args';
 import {
@@ -82,6 +85,8 @@ export interface ChaosResult extends ExportCheck {
   gcsEndpoint: string;
   expectedKeys: string[];
   dataDir: string;
+  /** What `verify` found at the end: the signed manifests and the events their chain covers. */
+  evidence?: { ok: boolean; manifests: number; chainThrough: number };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -110,6 +115,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const encryptionKeys = options.encryptionKeys || settingsFrom().AUDITFLOW_ENCRYPTION_KEYS || `chaos:${randomBytes(32).toString('base64')}`;
   const problems: string[] = [];
   const cleanups: Array<() => Promise<unknown>> = [];
+  // The workers sign the manifests with this run's own OIDC key; `verify` checks them with its public half.
+  const oidcKey = generateOidcSigningJwk('chaos');
+  const publicJwk = parseOidcSigningKeys(JSON.stringify([oidcKey]))[0]!.publicJwk;
 
   // --- infrastructure: our own dev server on a SQLite file, so it can restart with its state ---
   const taskQueue = `chaos-${randomUUID()}`;
@@ -202,7 +210,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const startWorker = () => {
     const id = ++workerStarts;
     const proc = startProcess(`chaos worker ${id}`, process.execPath, workerProcessArgs(), {
-      env: { ...workerEnv({ address: settings.address, namespace: settings.namespace, taskQueue, encryptionKeys }), AUDITFLOW_LOG_LEVEL: 'info' },
+      env: {
+        ...workerEnv({ address: settings.address, namespace: settings.namespace, taskQueue, encryptionKeys }),
+        AUDITFLOW_LOG_LEVEL: 'info',
+        AUDITFLOW_OIDC_SIGNING_KEYS: JSON.stringify([oidcKey]),
+      },
       logFile: path.join(dataDir, `worker-${id}.log`),
     });
     const slot: WorkerSlot = { id, proc, killed: false };
@@ -331,6 +343,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     problems.push(...check.problems);
     if (status?.status !== 'active') problems.push(`final status is ${status?.status}, not active (lastError: ${JSON.stringify(status?.lastError)})`);
     if (status?.totals.events !== expected.length) problems.push(`workflow totals ${status?.totals.events} events, source has ${expected.length}`);
+    // The evidence an auditor checks (issue 17): `verify` over the bucket, against the exported total.
+    const verified = await verifyDestination(gcsSink.openReader({ type: 'gcs', bucket, prefix, endpoint: gcsEndpoint }), {
+      prefix,
+      jwks: { keys: [publicJwk] },
+      expectThrough: status?.totals.events,
+    });
+    problems.push(...verified.problems.map((problem) => `verify: ${problem}`));
+    const evidence = { ok: verified.ok, manifests: verified.scopes[0]?.manifests ?? 0, chainThrough: verified.scopes[0]?.chain?.lastSeq ?? 0 };
+    log(`chaos: verify ${verified.ok ? 'OK' : 'FAILED'}: ${evidence.manifests} manifests, signed chain through event ${evidence.chainThrough}`);
     if (kills < options.kills) problems.push(`only ${kills} of ${options.kills} kills happened`);
     if (serverRestarts < options.restarts) problems.push(`only ${serverRestarts} of ${options.restarts} server restarts happened`);
     await connection.withDeadline(Date.now() + 3_000, () => handle.signal(deleteSignal)).catch(() => undefined);
@@ -353,6 +374,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       gcsEndpoint,
       expectedKeys: expected,
       dataDir,
+      evidence,
     };
     return result;
   } finally {
@@ -466,6 +488,7 @@ export function verdictLine(r: ChaosResult): string {
     `kills=${r.kills} (worker starts ${r.workerStarts}, self-exits ${r.workerSelfExits}) server-restarts=${r.serverRestarts}`,
     `faults source=${kinds(r.faults.source)} sink=${kinds(r.faults.sink)}`,
     `live=${r.liveEvents} past-stamped=${r.lateEvents} status=${r.status?.status ?? 'unknown'}`,
+    `verify=${r.evidence ? `${r.evidence.ok ? 'ok' : 'FAIL'} (${r.evidence.manifests} manifests, chain through ${r.evidence.chainThrough})` : 'not run'}`,
     `duration=${(r.durationMs / 1000).toFixed(1)}s`,
   ].join(' | ');
 }

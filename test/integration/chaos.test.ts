@@ -31,6 +31,8 @@ it('exports every event exactly once through worker kills, a server restart and 
   expect(result.serverRestarts).toBe(1);
   expect(result.faults.sink['drop-response'] + result.faults.sink['5xx']).toBeGreaterThan(0);
   expect(result.status?.status).toBe('active');
+  // `verify` checked the signed evidence at the end: one unbroken chain through the last event.
+  expect(result.evidence).toEqual({ ok: true, manifests: expect.any(Number), chainThrough: result.expected });
   // The shared helpers check the same invariants their own way (and every line as OCSF).
   expectExactlyOnce(await readExport(result.bucket, result.prefix), result.expectedKeys);
 }, 420_000);
