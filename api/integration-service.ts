@@ -35,6 +35,8 @@ import { integrationIdForKey } from './idempotency';
 import {
   createIntegrationSchema,
   DEFAULT_INTERVAL_MINUTES,
+  DEFAULT_LIST_LIMIT,
+  encodeListCursor,
   exportStatusSchema,
   integrationRecordSchema,
   statusDetail,
@@ -42,7 +44,10 @@ import {
   type Integration,
   type IntegrationAction,
   type IntegrationDetail,
+  type IntegrationList,
   type IntegrationRecord,
+  type ListCursor,
+  type ListQuery,
 } from './schemas/integration';
 import type { ConnectorFacts } from '../contracts/connector-config';
 import type { Schedule } from './schemas/schedule';
@@ -172,12 +177,29 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
     }
   }
 
-  /** The newest execution of every integration Temporal still holds. */
-  async function newestExecutions(): Promise<WorkflowExecutionInfo[]> {
+  /**
+   * The newest execution of every integration Temporal still holds, or of those the visibility query
+   * narrows down to: `sourceType` is the same in every run of a chain; `status` is each run's own, so a
+   * run that continued as new recently and matched counts only if the integration's current run (which
+   * visibility may not list yet) still matches.
+   */
+  async function newestExecutions(filter: { status?: ExportStatus; sourceType?: string } = {}): Promise<WorkflowExecutionInfo[]> {
     const since = new Date(Date.now() - RECENT_CONTINUE_MS).toISOString();
-    const query =
-      `WorkflowType = "${EXPORT_WORKFLOW_TYPE}" AND ${IntegrationIdAttribute.name} IS NOT NULL ` +
-      `AND (ExecutionStatus != "ContinuedAsNew" OR CloseTime > "${since}")`;
+    const recentlyContinued = `(ExecutionStatus = "ContinuedAsNew" AND CloseTime > "${since}")`;
+    const clauses = [`WorkflowType = "${EXPORT_WORKFLOW_TYPE}"`, `${IntegrationIdAttribute.name} IS NOT NULL`];
+    // Both values come from enums the API validated: nothing of the request reaches the query verbatim.
+    if (filter.sourceType) clauses.push(`${SourceTypeAttribute.name} = "${filter.sourceType}"`);
+    const { status } = filter;
+    if (status === undefined) clauses.push(`(ExecutionStatus != "ContinuedAsNew" OR CloseTime > "${since}")`);
+    else if (status === 'deleted') {
+      // An ended workflow is deleted however it ended (visibleStatus), a running one once it says so.
+      const ended = `(ExecutionStatus != "Running" AND ExecutionStatus != "ContinuedAsNew")`;
+      clauses.push(`(${ended} OR ${ExportStatusAttribute.name} = "deleted")`);
+    } else {
+      const matches = `${ExportStatusAttribute.name} = "${status}"`;
+      clauses.push(`((ExecutionStatus = "Running" AND ${matches}) OR (${recentlyContinued} AND ${matches}))`);
+    }
+    const query = clauses.join(' AND ');
     const newest = new Map<string, WorkflowExecutionInfo>();
     await call(async () => {
       for await (const info of client.workflow.list({ query })) {
@@ -185,19 +207,36 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
         if (!seen || info.startTime > seen.startTime) newest.set(info.workflowId, info);
       }
     });
-    return [...newest.values()];
+    if (status === undefined || status === 'deleted') return [...newest.values()];
+    const current: WorkflowExecutionInfo[] = [];
+    for (const info of newest.values()) {
+      if (info.status.name !== 'CONTINUED_AS_NEW') current.push(info);
+      else {
+        // Rare: only a run that matched, continued as new within minutes, and whose successor does not.
+        const now = await call(() => client.workflow.getHandle(info.workflowId).describe()).catch(() => undefined);
+        if (now) current.push(now);
+      }
+    }
+    return current;
   }
 
-  /** Every integration Temporal still holds, newest first. */
-  async function list(status?: ExportStatus): Promise<Integration[]> {
+  /** Integrations Temporal still holds, newest first, one page at a time. */
+  async function list(query: Partial<ListQuery> = {}): Promise<IntegrationList> {
+    const { status, sourceType, limit = DEFAULT_LIST_LIMIT, pageToken: after } = query;
     const integrations: Integration[] = [];
-    for (const info of await newestExecutions()) {
+    for (const info of await newestExecutions({ status, sourceType })) {
       const record = recordOf(info);
       const current = visibleStatus(info);
-      // Filtered after collapsing: an older run of the chain may carry a status that no longer holds.
+      // Filtered after collapsing too: an older run of the chain may carry a status that no longer holds.
       if (record && (!status || current === status)) integrations.push({ ...record, status: current });
     }
-    return integrations.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
+    const newestFirst = (a: ListCursor, b: ListCursor) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id);
+    integrations.sort(newestFirst);
+    // A cursor, not an offset: integrations created meanwhile come first and shift no later page.
+    const rest = after ? integrations.filter((integration) => newestFirst(after, integration) < 0) : integrations;
+    const page = rest.slice(0, limit);
+    const last = page.at(-1);
+    return { integrations: page, ...(rest.length > limit && last ? { nextPageToken: encodeListCursor(last) } : {}) };
   }
 
   const creationOf = (info: Pick<WorkflowExecutionInfo, 'memo'>): CreationMemo => (info.memo?.[CREATION_MEMO_KEY] as CreationMemo | undefined) ?? {};

@@ -6,10 +6,10 @@ import { createExportSchema, exportCancelledSchema, exportDetailSchema, exportLi
 import {
   actionAcceptedSchema,
   createIntegrationSchema,
-  exportStatuses,
   integrationDetailSchema,
   integrationListSchema,
   integrationSchema,
+  listQuerySchema,
 } from './schemas/integration';
 
 type JsonSchema = Record<string, unknown>;
@@ -47,6 +47,18 @@ function action(verb: string, description: string, conflicts: string) {
     { 202: { description, content: jsonContent(ref('ActionAccepted')) }, 404: error('Unknown integration.'), 409: error(conflicts) },
     { parameters: [idParameter] },
   );
+}
+
+/** A query's parameters, from the zod schema that parses it. */
+function queryParameters(schema: z.ZodObject): JsonSchema[] {
+  const { properties = {} } = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema> };
+  return Object.entries(properties).map(([name, { description, ...parameterSchema }]) => ({
+    name,
+    in: 'query',
+    required: false,
+    description,
+    schema: parameterSchema,
+  }));
 }
 
 let cached: JsonSchema | undefined;
@@ -113,9 +125,12 @@ export function openApiDocument(): JsonSchema {
           },
         ),
         get: operation(
-          'List integrations (newest first)',
-          { 200: { description: 'Integrations.', content: jsonContent(ref('IntegrationList')) }, 400: error('Invalid status filter.') },
-          { parameters: [{ name: 'status', in: 'query', required: false, schema: { type: 'string', enum: [...exportStatuses] } }] },
+          'List integrations (newest first), a page at a time',
+          {
+            200: { description: 'Integrations, and nextPageToken while more follow.', content: jsonContent(ref('IntegrationList')) },
+            400: error('Invalid query parameter (the details name it).'),
+          },
+          { parameters: queryParameters(listQuerySchema) },
         ),
       },
       '/v1/integrations/{id}': {

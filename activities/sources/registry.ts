@@ -20,6 +20,9 @@ export type RegisteredSourceConfig = ConfigOf<Registered>;
 /** The view of any registered source (what the API returns as `source`). */
 export type RegisteredSourceView = ViewOf<Registered>;
 
+/** Every registered `source.type` (the API's list filter takes one). */
+export const sourceTypes = SOURCES.map((c) => c.type) as [Registered['type'], ...Array<Registered['type']>];
+
 const byType = new Map<string, AnySourceConnector>(SOURCES.map((connector) => [connector.type, connector]));
 if (byType.size !== SOURCES.length) throw new Error('two source connectors share one type');
 

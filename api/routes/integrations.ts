@@ -24,8 +24,7 @@ export function integrationsRouter(service: IntegrationService): Router {
   });
 
   router.get('/', async (req, res) => {
-    const { status } = parseOr400(listQuerySchema, { ...req.query }, 'query');
-    res.json({ integrations: await service.list(status) });
+    res.json(await service.list(parseOr400(listQuerySchema, { ...req.query }, 'query')));
   });
 
   router.get('/:id', async (req, res) => {

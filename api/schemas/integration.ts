@@ -6,7 +6,7 @@ import { longestObjectName, utf8Bytes } from '../../workflows/object-names';
 import { safeText } from './common';
 import { scheduleSchema } from './schedule';
 import { destinationConfigSchema, destinationViewSchema, sinkConnector } from '../../activities/sinks/registry';
-import { checkSourceFilters, sourceConfigSchema, sourceFiltersSchema, sourceViewSchema, sourceConnector } from '../../activities/sources/registry';
+import { checkSourceFilters, sourceConfigSchema, sourceFiltersSchema, sourceTypes, sourceViewSchema, sourceConnector } from '../../activities/sources/registry';
 
 export const MIN_INTERVAL_MINUTES = 5;
 export const MAX_INTERVAL_MINUTES = 7 * 24 * 60;
@@ -158,11 +158,60 @@ export function statusDetail(view: ExportStatusView): Omit<IntegrationDetail, ke
   return { status, lastError, retrying, lastRun, nextRunAt, watermark, totals };
 }
 
-export const integrationListSchema = z.strictObject({ integrations: z.array(integrationSchema) }).meta({ title: 'IntegrationList' });
+export const integrationListSchema = z
+  .strictObject({
+    integrations: z.array(integrationSchema),
+    nextPageToken: z.string().optional().meta({ description: 'Present while more integrations follow: pass it as `pageToken` for the next page.' }),
+  })
+  .meta({ title: 'IntegrationList' });
+export type IntegrationList = z.output<typeof integrationListSchema>;
 
+export const DEFAULT_LIST_LIMIT = 100;
+export const MAX_LIST_LIMIT = 1000;
+
+/** Where a page ends in the list's order (newest first, then by id): the next page starts after it. */
+export interface ListCursor {
+  createdAt: string;
+  id: string;
+}
+export const encodeListCursor = ({ createdAt, id }: ListCursor): string => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+const cursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
+function decodeListCursor(token: string): ListCursor | undefined {
+  try {
+    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
+    return parsed.success ? { createdAt: parsed.data[0], id: parsed.data[1] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const limitMessage = `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`;
+/** GET /v1/integrations's query: every value arrives as a string. */
 export const listQuerySchema = z.strictObject({
   status: exportStatusSchema.optional().meta({ description: 'Only integrations in this state.' }),
+  sourceType: z
+    .enum(sourceTypes, { error: `sourceType must be one of ${sourceTypes.join(', ')}` })
+    .optional()
+    .meta({ description: 'Only integrations reading this kind of source.' }),
+  limit: z.coerce
+    .number({ error: limitMessage })
+    .int({ error: limitMessage })
+    .min(1, limitMessage)
+    .max(MAX_LIST_LIMIT, limitMessage)
+    .default(DEFAULT_LIST_LIMIT)
+    .meta({ description: `Integrations per page, 1–${MAX_LIST_LIMIT}.` }),
+  pageToken: z
+    .string()
+    .max(512, 'pageToken is not a token this API issued')
+    .transform((token, ctx) => {
+      const cursor = decodeListCursor(token);
+      if (!cursor) ctx.addIssue({ code: 'custom', message: 'pageToken is not a token this API issued; send the nextPageToken of the previous page' });
+      return cursor ?? z.NEVER;
+    })
+    .optional()
+    .meta({ description: 'The `nextPageToken` of the previous page.' }),
 });
+export type ListQuery = z.output<typeof listQuerySchema>;
 
 export const deleteQuerySchema = z.strictObject({
   releaseDestination: z.enum(['true', 'false']).optional().meta({

@@ -372,6 +372,24 @@ describe('API input validation and errors', () => {
     }
   });
 
+  it.each([
+    ['limit of 0', 'limit=0', 'limit'],
+    ['limit over 1000', 'limit=1001', 'limit'],
+    ['fractional limit', 'limit=1.5', 'limit'],
+    ['limit that is no number', 'limit=ten', 'limit'],
+    ['limit given twice', 'limit=1&limit=2', 'limit'],
+    ['unknown status', 'status=stopped', 'status'],
+    ['unknown sourceType', 'sourceType=okta', 'sourceType'],
+    ['pageToken that is no token', 'pageToken=abc', 'pageToken'],
+    ['pageToken of other JSON', `pageToken=${Buffer.from('["x","y"]').toString('base64url')}`, 'pageToken'],
+    ['unknown query field', 'offset=10', 'offset'],
+  ])('rejects a list query with %s with a 400 naming the field', async (_name, query, path) => {
+    const response = await h.request<{ error: { code: string; details: Array<{ path: string }> } }>('GET', `/v1/integrations?${query}`);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('validation_failed');
+    expect(response.body.error.details.map((d) => d.path)).toContain(path);
+  });
+
   it('rejects an Idempotency-Key that is no visible ASCII, naming the header', async () => {
     for (const key of ['', 'a b', 'k'.repeat(256), 'schl\u00fcssel']) {
       const response = await h.request<{ error: { code: string; details: Array<{ path: string }> } }>('POST', '/v1/integrations', {
