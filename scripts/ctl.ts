@@ -9,8 +9,12 @@ import { settingsFrom } from '../lib/settings';
 
 const USAGE = `usage: scripts/auditflow ctl <command>
 
-  create FILE.json        create an integration from a JSON file ("-" reads standard input)
-  list [--status STATUS]  list integrations; STATUS is active, paused, error or deleted
+  create FILE.json        create an integration from a JSON file ("-" reads standard input); the file
+                          may give "schedule" instead of "intervalMinutes", and "filters" (see README)
+  list [--status STATUS] [--source-type TYPE] [--limit N] [--page-token TOKEN]
+                          list integrations, newest first, N a page (default 100); STATUS is active,
+                          paused, error or deleted; TYPE mondoo, endorlabs or gcp-audit-logs; TOKEN the
+                          nextPageToken of the previous page
   get ID                  an integration and its export status
   pause ID                stop exporting until resumed
   resume ID               export again
@@ -38,10 +42,20 @@ interface Request {
 }
 
 function requestFor(args: string[]): Request {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { status: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { status: { type: 'string' }, 'source-type': { type: 'string' }, limit: { type: 'string' }, 'page-token': { type: 'string' } },
+  });
   const [command, argument, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
-  if (values.status !== undefined && command !== 'list') throw new UsageError('--status goes with list');
+  // The API's names for the list options; it validates the values (and names the one it refuses).
+  const listQuery = new URLSearchParams(
+    Object.entries({ status: values.status, sourceType: values['source-type'], limit: values.limit, pageToken: values['page-token'] }).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
+  if (listQuery.size > 0 && command !== 'list') throw new UsageError('--status, --source-type, --limit and --page-token go with list');
   const id = () => {
     if (!argument) throw new UsageError(`${command} needs an integration id`);
     return encodeURIComponent(argument);
@@ -52,8 +66,8 @@ function requestFor(args: string[]): Request {
       return { method: 'POST', path: '/v1/integrations', body: readFileSync(argument === '-' ? 0 : callerPath(argument), 'utf8') };
     }
     case 'list':
-      if (argument) throw new UsageError('list takes no id; filter with --status');
-      return { method: 'GET', path: `/v1/integrations${values.status !== undefined ? `?status=${encodeURIComponent(values.status)}` : ''}` };
+      if (argument) throw new UsageError('list takes no id; filter with --status or --source-type');
+      return { method: 'GET', path: `/v1/integrations${listQuery.size > 0 ? `?${listQuery}` : ''}` };
     case 'get':
       return { method: 'GET', path: `/v1/integrations/${id()}` };
     case 'pause':

@@ -80,6 +80,29 @@ describe('scripts/auditflow ctl', () => {
     await waitFor('deleted', async () => (json<IntegrationDetail>(await ctl(['get', id])).status === 'deleted' ? true : undefined));
   });
 
+  it('creates with a schedule and filters, and lists a page at a time by source type', async () => {
+    const file = path.join(dir, 'scheduled.json');
+    const schedule = { frequency: 'weekly', time: '06:00', dayOfWeek: 'monday', timezone: 'America/New_York' };
+    const filters = { actions: ['mondoo.none.Such'] };
+    const body = integrationBody(
+      { bucket: await createTestBucket(), mondoo: h.mondoo, scopeMrn: spaceMrn('acme-sandbox-1mv8c5') },
+      { intervalMinutes: undefined, schedule, filters },
+    );
+    writeFileSync(file, JSON.stringify(body));
+    const created = json<Integration>(await ctl(['create', file]));
+    expect(created).toMatchObject({ schedule, filters });
+    const page = json<{ integrations: Integration[]; nextPageToken?: string }>(await ctl(['list', '--source-type', 'mondoo', '--limit', '1']));
+    expect(page.integrations).toHaveLength(1);
+    if (page.nextPageToken) {
+      const next = json<{ integrations: Integration[] }>(await ctl(['list', '--source-type', 'mondoo', '--limit', '1', '--page-token', page.nextPageToken]));
+      expect(next.integrations[0]?.id).not.toBe(page.integrations[0]!.id);
+    }
+    const bad = await ctl(['list', '--limit', '0']);
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('  limit: limit must be a whole number from 1 to 1000') });
+    expect(await ctl(['get', created.id, '--limit', '5'])).toMatchObject({ code: 2, stderr: expect.stringContaining('go with list') });
+    expect(json(await ctl(['delete', created.id]))).toMatchObject({ action: 'delete' });
+  });
+
   it("fails with the API's message and a non-zero exit", async () => {
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ...integrationBody({ bucket: 'Not_A_Bucket' }), intervalMinutes: 1 }));
