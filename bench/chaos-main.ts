@@ -1,12 +1,15 @@
-// `npm run chaos [-- --events N --kills N --restarts N --seed N --data-dir DIR]`: the chaos run at full
-// size by default (200,000 events, 50 worker kills, 3 dev-server restarts); exits 1 unless every event
-// landed exactly once.
+// `npm run chaos [-- --source mondoo|endorlabs|gcp-audit-logs --events N --kills N --restarts N --seed N
+// --data-dir DIR]`: the chaos run at full size by default (200,000 events, 50 worker kills, 3 dev-server
+// restarts) against fake Mondoo unless --source names another fake; exits 1 unless every event landed
+// exactly once.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { runChaos, verdictLine } from './chaos';
+import { CHAOS_SOURCE_TYPES, type ChaosSourceType } from './chaos-sources';
 
 const { values } = parseArgs({
   options: {
+    source: { type: 'string', default: 'mondoo' },
     events: { type: 'string', default: '200000' },
     kills: { type: 'string', default: '50' },
     restarts: { type: 'string', default: '3' },
@@ -26,6 +29,12 @@ function count(name: string, raw: string | undefined): number | undefined {
   return value;
 }
 
+const source = values.source as ChaosSourceType;
+if (!CHAOS_SOURCE_TYPES.includes(source)) {
+  console.error(`chaos: --source must be one of ${CHAOS_SOURCE_TYPES.join(', ')}, got "${values.source}"`);
+  process.exit(2);
+}
+
 // Ctrl-C: exit, and lib/child-process stops every process this run started.
 process.once('SIGINT', () => process.exit(130));
 process.once('SIGTERM', () => process.exit(143));
@@ -35,6 +44,7 @@ process.env.AUDITFLOW_ENCRYPTION_KEYS ||= `chaos:${randomBytes(32).toString('bas
 
 try {
   const result = await runChaos({
+    source,
     events: count('events', values.events)!,
     kills: count('kills', values.kills)!,
     restarts: count('restarts', values.restarts)!,

@@ -1,5 +1,6 @@
 // Chaos run: a large backfill plus live (and late) events, while worker processes are SIGKILLed, the
 // Temporal dev server restarts on its SQLite file, and the source and sink fail part of their requests.
+// The source is any of the fakes (bench/chaos-sources.ts): Mondoo, Endor Labs or Cloud Logging.
 // Afterwards every object is read back: each source event exactly once, ranges tiling 1..N, valid OCSF.
 // Used by `npm run chaos` (bench/chaos-main.ts) and, reduced, by test/integration/chaos.test.ts.
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -7,9 +8,6 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { DedupeKeyer } from '../activities/sources/dedupe-keyer';
-import { nodeHash } from '../activities/sources/mondoo/dedupe-key';
-import { MONDOO_PLATFORM_MRN } from '../activities/sources/mondoo/types';
 import { freePort, startProcess, type ManagedProcess } from '../lib/child-process';
 import { createDataConverter } from '../lib/data-converter';
 import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
@@ -17,8 +15,6 @@ import { ensureSearchAttributes } from '../lib/search-attributes';
 import { connectionOptions, loadTemporalSettings, repoRoot } from '../lib/temporal-config';
 import { settingsFrom } from '../lib/settings';
 import { createFaultProxy, mulberry32, type FaultKind } from '../sandbox/faults';
-import { createFakeMondoo } from '../sandbox/mondoo';
-import { buildNode } from '../sandbox/mondoo/catalog';
 import { downloadObject } from '../sandbox/gcs-media';
 import { gcsSink } from '../activities/sinks/gcs/connector';
 import { isManifestName } from '../lib/evidence/format';
@@ -26,6 +22,7 @@ import { verifyDestination } from '../lib/evidence/verify';
 import { generateOidcSigningJwk, parseOidcSigningKeys } from '../lib/wif-keys';
 import { validateOcsfEvent } from '../lib/ocsf/validator';
 import { workerEnv, workerProcessArgs } from '../worker/process-args';
+import { createChaosSource, type ChaosSourceType } from './chaos-sources';
 import {
   DEFAULT_LIMITS,
   EXPORT_WORKFLOW_TYPE,
@@ -38,13 +35,15 @@ import {
 } from '../workflows/definitions';
 
 export interface ChaosOptions {
+  /** Which fake source to export from. Default mondoo. */
+  source?: ChaosSourceType;
   /** Generated history to backfill (includeHistorical). */
   events: number;
   /** Worker processes SIGKILLed, in total (a kill of two workers at once counts two). */
   kills: number;
   /** Restarts of the Temporal dev server (same port, same SQLite file). */
   restarts: number;
-  /** Share of source (fake Mondoo) requests that fail: 5xx, 429 with Retry-After, hung then dropped. */
+  /** Share of source requests that fail: 5xx, 429 (with Retry-After where the API sends one), hung then dropped. */
   sourceFaultRate?: number;
   /** Share of sink (GCS) requests that fail: 503/502/500, or written but the response dropped. */
   sinkFaultRate?: number;
@@ -70,6 +69,7 @@ export interface ChaosOptions {
 
 export interface ChaosResult extends ExportCheck {
   ok: boolean;
+  source: ChaosSourceType;
   expected: number;
   kills: number;
   workerStarts: number;
@@ -136,7 +136,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
   const storage = new Storage({ apiEndpoint: gcsEndpoint, projectId: 'auditflow-chaos' });
   const bucket = `chaos-${randomUUID().slice(0, 18)}`;
-  const prefix = 'mondoo/';
   await storage.createBucket(bucket);
   const sink = await createFaultProxy({
     target: gcsEndpoint,
@@ -145,28 +144,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   cleanups.push(() => sink.close());
 
   // --- the source: generated history, then live events (some late) while the export runs ---
-  const perSecond = 20;
-  const historySeconds = Math.ceil(options.events / perSecond);
-  const mondoo = await createFakeMondoo({
-    generated: { count: options.events, start: Date.now() - (historySeconds + 600) * 1000, perSecond, seed },
-    faults: { rate: options.sourceFaultRate ?? 0.3, kinds: ['5xx', '429', 'timeout'], retryAfterSeconds: 1, timeoutMs: 1_500, seed: seed + 2 },
+  const source = await createChaosSource(options.source ?? 'mondoo', {
+    events: options.events,
+    faultRate: options.sourceFaultRate ?? 0.3,
+    seed,
+    rand,
+    lateMaxSeconds: lateMax,
   });
-  cleanups.push(() => mondoo.close());
-  const scopeMrn = MONDOO_PLATFORM_MRN;
-  const stopAppender = mondoo.startAppender({ everyMs: 250, perTick: 2, lateFraction: 0.2, lateMaxSeconds: lateMax, duplicateFraction: 0.05, seed: seed + 3 });
-  // Events stamped in the past that become visible now: the ingestion delay seen from the other side.
-  let lateEvents = 0;
-  const leaves = mondoo.store.topology.leaves;
-  const lateTimer = setInterval(() => {
-    const leaf = leaves[Math.floor(rand() * leaves.length)]!;
-    const seconds = Math.floor(Date.now() / 1000) - 1 - Math.floor(rand() * (lateMax - 1));
-    mondoo.store.add([buildNode(rand, leaf, seconds)], { org: leaf.org, space: leaf.space, visibleAt: Date.now() });
-    lateEvents++;
-  }, 400);
-  const stopLive = () => {
-    stopAppender();
-    clearInterval(lateTimer);
-  };
+  cleanups.push(() => source.close());
+  const { prefix } = source;
+  const stopLive = source.startLive();
   cleanups.push(async () => stopLive());
 
   // --- the client and the workflow ---
@@ -181,8 +168,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const config: IntegrationConfig = {
     integrationId: randomUUID(),
     name: 'chaos export',
-    source: { type: 'mondoo', scopeMrn, endpoint: mondoo.url, token: mondoo.token },
+    source: source.config,
     destination: { type: 'gcs', bucket, prefix, endpoint: sink.url },
+    ...(source.scope ? { connectorFacts: { ...source.scope, objectUrlBase: `gs://${bucket}/` } } : {}),
     includeHistorical: true,
     createdAt: new Date().toISOString(),
     timing: { intervalMs: 3_000, activityTimeoutMs, retryInitialMs: 200, retryMaxMs: 2_000, retryMaxAttempts: 60 },
@@ -199,7 +187,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     workflowId: workflowIdFor(config.integrationId),
     args: [{ config }],
   });
-  log(`chaos: ${options.events} events, ${options.kills} kills, ${options.restarts} restarts; workflow ${handle.workflowId}; data ${dataDir}`);
+  log(`chaos: ${source.type}, ${options.events} events, ${options.kills} kills, ${options.restarts} restarts; workflow ${handle.workflowId}; data ${dataDir}`);
 
   // --- worker processes, kept alive by a supervisor ---
   const workers = new Set<WorkerSlot>();
@@ -212,6 +200,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const proc = startProcess(`chaos worker ${id}`, process.execPath, workerProcessArgs(), {
       env: {
         ...workerEnv({ address: settings.address, namespace: settings.namespace, taskQueue, encryptionKeys }),
+        ...source.workerEnv,
         AUDITFLOW_LOG_LEVEL: 'info',
         AUDITFLOW_OIDC_SIGNING_KEYS: JSON.stringify([oidcKey]),
       },
@@ -337,8 +326,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }
     log(`chaos: final run completed: ${JSON.stringify(status?.lastRun)}`);
 
-    const expectedKeys = new DedupeKeyer(nodeHash);
-    const expected = mondoo.store.all(scopeMrn).map((node) => expectedKeys.keyFor(node));
+    const expected = source.expectedKeys();
     const check = await verifyExport(gcsEndpoint, bucket, prefix, expected);
     problems.push(...check.problems);
     if (status?.status !== 'active') problems.push(`final status is ${status?.status}, not active (lastError: ${JSON.stringify(status?.lastError)})`);
@@ -358,15 +346,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     result = {
       ...check,
       ok: problems.length === 0,
+      source: source.type,
       problems,
       expected: expected.length,
       kills,
       workerStarts,
       workerSelfExits,
       serverRestarts,
-      faults: { source: { ...mondoo.faults.injected }, sink: { ...sink.policy.injected } },
-      lateEvents,
-      liveEvents: mondoo.store.addedCount,
+      faults: { source: source.faults, sink: { ...sink.policy.injected } },
+      lateEvents: source.lateEvents,
+      liveEvents: source.liveEvents,
       status,
       durationMs: Date.now() - started,
       bucket,
@@ -482,6 +471,7 @@ export function verdictLine(r: ChaosResult): string {
     })`;
   return [
     r.ok ? 'CHAOS PASS' : 'CHAOS FAIL',
+    `source=${r.source}`,
     `events expected=${r.expected} exported=${r.exported}`,
     `duplicates=${r.duplicates} missing=${r.missing} unexpected=${r.unexpected}`,
     `invalid-ocsf=${r.invalidLines} gaps=${r.gaps} overlaps=${r.overlaps} objects=${r.objects}`,
