@@ -1,7 +1,9 @@
 // The demo `npm start` runs (unless AUDITFLOW_DEMO=0): a local Mondoo-compatible sandbox whose audit
 // log has a history and keeps growing, a bucket in the GCS emulator (or, with
 // AUDITFLOW_DEMO_DESTINATION=s3, in the local S3 server; with azure-blob, a container in Azurite), and
-// one integration created through the API like a user would. It lives and dies with the stack.
+// one integration created through the API like a user would; beside it fake Endor Labs and Cloud Logging
+// APIs (scripts/demo-sources.ts), and for each source the request that creates an integration reading its
+// sandbox. It lives and dies with the stack.
 import path from 'node:path';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
@@ -9,6 +11,7 @@ import { Storage } from '@google-cloud/storage';
 import { ApiRequestError, createApiHttpClient, type ApiHttpClient } from '../api/http-client';
 import type { Integration } from '../api/schemas/integration';
 import { createFakeMondoo, orgMrn, type FakeMondoo } from '../sandbox/mondoo';
+import { startSandboxSources, type SandboxSources } from './demo-sources';
 
 export const DEMO_NAME = 'Demo: Mondoo sandbox to the GCS emulator';
 export const DEMO_S3_NAME = 'Demo: Mondoo sandbox to the local S3 server';
@@ -16,6 +19,8 @@ export const DEMO_AZURE_NAME = 'Demo: Mondoo sandbox to Azurite';
 const DEMO_NAMES = [DEMO_NAME, DEMO_S3_NAME, DEMO_AZURE_NAME];
 const DEMO_BUCKET = 'auditflow-demo';
 const DEMO_ORG = 'acme-corp-2fjq8x1';
+/** A space of the demo's organization, for an integration of your own. */
+const SANDBOX_SPACE_MRN = '//captain.api.mondoo.app/spaces/acme-production-4kd9s2';
 const HISTORY_EVENTS = 5_000;
 const HISTORY_PER_SECOND = 2;
 
@@ -42,6 +47,8 @@ export interface Demo {
   workflowUrl?: string;
   /** The sandbox's GraphQL endpoint and token, for integrations of your own against it. */
   sandbox: { url: string; token: string };
+  /** Per source type, a shell command that creates an integration reading its sandbox (needs AUDITFLOW_API_TOKEN). */
+  createCommands: Array<{ type: string; command: string }>;
   /** Deletes the demo integration (its sandbox goes away) and stops the sandbox. */
   stop(): Promise<void>;
 }
@@ -53,7 +60,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     generated: { count: HISTORY_EVENTS, perSecond: HISTORY_PER_SECOND, start: Date.now() - (HISTORY_EVENTS / HISTORY_PER_SECOND) * 1000, seed: 1 },
   });
   let integration: Integration;
+  let others: SandboxSources | undefined;
   try {
+    others = await startSandboxSources();
     sandbox.startAppender({ everyMs: 2_000, perTick: 2 });
     if (options.s3) await ensureS3Bucket(options.s3, DEMO_BUCKET);
     else if (options.azure) await ensureAzureContainer(options.azure, DEMO_BUCKET);
@@ -61,9 +70,14 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     await deleteLeftoverDemos(api);
     integration = await createDemoIntegration(api, sandbox, options);
   } catch (error) {
+    await others?.close();
     await sandbox.close();
     throw error;
   }
+  const sources = {
+    mondoo: { type: 'mondoo', scopeMrn: SANDBOX_SPACE_MRN, endpoint: sandbox.url, token: sandbox.token },
+    ...others.sources,
+  };
   const { id, workflowId, destination } = integration;
   return {
     integration,
@@ -73,6 +87,16 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     workflowUrl:
       options.temporalUiUrl && `${options.temporalUiUrl}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
     sandbox: { url: sandbox.url, token: sandbox.token },
+    createCommands: Object.entries(sources).map(([type, source]) => ({
+      type,
+      command: createCommand(options.apiUrl, {
+        name: `Sandbox ${type}`,
+        source,
+        destination: demoDestination(options, `${type}/sandbox-${timeSlug()}/`),
+        intervalMinutes: 5,
+        includeHistorical: true,
+      }),
+    })),
     async stop() {
       try {
         // Each start has its own prefix, so the claim on this one is released with the integration
@@ -82,35 +106,43 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         // Already deleted by hand, or the API is gone: the next start cleans up.
         if (!(error instanceof ApiRequestError)) throw error;
       }
-      await sandbox.close();
+      await Promise.all([sandbox.close(), others.close()]);
     },
   };
+}
+
+/** `20261121T065057Z`: prefixes of this start, since a prefix belongs to one integration for good. */
+const timeSlug = () =>
+  new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+
+/** The demo's bucket, in the GCS emulator, the local S3 server or Azurite, under `prefix`. */
+function demoDestination(options: DemoOptions, prefix: string): Record<string, unknown> {
+  const { s3, azure } = options;
+  if (s3) return { type: 's3', bucket: DEMO_BUCKET, region: s3.region, prefix, endpoint: s3.url, forcePathStyle: true, credentials: s3.credentials };
+  if (azure) {
+    const { accountName, url: endpoint, accountKey } = azure;
+    return { type: 'azure-blob', accountName, container: DEMO_BUCKET, prefix, endpoint, credentials: { accountKey } };
+  }
+  return { type: 'gcs', bucket: DEMO_BUCKET, prefix, endpoint: options.gcsUrl };
+}
+
+/** A curl line that creates the integration `body` (JSON in single quotes: none of its strings has one). */
+function createCommand(apiUrl: string, body: Record<string, unknown>): string {
+  const json = JSON.stringify(body);
+  if (json.includes("'")) throw new Error('a sandbox integration body has a single quote');
+  return `curl -s -X POST ${apiUrl}/v1/integrations -H "Authorization: Bearer $AUDITFLOW_API_TOKEN" -H 'Content-Type: application/json' -d '${json}'`;
 }
 
 /** The integration a user would create, through the API. */
 function createDemoIntegration(api: ApiHttpClient, sandbox: FakeMondoo, options: DemoOptions): Promise<Integration> {
   // A fresh prefix per start: every sandbox numbers its events from 1 again.
-  const prefix = `mondoo/demo-${new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}/`;
-  const { s3, azure } = options;
-  const destination = s3
-    ? { type: 's3', bucket: DEMO_BUCKET, region: s3.region, prefix, endpoint: s3.url, forcePathStyle: true, credentials: s3.credentials }
-    : azure
-      ? {
-          type: 'azure-blob',
-          accountName: azure.accountName,
-          container: DEMO_BUCKET,
-          prefix,
-          endpoint: azure.url,
-          credentials: { accountKey: azure.accountKey },
-        }
-      : { type: 'gcs', bucket: DEMO_BUCKET, prefix, endpoint: options.gcsUrl };
   return api.request<Integration>('POST', '/v1/integrations', {
-    name: s3 ? DEMO_S3_NAME : azure ? DEMO_AZURE_NAME : DEMO_NAME,
+    name: options.s3 ? DEMO_S3_NAME : options.azure ? DEMO_AZURE_NAME : DEMO_NAME,
     source: { type: 'mondoo', scopeMrn: orgMrn(DEMO_ORG), endpoint: sandbox.url, token: sandbox.token },
-    destination,
+    destination: demoDestination(options, `mondoo/demo-${timeSlug()}/`),
     intervalMinutes: 5,
     includeHistorical: true,
   });

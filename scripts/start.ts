@@ -194,6 +194,10 @@ async function main(): Promise<void> {
     console.log(`  Demo workflow    ${demo.workflowUrl ?? demo.integration.workflowId}`);
     console.log(`  Demo files       ${demo.filesDir}  (OCSF JSON Lines; new ones every ${demo.integration.intervalMinutes} minutes)`);
     console.log(`  Demo sandbox     ${demo.sandbox.url}  token ${demo.sandbox.token}  (a generated history; new events every few seconds)`);
+    console.log('');
+    say('sandbox: Mondoo, Endor Labs and Cloud Logging fakes with generated audit logs; to export one, run its line');
+    if (generatedToken) console.log(`  export AUDITFLOW_API_TOKEN=${apiToken}`);
+    for (const { type, command } of demo.createCommands) console.log(`  # ${type}\n  ${command}`);
   }
 
   console.log('');

@@ -76,6 +76,31 @@ describe('README walkthrough', () => {
     expect(version).toMatch(/^temporal version 1\.5\.1 \(Server /);
   });
 
+  it("the banner's sandbox lines create an integration per source, each of which exports", async () => {
+    const created: Array<{ type: string; id: string }> = [];
+    for (const type of ['mondoo', 'endorlabs', 'gcp-audit-logs']) {
+      const command = new RegExp(`\\n  # ${type}\\n  (curl [^\\n]+)\\n`).exec(output)?.[1];
+      expect(command, `no line for ${type} in:\n${output}`).toBeDefined();
+      // As a reader would run it: the token exported, the line pasted.
+      const body = execFileSync('bash', ['-euo', 'pipefail', '-c', command!], { encoding: 'utf8', env: { ...process.env, AUDITFLOW_API_TOKEN: token } });
+      const integration = JSON.parse(body) as { id?: string; source?: { type?: string } };
+      expect(integration.source?.type, body).toBe(type);
+      created.push({ type, id: integration.id! });
+    }
+    const headers = { authorization: `Bearer ${token}` };
+    for (const { type, id } of created) {
+      const deadline = Date.now() + 180_000;
+      let detail: { status?: string; lastRun?: { outcome?: string }; totals?: { events: number }; lastError?: unknown } = {};
+      while (!(detail.lastRun?.outcome === 'completed' && detail.totals!.events > 0)) {
+        if (Date.now() > deadline) throw new Error(`${type}: no export within 180 s: ${JSON.stringify(detail)}`);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        detail = (await (await fetch(`http://127.0.0.1:${ports.api}/v1/integrations/${id}`, { headers })).json()) as typeof detail;
+      }
+      expect(detail.status, type).toBe('active');
+      await fetch(`http://127.0.0.1:${ports.api}/v1/integrations/${id}?releaseDestination=true`, { method: 'DELETE', headers });
+    }
+  }, 240_000);
+
   it('runs top to bottom as written, with the outcomes its comments show', async () => {
     const script = walkthroughScript(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'));
     // The reader pastes the token; the ports are this test's, so it runs beside a stack on the defaults.
