@@ -1,6 +1,8 @@
-// The chaos run, reduced for CI: a 4,000-event backfill with live and late events while worker processes
+// The chaos run, reduced for CI: a 4,000-call Cloud Audit Logs backfill (fake Cloud Logging: long-running
+// operations write two entries, some are returned twice) with live and late entries while worker processes
 // are SIGKILLed, the dev server restarts on its SQLite file, and 30% of source / 20% of sink requests fail.
-// `npm run chaos` runs the same module at full size.
+// `npm run chaos -- --source gcp-audit-logs` runs the same module at full size; Mondoo's own chaos run is
+// `npm run chaos`, and its crash safety in CI is export-crash.test.ts.
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { expect, inject, it } from 'vitest';
@@ -8,8 +10,9 @@ import { runChaos, verdictLine } from '../../bench/chaos';
 import { repoRoot } from '../../lib/temporal-config';
 import { expectExactlyOnce, readExport } from '../helpers/export';
 
-it('exports every event exactly once through worker kills, a server restart and source/sink faults', async () => {
+it('exports every Cloud Audit Logs entry exactly once through worker kills, a server restart and source/sink faults', async () => {
   const result = await runChaos({
+    source: 'gcp-audit-logs',
     events: 4_000,
     kills: 4,
     restarts: 1,
@@ -30,6 +33,7 @@ it('exports every event exactly once through worker kills, a server restart and 
   expect(result.kills).toBe(4);
   expect(result.serverRestarts).toBe(1);
   expect(result.faults.sink['drop-response'] + result.faults.sink['5xx']).toBeGreaterThan(0);
+  expect(result.faults.source['429'] + result.faults.source['5xx'] + result.faults.source.timeout).toBeGreaterThan(0);
   expect(result.status?.status).toBe('active');
   // `verify` checked the signed evidence at the end: one unbroken chain through the last event.
   expect(result.evidence).toEqual({ ok: true, manifests: expect.any(Number), chainThrough: result.expected });
