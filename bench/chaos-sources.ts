@@ -11,7 +11,7 @@ import { nodeHash } from '../activities/sources/mondoo/dedupe-key';
 import { MONDOO_PLATFORM_MRN } from '../activities/sources/mondoo/types';
 import type { RegisteredSourceConfig } from '../activities/sources/registry';
 import { createFakeEndorLabs, buildAuditLog } from '../sandbox/endorlabs';
-import type { FaultKind, FaultPolicy } from '../sandbox/faults';
+import { mulberry32, type FaultKind, type FaultPolicy } from '../sandbox/faults';
 import { buildEntries, createFakeCloudLogging, nanosOf } from '../sandbox/gcp-logging';
 import { createFakeMondoo } from '../sandbox/mondoo';
 import { buildNode } from '../sandbox/mondoo/catalog';
@@ -25,6 +25,7 @@ export interface ChaosSourceOptions {
   /** Share of source requests that fail: 5xx, 429, hung then dropped. */
   faultRate: number;
   seed: number;
+  /** The run's PRNG: Mondoo's live events draw from it as they always did. */
   rand: () => number;
   /** Late events become visible up to this many seconds after their timestamp. */
   lateMaxSeconds: number;
@@ -64,17 +65,23 @@ const faultPolicy = (o: ChaosSourceOptions): Partial<FaultPolicy> => ({
 });
 
 /**
+ * A PRNG for the live events of a source whose history `generate` drew from mulberry32(seed): a
+ * generator of their own, since replaying the history's sequence would give live events its very ids.
+ */
+const liveRandom = (o: ChaosSourceOptions) => mulberry32(o.seed + 4);
+
+/**
  * Timers for a source whose fake has no appender of its own: `perTick` new events every 250 ms, a share
  * of them visible only up to `lateMaxSeconds` later, some repeated (where the API returns copies), and
  * every 400 ms one stamped 1..lateMax−1 s ago that appears now (the ingestion delay from the other side).
  */
 function liveTimers(
-  o: ChaosSourceOptions,
+  rand: () => number,
+  lateMax: number,
   add: (stampMs: number, visibleAtMs: number) => void,
   counts: { live: number; late: number },
   repeatLast?: () => void,
 ): () => void {
-  const { rand, lateMaxSeconds: lateMax } = o;
   const live = setInterval(() => {
     const now = Date.now();
     for (let k = 0; k < 2; k++) {
@@ -161,12 +168,13 @@ async function endorLabsSource(o: ChaosSourceOptions): Promise<ChaosSource> {
     prefix: 'endorlabs/',
     workerEnv: {},
     startLive() {
+      const rand = liveRandom(o);
       const add = (stampMs: number, visibleAtMs: number) => {
         // Microseconds, as Endor Labs writes them: sub-millisecond ties and order are exercised too.
-        const record = buildAuditLog(o.rand, { namespace: ENDOR_NAMESPACE, createMicros: stampMs * 1000 + Math.floor(o.rand() * 1000) });
+        const record = buildAuditLog(rand, { namespace: ENDOR_NAMESPACE, createMicros: stampMs * 1000 + Math.floor(rand() * 1000) });
         endor.store.add([record], { visibleAt: visibleAtMs });
       };
-      const stopTimers = liveTimers(o, add, counts);
+      const stopTimers = liveTimers(rand, o.lateMaxSeconds, add, counts);
       const revoke = setInterval(() => endor.revokeTokens(), 15_000);
       return () => {
         stopTimers();
@@ -209,14 +217,15 @@ async function cloudLoggingSource(o: ChaosSourceOptions): Promise<ChaosSource> {
     prefix: 'gcp/',
     workerEnv: { [REQUESTS_PER_MINUTE_VAR]: '400' },
     startLive() {
+      const rand = liveRandom(o);
       const add = (stampMs: number, visibleAtMs: number) => {
-        const type = AUDIT_LOG_TYPES[Math.floor(o.rand() * AUDIT_LOG_TYPES.length)]!;
-        last = buildEntries(o.rand, type, { resourceName: GCP_PROJECT, nanos: nanosOf(stampMs) + BigInt(Math.floor(o.rand() * 1_000_000)) });
+        const type = AUDIT_LOG_TYPES[Math.floor(rand() * AUDIT_LOG_TYPES.length)]!;
+        last = buildEntries(rand, type, { resourceName: GCP_PROJECT, nanos: nanosOf(stampMs) + BigInt(Math.floor(rand() * 1_000_000)) });
         logging.store.add(last, { visibleAt: visibleAtMs });
       };
       // Cloud Logging may return the same entry twice: a copy becomes visible a moment later.
-      const repeatLast = () => logging.store.add(last, { visibleAt: Date.now() + Math.floor(o.rand() * 3_000) });
-      return liveTimers(o, add, counts, repeatLast);
+      const repeatLast = () => logging.store.add(last, { visibleAt: Date.now() + Math.floor(rand() * 3_000) });
+      return liveTimers(rand, o.lateMaxSeconds, add, counts, repeatLast);
     },
     expectedKeys: () => logging.store.all([GCP_PROJECT]).map((entry) => entry.insertId),
     get faults() {
