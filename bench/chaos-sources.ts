@@ -47,6 +47,8 @@ export interface ChaosSource {
   expectedKeys(): string[];
   /** Faults injected so far. */
   readonly faults: Record<FaultKind, number>;
+  /** HTTP requests the fake received so far, faulted ones included. */
+  readonly requests: number;
   /** Events added while the export ran: live ones, and those stamped in the past (late). */
   readonly liveEvents: number;
   readonly lateEvents: number;
@@ -143,6 +145,9 @@ async function mondooSource(o: ChaosSourceOptions): Promise<ChaosSource> {
     get faults() {
       return { ...mondoo.faults.injected };
     },
+    get requests() {
+      return mondoo.requests;
+    },
     get liveEvents() {
       return mondoo.store.addedCount;
     },
@@ -184,6 +189,9 @@ async function endorLabsSource(o: ChaosSourceOptions): Promise<ChaosSource> {
     expectedKeys: () => endor.store.all(ENDOR_NAMESPACE).map((record) => record.uuid),
     get faults() {
       return { ...endor.faults.injected };
+    },
+    get requests() {
+      return endor.stats.requests;
     },
     get liveEvents() {
       return counts.live;
@@ -230,6 +238,9 @@ async function cloudLoggingSource(o: ChaosSourceOptions): Promise<ChaosSource> {
     expectedKeys: () => logging.store.all([GCP_PROJECT]).map((entry) => entry.insertId),
     get faults() {
       return { ...logging.faults.injected };
+    },
+    get requests() {
+      return logging.stats.requests;
     },
     get liveEvents() {
       return counts.live;

@@ -76,6 +76,8 @@ export interface ChaosResult extends ExportCheck {
   workerSelfExits: number;
   serverRestarts: number;
   faults: { source: Record<FaultKind, number>; sink: Record<FaultKind, number> };
+  /** Requests the source fake received, faulted ones included. */
+  sourceRequests: number;
   lateEvents: number;
   liveEvents: number;
   status?: ExportStatusView;
@@ -354,6 +356,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       workerSelfExits,
       serverRestarts,
       faults: { source: source.faults, sink: { ...sink.policy.injected } },
+      sourceRequests: source.requests,
       lateEvents: source.lateEvents,
       liveEvents: source.liveEvents,
       status,
@@ -476,7 +479,7 @@ export function verdictLine(r: ChaosResult): string {
     `duplicates=${r.duplicates} missing=${r.missing} unexpected=${r.unexpected}`,
     `invalid-ocsf=${r.invalidLines} gaps=${r.gaps} overlaps=${r.overlaps} objects=${r.objects}`,
     `kills=${r.kills} (worker starts ${r.workerStarts}, self-exits ${r.workerSelfExits}) server-restarts=${r.serverRestarts}`,
-    `faults source=${kinds(r.faults.source)} sink=${kinds(r.faults.sink)}`,
+    `faults source=${kinds(r.faults.source)} of ${r.sourceRequests} requests sink=${kinds(r.faults.sink)}`,
     `live=${r.liveEvents} past-stamped=${r.lateEvents} status=${r.status?.status ?? 'unknown'}`,
     `verify=${r.evidence ? `${r.evidence.ok ? 'ok' : 'FAIL'} (${r.evidence.manifests} manifests, chain through ${r.evidence.chainThrough})` : 'not run'}`,
     `duration=${(r.durationMs / 1000).toFixed(1)}s`,
