@@ -151,7 +151,8 @@ async function main(): Promise<void> {
     name: 'API',
     start: async () => {
       const api = startProcess('API', process.execPath, tsx('api/main.ts'), { env: childEnv, logFile: path.join(logDir, 'api.log') });
-      await waitUntilReady(api, async () => (await fetch(`${apiUrl}/healthz`)).ok, 30_000);
+      // Loading the API through tsx took over 30 s at a load of 20 on 2 cores (a few seconds when idle).
+      await waitUntilReady(api, async () => (await fetch(`${apiUrl}/healthz`)).ok, 120_000);
       return api;
     },
   });
