@@ -189,7 +189,7 @@ export const SETTINGS = {
     z.enum(['0', '1'], { error: 'must be 1 or 0' }).default('1'),
     'start',
     '`1`',
-    '`0`: `start` runs no demo integration and no Mondoo sandbox',
+    '`0`: `start` runs no demo integration and no sandbox (Mondoo, Endor Labs, Cloud Logging)',
   ),
   AUDITFLOW_DEMO_DESTINATION: setting(
     z.enum(['gcs', 's3', 'azure-blob'], { error: 'must be gcs, s3 or azure-blob' }).default('gcs'),
