@@ -5,8 +5,8 @@ import { createFakeGcp } from '../gcp/server';
 import { createFakeEntra, type FakeEntra } from './entra';
 import { createAzureStorageProxy, type AzureStorageProxy } from './storage-proxy';
 
-export { STORAGE_SCOPE, type FakeEntra } from './entra';
-export type { AzureStorageProxy, BlobRole } from './storage-proxy';
+export type { FakeEntra } from './entra';
+export type { AzureStorageProxy } from './storage-proxy';
 
 export interface FakeAzureStack {
   entra: FakeEntra;

@@ -14,6 +14,16 @@ export interface TestCertificate {
 
 let made: TestCertificate | undefined;
 
+function runOpenssl(args: string[]): void {
+  try {
+    execFileSync('openssl', args, { stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(`The Azure fakes need the openssl command for their TLS certificate (apt-get install openssl): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
 /** One certificate per process, trusted by it from then on. */
 export function testCertificate(): TestCertificate {
   if (made) return made;
@@ -21,29 +31,25 @@ export function testCertificate(): TestCertificate {
   try {
     const keyFile = path.join(dir, 'key.pem');
     const certFile = path.join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=auditflow test fakes',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-      ],
-      { stdio: 'pipe' },
-    );
+    runOpenssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=auditflow test fakes',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ]);
     made = { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
