@@ -103,6 +103,18 @@ export const SETTINGS = {
     'unset',
     "worker serves Prometheus metrics on `127.0.0.1:<port>/metrics`: the SDK's (task latencies, slots) and `auditflow_events_fetched`, `auditflow_events_exported`, `auditflow_objects_written`, `auditflow_objects_already_present`",
   ),
+  AUDITFLOW_HEALTH_PORT: setting(
+    port.optional(),
+    'worker',
+    'unset',
+    'worker serves `/healthz` (alive: 200 unless its worker failed) and `/readyz` (200 while it polls and Temporal answers, else 503 with the reason) on `<AUDITFLOW_HEALTH_HOST>:<port>`, for Kubernetes-style probes',
+  ),
+  AUDITFLOW_HEALTH_HOST: setting(
+    z.string().default('127.0.0.1'),
+    'worker',
+    '`127.0.0.1`',
+    'address the health server listens on; `0.0.0.0` where a kubelet probes the pod IP (the answers hold no secret)',
+  ),
   AUDITFLOW_SDK_LOG_LEVEL: setting(
     z.enum(SDK_LOG_LEVELS).default('INFO'),
     'worker',

@@ -14,6 +14,7 @@ import { ensureSearchAttributes } from '../lib/search-attributes';
 import { connectionOptions, describeCredentials, loadTemporalSettings } from '../lib/temporal-config';
 import { bundleInChildProcess } from './bundle-workflows';
 import { createExportWorker } from './create-worker';
+import { startHealthServer, type WorkerHealth } from './health-server';
 
 const log = createLogger('worker');
 
@@ -35,8 +36,14 @@ function installRuntime(): void {
 }
 
 async function main(): Promise<void> {
-  settingsFrom(); // every AUDITFLOW_* variable checked before anything starts
+  const own = settingsFrom(); // every AUDITFLOW_* variable checked before anything starts
   installRuntime();
+  // Serves at once: alive while waiting for Temporal, ready once the worker polls.
+  const health: WorkerHealth = {};
+  if (own.AUDITFLOW_HEALTH_PORT) {
+    const server = await startHealthServer({ port: own.AUDITFLOW_HEALTH_PORT, host: own.AUDITFLOW_HEALTH_HOST, health });
+    log.info({ healthz: `${server.url}/healthz`, readyz: `${server.url}/readyz` }, 'health probes');
+  }
   const settings = loadTemporalSettings();
   // Fails fast on a malformed AUDITFLOW_ENCRYPTION_KEYS, before connecting anywhere.
   const dataConverter = createDataConverter({ log });
@@ -75,6 +82,7 @@ async function main(): Promise<void> {
   try {
     const workflowBundle = await bundleInChildProcess();
     const worker = await createExportWorker({ connection, settings, dataConverter, workflowBundle, activityDeps: { unsealer } });
+    Object.assign(health, { worker, connection });
     rmSync(path.dirname(workflowBundle.codePath), { recursive: true, force: true }); // loaded by now
     log.info(
       { address: settings.address, namespace: settings.namespace, taskQueue: settings.taskQueue, auth: describeCredentials(settings.credentials) },
