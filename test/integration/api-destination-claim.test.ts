@@ -12,6 +12,7 @@ import { DESTINATION_CLAIM_WORKFLOW_TYPE } from '../../workflows/destination-cla
 import { orgMrn } from '../../sandbox/mondoo';
 import { integrationBody, startApiHarness, TEST_ORG, waitFor, waitForIntegration, type ApiHarness } from '../helpers/api';
 import { createTestBucket, readObjects } from '../helpers/gcs';
+import { azuriteAccount, containerSas, createAzureTestContainer, readBlobs } from '../helpers/azure';
 import { createS3TestBucket, createS3User, grantPutObject, readS3Objects, S3_REGION } from '../helpers/s3';
 
 type ErrorBody = { error: { code: string; message: string; details: unknown[] } };
@@ -138,6 +139,40 @@ describe('destination claims', () => {
     expect(done.status, JSON.stringify(done.lastError)).toBe('active');
     expect(done.totals!.files).toBeGreaterThan(0);
     expect((await readS3Objects(bucket, 'mondoo/')).size).toBe(done.totals!.files);
+    expect((await h.request('DELETE', `/v1/integrations/${created.body.id}`)).status).toBe(202);
+  });
+
+  it('Azure Blob: creates with a secret-free view and claims account endpoint, container and prefix; the worker unseals the key and exports', async () => {
+    const endpoint = inject('azuriteEndpoint');
+    const { accountName, accountKey } = azuriteAccount();
+    const container = await createAzureTestContainer();
+    const azure = (scopeMrn: string, patch: Record<string, unknown> = {}) => ({
+      ...integrationBody({ bucket: container, mondoo: h.mondoo, scopeMrn }),
+      destination: { type: 'azure-blob', accountName, container, prefix: 'mondoo/', endpoint, credentials: { accountKey }, ...patch },
+    });
+    const created = await create(azure(orgMrn(TEST_ORG)));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.destination).toEqual({ type: 'azure-blob', accountName, container, prefix: 'mondoo/', endpoint, auth: 'accountKey' });
+    expect(JSON.stringify(created.body)).not.toContain(accountKey);
+    // The same container and prefix of the same account, however spelled and with whatever credential: refused.
+    for (const patch of [
+      { endpoint: `${endpoint}/` },
+      { endpoint: endpoint.replace('127.0.0.1', 'localhost') },
+      { credentials: { sasToken: containerSas(container, 'cw') } },
+    ]) {
+      const clash = await create(azure(orgMrn(TEST_ORG), patch));
+      expect(clash.status, JSON.stringify(patch)).toBe(409);
+      expect(clash.body.error.code).toBe('destination_in_use');
+    }
+    // Another prefix is another destination.
+    const elsewhere = await create(azure(QUIET, { prefix: 'other/' }));
+    expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(201);
+    expect((await h.request('DELETE', `/v1/integrations/${elsewhere.body.id}`)).status).toBe(202);
+
+    const done = await waitForIntegration(h, created.body.id, (d) => d.lastRun?.outcome === 'completed' || d.status === 'error');
+    expect(done.status, JSON.stringify(done.lastError)).toBe('active');
+    expect(done.totals!.files).toBeGreaterThan(0);
+    expect((await readBlobs(container, 'mondoo/')).size).toBe(done.totals!.files);
     expect((await h.request('DELETE', `/v1/integrations/${created.body.id}`)).status).toBe(202);
   });
 
