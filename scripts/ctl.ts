@@ -20,6 +20,13 @@ const USAGE = `usage: scripts/auditflow ctl <command>
   resume ID               export again
   run ID                  export now instead of at the next interval
   delete ID               stop all future exports for good (exported objects stay)
+  test FILE.json          test the source and destination of an integration (or export) file: one
+                          read of at most one event, one create-only probe object; exits 1 if either fails
+  exports create FILE.json                    start a one-time export {name, source, destination, from, to}
+  exports list [--status S] [--limit N] [--page-token T]
+                                              one-time exports, newest first; S is running, completed, failed or cancelled
+  exports get ID                              an export's status and progress
+  exports cancel ID                           stop a running export (objects written stay)
   verify --destination FILE [--jwks FILE|URL] [--integration ID | --expect-through SEQ] [--json]
                           check the signed evidence in a destination (verify --help)
 
@@ -39,6 +46,54 @@ interface Request {
   method: string;
   path: string;
   body?: string;
+  /** A connection test: exits 1 when a part is not ok. */
+  test?: boolean;
+}
+
+function readJsonFile(file: string): unknown {
+  const text = readFileSync(file === '-' ? 0 : callerPath(file), 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${file} is not JSON`);
+  }
+}
+
+/** The connection test takes the source and destination of an integration's or export's create body. */
+function connectionTestBodyOf(file: unknown): { source?: unknown; destination?: unknown } {
+  if (typeof file !== 'object' || file === null) throw new UsageError('the file must hold a JSON object with source and/or destination');
+  const { source, destination } = file as { source?: unknown; destination?: unknown };
+  return { ...(source === undefined ? {} : { source }), ...(destination === undefined ? {} : { destination }) };
+}
+
+function exportsRequestFor(positionals: string[], values: { status?: string; limit?: string; 'page-token'?: string }): Request {
+  const [command, argument, ...rest] = positionals;
+  if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+  const listing = values.status !== undefined || values.limit !== undefined || values['page-token'] !== undefined;
+  if (listing && command !== 'list') throw new UsageError('--status, --limit and --page-token go with exports list');
+  const id = () => {
+    if (!argument) throw new UsageError(`exports ${command} needs an export id`);
+    return encodeURIComponent(argument);
+  };
+  switch (command) {
+    case 'create':
+      if (!argument) throw new UsageError('exports create needs a JSON file (or - for standard input)');
+      return { method: 'POST', path: '/v1/exports', body: readFileSync(argument === '-' ? 0 : callerPath(argument), 'utf8') };
+    case 'list': {
+      if (argument) throw new UsageError('exports list takes no id');
+      const query = new URLSearchParams();
+      if (values.status !== undefined) query.set('status', values.status);
+      if (values.limit !== undefined) query.set('limit', values.limit);
+      if (values['page-token'] !== undefined) query.set('pageToken', values['page-token']);
+      return { method: 'GET', path: `/v1/exports${query.size > 0 ? `?${query}` : ''}` };
+    }
+    case 'get':
+      return { method: 'GET', path: `/v1/exports/${id()}` };
+    case 'cancel':
+      return { method: 'DELETE', path: `/v1/exports/${id()}` };
+    default:
+      throw new UsageError(command ? `unknown exports command "${command}"` : 'exports needs a command: create, list, get or cancel');
+  }
 }
 
 function requestFor(args: string[]): Request {
@@ -47,6 +102,7 @@ function requestFor(args: string[]): Request {
     allowPositionals: true,
     options: { status: { type: 'string' }, 'source-type': { type: 'string' }, limit: { type: 'string' }, 'page-token': { type: 'string' } },
   });
+  if (positionals[0] === 'exports') return exportsRequestFor(positionals.slice(1), values);
   const [command, argument, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
   // The API's names for the list options; it validates the values (and names the one it refuses).
@@ -76,6 +132,10 @@ function requestFor(args: string[]): Request {
       return { method: 'POST', path: `/v1/integrations/${id()}/${command}` };
     case 'delete':
       return { method: 'DELETE', path: `/v1/integrations/${id()}` };
+    case 'test': {
+      if (!argument) throw new UsageError('test needs a JSON file (or - for standard input)');
+      return { method: 'POST', path: '/v1/connection-tests', body: JSON.stringify(connectionTestBodyOf(readJsonFile(argument))), test: true };
+    }
     default:
       throw new UsageError(command ? `unknown command "${command}"` : 'no command');
   }
@@ -102,7 +162,12 @@ async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promi
   }
   const api = createApiHttpClient({ baseUrl: settings.AUDITFLOW_API_URL, token });
   try {
-    console.log(JSON.stringify(await api.request(request.method, request.path, request.body), null, 2));
+    const answer = await api.request(request.method, request.path, request.body);
+    console.log(JSON.stringify(answer, null, 2));
+    if (request.test) {
+      const parts = Object.values(answer as Record<string, { ok: boolean }>);
+      return parts.every((part) => part.ok) ? 0 : EXIT_FAILED;
+    }
     return 0;
   } catch (error) {
     if (!(error instanceof ApiRequestError)) throw error;

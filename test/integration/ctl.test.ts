@@ -124,4 +124,36 @@ describe('scripts/auditflow ctl', () => {
     expect(await ctl(['pause'])).toMatchObject({ code: 2, stderr: expect.stringContaining('pause needs an integration id') });
     expect(await ctl(['list'], { AUDITFLOW_API_TOKEN: '' })).toMatchObject({ code: 2, stderr: expect.stringContaining('AUDITFLOW_API_TOKEN is not set') });
   });
+
+  it('tests an integration file, exiting 1 when a part fails', async () => {
+    const file = path.join(dir, 'test.json');
+    const body = integrationBody({ bucket: await createTestBucket(), mondoo: h.mondoo });
+    writeFileSync(file, JSON.stringify(body));
+    const ok = json<{ source: { ok: boolean }; destination: { ok: boolean } }>(await ctl(['test', 'test.json'], {}, dir));
+    expect(ok).toMatchObject({ source: { ok: true }, destination: { ok: true } });
+    writeFileSync(file, JSON.stringify({ ...body, source: { ...body.source, token: 'not-the-token' } }));
+    const failed = await ctl(['test', file]);
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ source: { ok: false, message: expect.stringContaining('HTTP 401') }, destination: { ok: true } });
+    expect(failed.stdout).not.toContain('not-the-token');
+  });
+
+  it('creates, lists, gets and cancels one-time exports', async () => {
+    const file = path.join(dir, 'export.json');
+    const { name, source, destination } = integrationBody({ bucket: await createTestBucket(), mondoo: h.mondoo });
+    const to = new Date(Date.now() - 1_000).toISOString();
+    writeFileSync(file, JSON.stringify({ name, source, destination, from: '2025-06-01T00:00:00Z', to, lateArrivalSeconds: 3600 }));
+    const created = json<{ id: string; status: string }>(await ctl(['exports', 'create', file]));
+    expect(created.status).toBe('running');
+    const listed = json<{ exports: Array<{ id: string }>; nextPageToken?: string }>(await ctl(['exports', 'list', '--status', 'running', '--limit', '1']));
+    expect(listed.exports.map((e) => e.id)).toEqual([created.id]);
+    expect(json<{ id: string }>(await ctl(['exports', 'get', created.id])).id).toBe(created.id);
+    expect(json(await ctl(['exports', 'cancel', created.id]))).toEqual({ id: created.id, action: 'cancel', accepted: true });
+    await waitFor('the export cancelled', async () =>
+      json<{ status: string }>(await ctl(['exports', 'get', created.id])).status === 'cancelled' ? true : undefined,
+    );
+    expect(await ctl(['exports', 'cancel', created.id])).toMatchObject({ code: 1, stderr: expect.stringContaining('export_ended') });
+    expect(await ctl(['exports', 'get'])).toMatchObject({ code: 2, stderr: expect.stringContaining('exports get needs an export id') });
+    expect(await ctl(['exports', 'list', '--limit', '0'])).toMatchObject({ code: 1, stderr: expect.stringContaining('limit') });
+  });
 });
