@@ -6,20 +6,22 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../lib/logger';
 import type { Sealer } from '../lib/sealing';
-import {
-  CONNECTION_TEST_WORKFLOW_TYPE,
-  connectionTestWorkflowId,
-  probeObjectNameFor,
-  type ConnectionTestInput,
-  type ConnectionTestResult,
-} from '../contracts/connection-test';
+import { CONNECTION_TEST_WORKFLOW_TYPE, connectionTestWorkflowId, type ConnectionTestInput, type ConnectionTestResult } from '../contracts/connection-test';
 import type { connectionTestWorkflow } from '../workflows/connection-test';
+import { expandPrefixTemplate } from '../workflows/object-names';
 import { ApiError } from './errors';
 import { connectionTestRequestSchema, type ConnectionTestRequest } from './schemas/connection-test';
 import type { ApiSettings } from './settings';
 
 /** Both probes give up after 30 s; a worker picks the task up within moments when one runs. */
 const TEST_TIMEOUT_MS = 60_000;
+
+/**
+ * Where the destination's probe object goes: under the prefix, its %Y %m %d %H filled with `now`
+ * (UTC) as an upload at that moment would fill them, so least privilege on the prefix covers it.
+ */
+const probeObjectNameFor = (prefix: string, uuid: string, now = new Date()): string =>
+  `${expandPrefixTemplate(prefix, now.toISOString())}.auditflow/connection-test-${uuid}`;
 
 export interface ConnectionTestServiceDeps {
   client: Client;
