@@ -41,7 +41,11 @@ const body = (credentials: unknown) =>
 describe('write-only fields', () => {
   it('are listed from the schema marking, through unions and optional fields', () => {
     // The Cloud Audit Logs source takes the GCS destination's credentials: its key is sealed the same way.
+    // Azure Blob's account key, client secret and SAS token are write-only as well.
     expect(writeOnlyPaths(createIntegrationSchema)).toEqual([
+      'destination.credentials.accountKey',
+      'destination.credentials.clientSecret',
+      'destination.credentials.sasToken',
       'destination.credentials.secretAccessKey',
       'destination.credentials.serviceAccountJson',
       'destination.credentials.sessionToken',
