@@ -19,7 +19,13 @@ export async function startWorkerProcess(taskQueue: string, extraEnv: NodeJS.Pro
     if (chunk.toString().includes('worker started')) started = true;
   });
   // Bundling the workflows takes ~10 s alone and over a minute at a load of 15 on 2 cores.
-  await waitUntilReady(proc, async () => started, 180_000);
+  try {
+    await waitUntilReady(proc, async () => started, 180_000);
+  } catch (error) {
+    // A worker that starts after the test gave up would otherwise poll on, orphaned, for hours.
+    proc.child.kill('SIGKILL');
+    throw error;
+  }
   return {
     proc,
     async kill() {
