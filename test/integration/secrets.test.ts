@@ -1,9 +1,12 @@
 // No secret in plaintext anywhere: integrations with distinctive secrets are created through the API
-// and exported (successfully and failing: wrong token, disabled key, unbound WIF, a wrong S3 secret with a session token), then every event of
-// every run's history (raw, without the codec, and decoded through the codec endpoint the Temporal UI
+// and exported (successfully and failing: wrong token, disabled key, unbound WIF, a wrong S3 secret with a session token, an S3 role
+// that does not trust the integration, a rejected Entra client secret, a wrong Azure account key, a SAS without write), to GCS, S3
+// (access keys; web identity through a fake STS whose session credentials are searched for too) and Azure Blob (service principal
+// secret, workload identity federation through a fake Entra whose access tokens are searched for too, account key, SAS token). Then
+// every event of every run's history (raw, without the codec, and decoded through the codec endpoint the Temporal UI
 // uses: secrets are sealed to the workers' key), memos, search attributes, the worker's and the API's
 // logs and every API response are searched for them, verbatim and base64-encoded. Zero hits.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
@@ -21,6 +24,14 @@ import { REDACTED_PATHS } from '../../lib/logger';
 import { wifPrincipalFor, wifSubjectFor } from '../../lib/wif';
 import { workflowIdFor } from '../../workflows/definitions';
 import { DESTINATION_CLAIM_WORKFLOW_TYPE } from '../../workflows/destination-claim';
+import { AZURE_FEDERATION_AUDIENCE } from '../../activities/sinks/azure-blob/schema';
+import { AWS_ENDPOINT_URL_STS_VAR } from '../../activities/sinks/s3/web-identity';
+import { AWS_STS_AUDIENCE } from '../../lib/wif';
+import { createS3SessionProxy, type S3SessionProxy } from '../fakes/aws/s3-session-proxy';
+import { createFakeSts, type FakeSts } from '../fakes/aws/sts';
+import { createFakeEntra, type FakeEntra } from '../fakes/azure/entra';
+import { createAzureStorageProxy, type AzureStorageProxy } from '../fakes/azure/storage-proxy';
+import { azuriteAccount, containerSas, createAzureTestContainer, policySas, setContainerPolicy } from '../helpers/azure';
 import { serviceAccountEmail, startFakeGcpStack, type FakeGcp, type FakeGcpStack, type GcsAuthProxy } from '../fakes/gcp';
 import { providerAudience, type TestIssuer } from '../fakes/gcp/issuer';
 import { createFakeMondoo, orgMrn, type FakeMondoo } from '../../sandbox/mondoo';
@@ -54,6 +65,11 @@ describe('secrets never in plaintext', () => {
   let proxy: GcsAuthProxy;
   let issuer: TestIssuer;
   let fakes: FakeGcpStack;
+  let sts: FakeSts;
+  let s3Sessions: S3SessionProxy;
+  let entra: FakeEntra;
+  let azureProxy: AzureStorageProxy;
+  const roleUsers = new Map<string, { accessKeyId: string; secretAccessKey: string }>();
   let server: Server;
   let api: string;
   const workerLogs: string[] = [];
@@ -66,6 +82,15 @@ describe('secrets never in plaintext', () => {
     fakes = await startFakeGcpStack(inject('gcsEndpoint'));
     ({ gcp, proxy, issuer } = fakes);
     for (const [name, value] of Object.entries(issuer.env)) vi.stubEnv(name, value);
+    // S3 web identity and Azure federation trust the same issuer; STS and Entra are found through the
+    // worker's environment, as the AWS SDK and @azure/identity find them.
+    sts = await createFakeSts();
+    sts.addOidcProvider(issuer.issuer, [AWS_STS_AUDIENCE]);
+    s3Sessions = await createS3SessionProxy({ target: inject('s3Endpoint'), sts, roles: () => roleUsers });
+    entra = await createFakeEntra();
+    azureProxy = await createAzureStorageProxy({ target: inject('azuriteEndpoint'), ...azuriteAccount(), entra });
+    vi.stubEnv(AWS_ENDPOINT_URL_STS_VAR, sts.url);
+    vi.stubEnv('AZURE_AUTHORITY_HOST', entra.authorityHost);
     env = await openTestEnv();
     worker = await startExportWorker(env);
     mondoo = await createFakeMondoo({ token: MONDOO_TOKEN, generated: { count: 250, start: '2025-06-01T00:00:00Z', perSecond: 4, seed: 41 } });
@@ -101,7 +126,7 @@ describe('secrets never in plaintext', () => {
     await worker?.running;
     server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));
-    await Promise.all([mondoo?.close(), fakes?.close()]);
+    await Promise.all([mondoo?.close(), fakes?.close(), s3Sessions?.close(), sts?.close(), azureProxy?.close(), entra?.close()]);
     await env?.close();
     vi.unstubAllEnvs();
   });
@@ -148,16 +173,56 @@ describe('secrets never in plaintext', () => {
     };
     const s3User = await createS3User();
     const wrongS3Secret = { secretAccessKey: `s3-wrong-${randomUUID()}`, sessionToken: `s3-session-${randomUUID()}` };
-    const create = async (name: string, token: string, credentials: unknown, s3 = false) => {
-      const { status, json } = await call('POST', '/v1/integrations', {
-        name,
-        source: source(token),
-        destination: await (s3 ? s3Destination : destination)(credentials),
-        includeHistorical: true,
-      });
+    // Web identity: the role's sessions sign as a user of the S3 server of their own (the STS answer's
+    // AccessKeyId and SecretAccessKey); the session proxy checks the SessionToken on every request.
+    const roleUser = await createS3User();
+    roleUsers.set(roleUser.accessKeyId, roleUser);
+    let roles = 0;
+    const roleFor = (subject: string) => {
+      const roleArn = `arn:aws:iam::123456789012:role/auditflow/secrets-${++roles}`;
+      sts.putRole({ roleArn, user: roleUser, trust: { issuer: issuer.issuer, audience: AWS_STS_AUDIENCE, subject } });
+      return roleArn;
+    };
+    const webIdentityDestination = async (roleArn: string) => {
+      const bucket = await createS3TestBucket();
+      await grantPutObject(bucket, 'mondoo/', roleUser.accessKeyId);
+      return { type: 's3', bucket, region: S3_REGION, prefix: 'mondoo/', endpoint: s3Sessions.url, forcePathStyle: true, credentials: { roleArn } };
+    };
+    const TENANT = randomUUID();
+    const azureDestination = async (credentials: unknown, direct: boolean, prepare?: (container: string) => Promise<unknown>) => {
+      const container = await createAzureTestContainer();
+      await prepare?.(container);
+      return {
+        type: 'azure-blob',
+        accountName: azuriteAccount().accountName,
+        container,
+        prefix: 'mondoo/',
+        // Entra credentials go through the proxy that checks Entra's tokens; keys and SAS straight to Azurite.
+        endpoint: direct ? inject('azuriteEndpoint') : azureProxy.url,
+        credentials: typeof credentials === 'function' ? (credentials as (c: string) => unknown)(container) : credentials,
+      };
+    };
+    const entraApp = (container: string) => {
+      const clientId = randomUUID();
+      entra.addApp(TENANT, clientId);
+      azureProxy.assign(clientId, container, 'Storage Blob Data Contributor');
+      return clientId;
+    };
+    const clientSecret = `entra-secret-${randomUUID()}`;
+    const wrongClientSecret = `entra-wrong-${randomUUID()}`;
+    const wrongAccountKey = randomBytes(64).toString('base64');
+    const sasTokens: string[] = [];
+    const sas = (token: string) => {
+      sasTokens.push(token);
+      return { sasToken: token };
+    };
+    const createWith = async (name: string, token: string, dest: unknown) => {
+      const { status, json } = await call('POST', '/v1/integrations', { name, source: source(token), destination: dest, includeHistorical: true });
       expect(status, JSON.stringify(json)).toBe(201);
       return String(json.id);
     };
+    const create = async (name: string, token: string, credentials: unknown, s3 = false) =>
+      createWith(name, token, await (s3 ? s3Destination : destination)(credentials));
 
     const good = await create('key, good token', MONDOO_TOKEN, { serviceAccountJson: ok.json });
     const wrongToken = await create('wrong Mondoo token', WRONG_MONDOO_TOKEN, { serviceAccountJson: ok.json });
@@ -167,6 +232,45 @@ describe('secrets never in plaintext', () => {
     const unbound = await create('wif, not bound', MONDOO_TOKEN, { wifAudience: audience, wifServiceAccountEmail: wifEmail });
     const s3Good = await create('S3 access keys', MONDOO_TOKEN, { ...s3User }, true);
     const s3Wrong = await create('S3 wrong secret', MONDOO_TOKEN, { accessKeyId: s3User.accessKeyId, ...wrongS3Secret }, true);
+    // The role's trust policy names the integration's subject, known once it exists: trust it after creating.
+    const s3Role = roleFor('not-yet');
+    const s3WebIdentity = await createWith('S3 web identity', MONDOO_TOKEN, await webIdentityDestination(s3Role));
+    sts.putRole({ roleArn: s3Role, user: roleUser, trust: { issuer: issuer.issuer, audience: AWS_STS_AUDIENCE, subject: wifSubjectFor(s3WebIdentity) } });
+    const s3Untrusted = await createWith('S3 web identity, untrusted', MONDOO_TOKEN, await webIdentityDestination(roleFor('auditflow:integration:other')));
+    let spClient = '';
+    const azureSecret = await createWith(
+      'Azure service principal',
+      MONDOO_TOKEN,
+      await azureDestination((container: string) => {
+        spClient = entraApp(container);
+        entra.addSecret(spClient, clientSecret);
+        return { tenantId: TENANT, clientId: spClient, clientSecret };
+      }, false),
+    );
+    const azureWrongSecret = await createWith(
+      'Azure wrong client secret',
+      MONDOO_TOKEN,
+      await azureDestination((container: string) => ({ tenantId: TENANT, clientId: entraApp(container), clientSecret: wrongClientSecret }), false),
+    );
+    let wifClient = '';
+    const azureWif = await createWith(
+      'Azure workload identity federation',
+      MONDOO_TOKEN,
+      await azureDestination((container: string) => ((wifClient = entraApp(container)), { tenantId: TENANT, clientId: wifClient }), false),
+    );
+    entra.addFederatedCredential(wifClient, { issuer: issuer.issuer, subject: wifSubjectFor(azureWif), audience: AZURE_FEDERATION_AUDIENCE });
+    const azureKey = await createWith('Azure account key', MONDOO_TOKEN, await azureDestination({ accountKey: azuriteAccount().accountKey }, true));
+    const azureWrongKey = await createWith('Azure wrong account key', MONDOO_TOKEN, await azureDestination({ accountKey: wrongAccountKey }, true));
+    const azureSas = await createWith('Azure SAS', MONDOO_TOKEN, await azureDestination((container: string) => sas(containerSas(container, 'cw')), true));
+    const azureSasReadOnly = await createWith(
+      'Azure SAS without write',
+      MONDOO_TOKEN,
+      await azureDestination(
+        (container: string) => sas(policySas(container, 'exporter')),
+        true,
+        (container) => setContainerPolicy(container, 'exporter', 'rl'),
+      ),
+    );
     // A rejected create must not echo the secret it carried either.
     const rejected = await call('POST', '/v1/integrations', {
       name: 'x',
@@ -176,12 +280,41 @@ describe('secrets never in plaintext', () => {
     expect(rejected.status).toBe(400);
 
     const completed = (d: Record<string, unknown>) => (d.lastRun as { outcome?: string } | undefined)?.outcome === 'completed';
-    for (const id of [good, wif, s3Good]) expect((await until(id, (d) => completed(d) || d.status === 'error')).status).toBe('active');
-    for (const id of [wrongToken, badKey, unbound, s3Wrong]) expect((await until(id, (d) => d.status === 'error')).lastError).toBeDefined();
+    for (const id of [good, wif, s3Good, azureSecret, azureKey, azureSas])
+      expect((await until(id, (d) => completed(d) || d.status === 'error')).status).toBe('active');
+    // Trusted only once they existed, the keyless ones may have run before: then they recover on the next run.
+    for (const id of [s3WebIdentity, azureWif]) {
+      if ((await until(id, (d) => completed(d) || d.status === 'error')).status === 'error') await call('POST', `/v1/integrations/${id}/run`);
+      await until(id, (d) => completed(d) && d.status === 'active');
+    }
+    for (const id of [wrongToken, badKey, unbound, s3Wrong, s3Untrusted, azureWrongSecret, azureWrongKey, azureSasReadOnly])
+      expect((await until(id, (d) => d.status === 'error')).lastError).toBeDefined();
     await call('POST', `/v1/integrations/${good}/run`);
     await call('GET', '/v1/integrations');
     await call('GET', '/.well-known/jwks.json');
-    const ids = [good, wrongToken, badKey, wif, unbound, s3Good, s3Wrong];
+    // Each keyless path really went through its exchange (else there would be nothing of it to find).
+    expect(sts.calls).toContain('OK');
+    expect(sts.calls).toContain('AccessDenied');
+    expect(s3Sessions.accepted).toContain(wifSubjectFor(s3WebIdentity));
+    expect(azureProxy.accepted).toEqual(expect.arrayContaining([spClient, wifClient]));
+    const ids = [
+      good,
+      wrongToken,
+      badKey,
+      wif,
+      unbound,
+      s3Good,
+      s3Wrong,
+      s3WebIdentity,
+      s3Untrusted,
+      azureSecret,
+      azureWrongSecret,
+      azureWif,
+      azureKey,
+      azureWrongKey,
+      azureSas,
+      azureSasReadOnly,
+    ];
     for (const id of ids) await call('DELETE', `/v1/integrations/${id}`);
     for (const id of ids) await until(id, (d) => d.status === 'deleted');
 
@@ -279,8 +412,27 @@ describe('secrets never in plaintext', () => {
       'access tokens, assertions and subject tokens': [...gcp.credentialsSeen],
       'API token': [API_TOKEN],
       'S3 secret access keys and session token': [s3User.secretAccessKey, ...Object.values(wrongS3Secret)],
+      // What STS handed back: the AccessKeyId is in no integration's input, so it must not surface either.
+      'STS session access key id': [roleUser.accessKeyId],
+      'STS session secret access key': [roleUser.secretAccessKey],
+      // The fake STS's session tokens start so, as AWS's do; the rest it saw are auditflow's web identity tokens.
+      'STS session tokens': [...sts.credentialsSeen].filter((c) => c.startsWith('FwoGZXIvYXdzE')),
+      'web identity tokens (to STS)': [...sts.credentialsSeen].filter((c) => !c.startsWith('FwoGZXIvYXdzE')),
+      'Azure client secrets': [clientSecret, wrongClientSecret],
+      'Azure account keys': [azuriteAccount().accountKey, wrongAccountKey],
+      // The signature is the secret part of a SAS (the rest is its permissions and dates, also in the clear).
+      'Azure SAS tokens': sasTokens.flatMap((token) => {
+        const sig = new URLSearchParams(token).get('sig')!;
+        return [token, sig, encodeURIComponent(sig)];
+      }),
+      'Entra access tokens': [...entra.credentialsSeen].filter((c) => c.startsWith('entra.')),
+      'client assertions (to Entra)': [...entra.credentialsSeen].filter((c) => !c.startsWith('entra.') && c !== clientSecret && c !== wrongClientSecret),
     };
     expect(secrets['access tokens, assertions and subject tokens']!.length).toBeGreaterThanOrEqual(6);
+    for (const what of ['STS session tokens', 'web identity tokens (to STS)', 'Entra access tokens', 'client assertions (to Entra)']) {
+      expect(secrets[what]!.length, what).toBeGreaterThanOrEqual(1);
+    }
+    expect(sasTokens.length).toBe(2);
     const places = [
       ...stored,
       { where: 'worker logs', bytes: Buffer.from(workerLogs.join('\n')) },
