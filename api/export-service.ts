@@ -5,7 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo as FullExecutionInfo } from '@temporalio/client';
 import type { Logger } from '../lib/logger';
 import type { Sealer } from '../lib/sealing';
-import { DEFAULT_LIMITS, defaultTiming, ExportStatusAttribute, IntegrationIdAttribute, SourceTypeAttribute } from '../workflows/definitions';
+import {
+  DEFAULT_LIMITS,
+  defaultTiming,
+  ExportStatusAttribute,
+  IntegrationIdAttribute,
+  IntegrationNameAttribute,
+  SourceTypeAttribute,
+} from '../workflows/definitions';
 import type { oneTimeExportWorkflow } from '../workflows/one-time-export';
 import {
   cancelExportSignal,
@@ -168,6 +175,7 @@ export function createExportService({ client, settings, log, sealer, integration
               { key: IntegrationIdAttribute, value: id },
               { key: ExportStatusAttribute, value: 'running' },
               { key: SourceTypeAttribute, value: source.type },
+              { key: IntegrationNameAttribute, value: name },
             ],
             staticSummary: `${name} · ${facts.scopeId} ${from} – ${to}`,
             staticDetails: `Exports the ${source.type} audit log of ${facts.scopeId} from ${from} (inclusive) to ${to} (exclusive) to ${facts.objectUrlBase}${destination.prefix}, once.`,

@@ -40,6 +40,11 @@ export interface ActivityRetryingReport {
 export const IntegrationIdAttribute = defineSearchAttributeKey('IntegrationId', SearchAttributeType.KEYWORD);
 export const ExportStatusAttribute = defineSearchAttributeKey('ExportStatus', SearchAttributeType.KEYWORD);
 export const SourceTypeAttribute = defineSearchAttributeKey('SourceType', SearchAttributeType.KEYWORD);
+/**
+ * The integration's name, so the UI's workflow list can show it as a column: the start's static summary
+ * is not carried across continue-as-new (the command has no user metadata), search attributes are.
+ */
+export const IntegrationNameAttribute = defineSearchAttributeKey('IntegrationName', SearchAttributeType.KEYWORD);
 
 export type ExportStatus = 'active' | 'paused' | 'error' | 'deleted';
 

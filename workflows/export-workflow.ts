@@ -1,12 +1,13 @@
 // One long-lived workflow per integration, its lifecycle: export now, sleep the interval (or until the
 // schedule's next calendar time), export again, until deleted. Signal handlers only flip flags; one
 // wait reacts to them; every run ends in continue-as-new. One export run (batches, prefetch, history bound) is in export-run.ts.
-import { condition, continueAsNew, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { connectorFactsOf } from '../contracts/legacy-inputs';
 import {
   activityRetryingSignal,
   deleteSignal,
   ExportStatusAttribute,
+  IntegrationNameAttribute,
   pauseSignal,
   resumeSignal,
   runNowSignal,
@@ -18,7 +19,7 @@ import {
 } from './definitions';
 import { activityProxies, exportRun, finishRun } from './export-run';
 import { InFlight } from './in-flight';
-import { CANCEL_IN_FLIGHT_PATCH } from './patches';
+import { CANCEL_IN_FLIGHT_PATCH, INTEGRATION_NAME_ATTRIBUTE_PATCH } from './patches';
 import { RetryStreak } from './retry-streak';
 import { nextScheduledRunAt } from './schedule';
 
@@ -30,6 +31,11 @@ export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promis
   const activities = activityProxies(config);
   // Asked once, first thing: executions that began before the patch keep waiting for their activities.
   const inFlight = new InFlight(patched(CANCEL_IN_FLIGHT_PATCH));
+  // Search attributes pass to the next execution by themselves; an integration created before the API
+  // set its name gets it here, once, and keeps it from then on.
+  if (workflowInfo().typedSearchAttributes.get(IntegrationNameAttribute) === undefined && patched(INTEGRATION_NAME_ATTRIBUTE_PATCH)) {
+    upsertSearchAttributes([{ key: IntegrationNameAttribute, value: config.name }]);
+  }
   let running = false;
   const retrying = new RetryStreak(`${config.name} · ${facts.scopeId} → ${facts.objectUrlBase}${config.destination.prefix}`);
 

@@ -34,3 +34,9 @@ export const EVIDENCE_CHAIN_PATCH = 'evidence-chain';
  * taken literally. Asked only when the prefix holds a `%` (no older fixture has one).
  */
 export const DATED_PREFIX_PATCH = 'dated-prefix';
+/**
+ * An execution started without the `IntegrationName` search attribute (an integration created before the
+ * API set it) upserts it first thing, so the UI's list shows every integration's name after its next
+ * continue-as-new. Asked only when the attribute is missing (no older fixture has it).
+ */
+export const INTEGRATION_NAME_ATTRIBUTE_PATCH = 'integration-name-attribute';

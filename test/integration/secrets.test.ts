@@ -362,6 +362,7 @@ describe('secrets never in plaintext', () => {
       'cancel-in-flight-on-pause-delete',
       'evidence-chain',
       'dated-prefix',
+      'integration-name-attribute',
     ]);
     const LOCAL_ACTIVITY_MARKER_KEYS = ['activity_id', 'activity_type', 'attempt', 'backoff', 'complete_time', 'original_schedule_time', 'seq'];
     const plain = payloads.filter((p) => Buffer.from(p.payload.metadata?.encoding ?? []).toString() !== ENCRYPTED_ENCODING);
