@@ -7,6 +7,7 @@
 // Temporal's own connection settings (TEMPORAL_ADDRESS, TEMPORAL_API_KEY, TEMPORAL_TLS_*, …) are not
 // here: they are Temporal's, read by @temporalio/envconfig (lib/temporal-config.ts).
 import { z } from 'zod';
+import { AUDITFLOW_VERSION } from './version';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const SDK_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -126,6 +127,33 @@ export const SETTINGS = {
     'worker',
     'a **development** key in `<data dir>/dev-sealing-keys.json` (a warning is logged)',
     'a JSON array of private EC (P-256/384/521) or X25519 JWKs, each with a `kid`. The first is the current key, all unseal',
+  ),
+  AUDITFLOW_WORKER_VERSIONING: setting(
+    z.enum(['0', '1'], { error: 'must be 1 or 0' }).default('1'),
+    'worker',
+    '`1`',
+    '`1`: the worker joins Temporal Worker Deployment `AUDITFLOW_DEPLOYMENT_NAME` as version `AUDITFLOW_BUILD_ID`, and Temporal routes each workflow to the version that may run it ([operations](operations.md#upgrades)). `0`: an unversioned worker, for a server without Worker Deployments (before 1.28) or a namespace without them enabled',
+  ),
+  AUDITFLOW_DEPLOYMENT_NAME: setting(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _ (a "." would clash with Temporal\'s <deployment>.<build id> notation)')
+      .default('auditflow'),
+    'worker',
+    '`auditflow`',
+    'the Worker Deployment every worker of this auditflow installation joins (one per namespace and task queue)',
+  ),
+  AUDITFLOW_BUILD_ID: setting(
+    z.string().max(255, 'must be at most 255 characters').default(AUDITFLOW_VERSION),
+    'worker',
+    'the package version (`package.json`, e.g. `0.1.0`)',
+    "this worker's version in the deployment: the code it runs. Workers with different code must have different build ids (CI sets the image tag or commit); workers of one release share one",
+  ),
+  AUDITFLOW_SET_CURRENT_VERSION: setting(
+    z.enum(['auto', 'never'], { error: 'must be auto or never' }).default('auto'),
+    'worker',
+    '`auto`',
+    "`auto`: once polling, the worker makes its version the deployment's current one (new and auto-upgrade workflows go to it) unless the current version is newer (first polled later), so a restarted old worker never takes work back. `never`: an operator does it (`temporal worker deployment set-current-version` or a ramp)",
   ),
   AUDITFLOW_SOURCE_MAX_RESPONSE_BYTES: setting(
     positiveInt('bytes').default(4 * 1024 * 1024),

@@ -1,4 +1,4 @@
-import type { DataConverter } from '@temporalio/common';
+import type { DataConverter, WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createDataConverter } from '../lib/data-converter';
@@ -16,6 +16,8 @@ export interface CreateWorkerOptions {
   dataConverter?: DataConverter;
   /** A prebuilt bundle (worker/main.ts and the tests build it once); otherwise the worker bundles workflowsPath. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Joins this Worker Deployment version (lib/worker-versioning.ts); unset: an unversioned worker. */
+  deploymentVersion?: WorkerDeploymentVersion;
   overrides?: Partial<WorkerOptions>;
 }
 
@@ -30,6 +32,12 @@ export async function createExportWorker(options: CreateWorkerOptions): Promise<
     dataConverter: options.dataConverter ?? createDataConverter(),
     // Let an activity in flight finish its batch on SIGTERM; a killed one is retried elsewhere.
     shutdownGraceTime: '30s',
+    // Every workflow type auto-upgrades: its next task runs on the deployment's current version and
+    // replays there (changes go behind patched()). None is pinned, and none carries a versioning
+    // annotation (setWorkflowOptions), which the server refuses from an unversioned worker.
+    ...(options.deploymentVersion
+      ? { workerDeploymentOptions: { useWorkerVersioning: true, version: options.deploymentVersion, defaultVersioningBehavior: 'AUTO_UPGRADE' } }
+      : {}),
     ...options.overrides,
   });
 }

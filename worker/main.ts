@@ -12,9 +12,11 @@ import { checkTemporalTls } from '../lib/tls-preflight';
 import { createUnsealer, loadSealingKeys } from '../lib/sealing';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { connectionOptions, describeCredentials, loadTemporalSettings } from '../lib/temporal-config';
+import { versionName, workerDeploymentVersion } from '../lib/worker-versioning';
 import { bundleInChildProcess } from './bundle-workflows';
 import { createExportWorker } from './create-worker';
 import { startHealthServer, type WorkerHealth } from './health-server';
+import { promoteWhenPolling } from './promote-version';
 
 const log = createLogger('worker');
 
@@ -81,14 +83,32 @@ async function main(): Promise<void> {
   }
   try {
     const workflowBundle = await bundleInChildProcess();
-    const worker = await createExportWorker({ connection, settings, dataConverter, workflowBundle, activityDeps: { unsealer } });
+    const deploymentVersion = workerDeploymentVersion();
+    const worker = await createExportWorker({ connection, settings, dataConverter, workflowBundle, activityDeps: { unsealer }, deploymentVersion });
     Object.assign(health, { worker, connection });
     rmSync(path.dirname(workflowBundle.codePath), { recursive: true, force: true }); // loaded by now
     log.info(
-      { address: settings.address, namespace: settings.namespace, taskQueue: settings.taskQueue, auth: describeCredentials(settings.credentials) },
+      {
+        address: settings.address,
+        namespace: settings.namespace,
+        taskQueue: settings.taskQueue,
+        auth: describeCredentials(settings.credentials),
+        version: deploymentVersion ? versionName(deploymentVersion) : 'unversioned',
+      },
       'worker started',
     );
-    await worker.run();
+    const running = worker.run();
+    const stopPromoting = new AbortController();
+    const promoting =
+      deploymentVersion && own.AUDITFLOW_SET_CURRENT_VERSION === 'auto'
+        ? promoteWhenPolling({ settings, version: deploymentVersion, log, signal: stopPromoting.signal })
+        : undefined;
+    try {
+      await running;
+    } finally {
+      stopPromoting.abort();
+      await promoting;
+    }
     log.info('worker stopped');
   } finally {
     await connection.close();
