@@ -251,10 +251,13 @@ export const SETTINGS = {
     'the Node that `scripts/auditflow` unpacks when the one on PATH is older than 22.15',
   ),
   AUDITFLOW_RECORD_HISTORIES: setting(
-    z.enum(['0', '1']).optional(),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'must be a fixture name of letters, digits, ".", "_" or "-"')
+      .optional(),
     'tests',
     'unset',
-    '`1`: the replay test records new fixture histories instead of replaying',
+    'a name such as `v6-<what>`: the tests that replay live histories (replay, failing-source, worker-versioning) also record them as fixtures `test/fixtures/histories/<name>-….json`, encrypted with the fixture key. A name, not `1`: worker processes the tests start read it too',
   ),
 } as const;
 
