@@ -5,7 +5,10 @@
 // messages that name the variable and never the key material.
 //
 // Temporal's own connection settings (TEMPORAL_ADDRESS, TEMPORAL_API_KEY, TEMPORAL_TLS_*, …) are not
-// here: they are Temporal's, read by @temporalio/envconfig (lib/temporal-config.ts).
+// here: they are Temporal's, read by @temporalio/envconfig (lib/temporal-config.ts). Of OpenTelemetry's
+// OTEL_* variables, the few that decide whether tracing runs at all are here (lib/tracing.ts reads them);
+// the rest (headers, sampler, batch sizes, resource attributes) the OpenTelemetry SDK reads itself, as
+// its specification defines them.
 import { z } from 'zod';
 import { AUDITFLOW_VERSION } from './version';
 
@@ -23,6 +26,7 @@ const positiveInt = (what: string) =>
     .int(`must be a positive whole number of ${what}`)
     .positive(`must be a positive whole number of ${what}`);
 const url = z.url({ error: 'must be an absolute URL' });
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 /** Comma-separated, blanks around and between commas ignored. */
 const list = z.string().transform((raw) =>
   raw
@@ -33,6 +37,9 @@ const list = z.string().transform((raw) =>
 
 /** Who reads a variable: for the docs. */
 type Reader = 'worker' | 'API' | 'worker, API' | 'start' | 'ctl' | 'scripts' | 'tests';
+
+/** OpenTelemetry's boolean: "true" in any case is true, anything else false (its specification). */
+const otelBoolean = z.string().transform((raw) => raw.trim().toLowerCase() === 'true');
 
 interface Setting<T extends z.ZodType> {
   schema: T;
@@ -216,6 +223,27 @@ export const SETTINGS = {
     'a **development** key in `<data dir>/dev-oidc-signing-key.json`',
     'a JSON array of private RSA JWKs with `kid`, or `kid:base64(PEM)`, comma-separated. The first signs, all are published',
   ),
+  // Tracing: OpenTelemetry's own variables, honoured as its specification defines them
+  OTEL_EXPORTER_OTLP_ENDPOINT: setting(
+    httpUrl.optional(),
+    'worker, API',
+    'unset: tracing is off (no SDK is started)',
+    'OTLP/HTTP collector base URL: worker and API export traces to `<url>/v1/traces` (see [operations](operations.md#tracing))',
+  ),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: setting(
+    httpUrl.optional(),
+    'worker, API',
+    'unset',
+    'the full OTLP/HTTP traces URL, instead of `OTEL_EXPORTER_OTLP_ENDPOINT`; either turns tracing on',
+  ),
+  OTEL_TRACES_EXPORTER: setting(
+    z.string().optional(),
+    'worker, API',
+    '`otlp`',
+    '`none` turns tracing off although an endpoint is set; `otlp` is the only exporter auditflow runs',
+  ),
+  OTEL_SDK_DISABLED: setting(otelBoolean.default(false), 'worker, API', '`false`', '`true` turns tracing off although an endpoint is set'),
+  OTEL_SERVICE_NAME: setting(z.string().optional(), 'worker, API', '`auditflow-worker`, `auditflow-api`', "the `service.name` of the process's spans"),
   // The local stack (`scripts/auditflow start`) and the shell client
   AUDITFLOW_GCS_PORT: setting(port.default(4443), 'start', '`4443`', 'GCS emulator port'),
   AUDITFLOW_S3_PORT: setting(port.default(7070), 'start', '`7070`', 'local S3 server port (with `AUDITFLOW_DEMO_DESTINATION=s3`)'),
@@ -285,9 +313,11 @@ const SECRET_SETTINGS = new Set(['AUDITFLOW_API_TOKEN', 'AUDITFLOW_ENCRYPTION_KE
 // process.env is read often (each fetch reads its response cap): parsed again only when it changed.
 const last = new WeakMap<object, { key: string; settings: Settings }>();
 
-/** Reads and checks every AUDITFLOW_* variable of `env` (an empty one counts as unset). */
+/** Reads and checks every AUDITFLOW_* variable of `env`, and the OTEL_* ones above (an empty one counts as unset). */
 export function settingsFrom(env: NodeJS.ProcessEnv = process.env): Settings {
-  const ours = Object.fromEntries(Object.entries(env).filter(([name, value]) => name.startsWith('AUDITFLOW_') && value !== undefined && value.trim() !== ''));
+  const ours = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => (name.startsWith('AUDITFLOW_') || name in SETTINGS) && value !== undefined && value.trim() !== ''),
+  );
   const key = JSON.stringify(ours);
   const seen = last.get(env);
   if (seen?.key === key) return seen.settings;
@@ -312,7 +342,7 @@ export function settingsMarkdown(): string {
     '',
     '<!-- Generated from lib/settings.ts by `npm run settings-doc`; edit there. -->',
     '',
-    "Every `AUDITFLOW_*` environment variable, checked by one schema when a process starts: a wrong value stops it with a message naming the variable. An empty variable counts as unset. How to reach Temporal (address, namespace, TLS, API key) is Temporal's own configuration: see [operations](operations.md#connecting-to-temporal).",
+    "Every `AUDITFLOW_*` environment variable, checked by one schema when a process starts: a wrong value stops it with a message naming the variable. An empty variable counts as unset. How to reach Temporal (address, namespace, TLS, API key) is Temporal's own configuration: see [operations](operations.md#connecting-to-temporal). The `OTEL_*` variables listed are OpenTelemetry's, meaning what its specification says; the SDK reads the others it defines (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER`, `OTEL_BSP_*`, `OTEL_RESOURCE_ATTRIBUTES`, …) itself: see [operations](operations.md#tracing).",
     '',
     '| variable | read by | default | meaning |',
     '|---|---|---|---|',
