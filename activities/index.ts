@@ -13,6 +13,7 @@ import { count } from './metrics';
 import { reportingRetries } from './retry-report';
 import { sinkConnector } from './sinks/registry';
 import type { ObjectStore } from './sinks/sink';
+import { tracedStore } from './sinks/traced-store';
 import { uploadObjects, type ManifestSigner } from './upload';
 import { publicUrlFrom } from '../lib/wif';
 import { loadOidcSigningKeys } from '../lib/wif-keys';
@@ -46,7 +47,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     const id = createHash('sha256').update(JSON.stringify(destination)).digest('hex');
     let store = stores.get(id);
     if (!store) {
-      store = sinkConnector(destination.type).open(destination);
+      store = tracedStore(sinkConnector(destination.type).open(destination), destination.type);
       stores.set(id, store);
     }
     return store;

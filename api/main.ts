@@ -6,6 +6,7 @@ import { createSealer, loadSealingPublicKey } from '../lib/sealing';
 import { publicUrlFrom } from '../lib/wif';
 import { loadOidcSigningKeys } from '../lib/wif-keys';
 import { loadTemporalSettings } from '../lib/temporal-config';
+import { startTracing } from '../lib/tracing';
 import { createApp } from './app';
 import { codecPathKeyEnabled, createCodecRouter } from './codec-routes';
 import { createOidcRouter } from './oidc-routes';
@@ -18,6 +19,9 @@ const LISTEN_HOST = '127.0.0.1';
 
 async function main(): Promise<void> {
   settingsFrom(); // every AUDITFLOW_* variable checked before anything starts
+  // With an OTLP endpoint set; undefined (nothing loaded) otherwise. Before the server: it patches node:http.
+  const tracing = startTracing('auditflow-api');
+  if (tracing) log.info('tracing: exporting spans by OTLP');
   const temporal = loadTemporalSettings();
   const settings = loadApiSettings(process.env, temporal);
   // One codec for the Temporal client and the UI's remote-codec endpoint.
@@ -27,7 +31,12 @@ async function main(): Promise<void> {
   const sealer = createSealer(loadSealingPublicKey({ log }));
   // Serves before Temporal answers (readyz says 503 meanwhile) and keeps waiting for it, logging why.
   const stopWaiting = new AbortController();
-  const { client, connection, connected } = openApiClient(temporal, { dataConverter: createDataConverter({ codec }), log, signal: stopWaiting.signal });
+  const { client, connection, connected } = openApiClient(temporal, {
+    dataConverter: createDataConverter({ codec }),
+    log,
+    signal: stopWaiting.signal,
+    interceptors: tracing?.clientInterceptors,
+  });
   connected.then(
     () => log.info({ address: temporal.address, namespace: temporal.namespace }, 'API connected to Temporal'),
     (error: unknown) => {
@@ -61,7 +70,13 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info({ signal }, 'API stopping');
     stopWaiting.abort();
-    server.close(() => void connection.close().then(() => process.exit(0)));
+    server.close(
+      () =>
+        void connection
+          .close()
+          .then(() => tracing?.shutdown())
+          .then(() => process.exit(0)),
+    );
     setTimeout(() => process.exit(0), 5_000).unref();
   };
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -1,6 +1,6 @@
 // The one place the API's Temporal client is made (api/main.ts and the API tests): its data converter
 // encrypts the workflow input, which holds the integration's secrets.
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ClientInterceptors } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { createDataConverter } from '../lib/data-converter';
 import type { Logger } from '../lib/logger';
@@ -25,10 +25,16 @@ export async function connectApiClient(settings: TemporalSettings, options: { da
  */
 export function openApiClient(
   settings: TemporalSettings,
-  options: { dataConverter?: DataConverter; log: Logger; signal?: AbortSignal },
+  options: { dataConverter?: DataConverter; log: Logger; signal?: AbortSignal; interceptors?: ClientInterceptors },
 ): ApiTemporalClient & { connected: Promise<void> } {
   const connection = Connection.lazy({ ...connectionOptions(settings), channelArgs: FAST_RECONNECT_CHANNEL_ARGS });
-  const client = new Client({ connection, namespace: settings.namespace, dataConverter: options.dataConverter ?? createDataConverter({ log: options.log }) });
+  const client = new Client({
+    connection,
+    namespace: settings.namespace,
+    dataConverter: options.dataConverter ?? createDataConverter({ log: options.log }),
+    // Tracing's (lib/tracing.ts): the request's trace goes on into the workflow it starts or signals.
+    interceptors: options.interceptors,
+  });
   const probe = async () => {
     await checkTemporalTls(settings);
     await connection.withDeadline(Date.now() + 5_000, () => connection.workflowService.getSystemInfo({}));

@@ -1,6 +1,7 @@
 // Bundles the workflow code in a short-lived child process. Bundling (webpack) costs the process that
 // does it ~150 MB that is never returned; done in the worker, every worker would carry it for life.
-// Run directly, it writes the bundle to the path given as its argument.
+// Run directly, it writes the bundle to the path given as its first argument; further arguments are
+// workflow interceptor modules to bundle (tracing's, lib/tracing.ts, only when tracing is on).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,17 +13,20 @@ import { FAILURE_CONVERTER_PATH, PAYLOAD_CONVERTER_PATH } from '../lib/data-conv
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export async function bundleInChildProcess(): Promise<{ codePath: string }> {
+export async function bundleInChildProcess(workflowInterceptorModules: string[] = []): Promise<{ codePath: string }> {
   const codePath = path.join(mkdtempSync(path.join(tmpdir(), 'auditflow-bundle-')), 'workflows.js');
-  await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), codePath], { maxBuffer: 16 * 1024 * 1024 });
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), codePath, ...workflowInterceptorModules], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return { codePath };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const out = process.argv[2];
-  if (!out) throw new Error('usage: bundle-workflows.ts <output file>');
+  const [out, ...workflowInterceptorModules] = process.argv.slice(2);
+  if (!out) throw new Error('usage: bundle-workflows.ts <output file> [workflow interceptor module …]');
   const { code } = await bundleWorkflowCode({
     workflowsPath,
+    workflowInterceptorModules,
     payloadConverterPath: PAYLOAD_CONVERTER_PATH,
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),

@@ -17,6 +17,7 @@ import { bundleInChildProcess } from './bundle-workflows';
 import { createExportWorker } from './create-worker';
 import { startHealthServer, type WorkerHealth } from './health-server';
 import { promoteWhenPolling } from './promote-version';
+import { startTracing } from '../lib/tracing';
 
 const log = createLogger('worker');
 
@@ -39,6 +40,9 @@ function installRuntime(): void {
 
 async function main(): Promise<void> {
   const own = settingsFrom(); // every AUDITFLOW_* variable checked before anything starts
+  // With an OTLP endpoint set; undefined (nothing loaded) otherwise.
+  const tracing = startTracing('auditflow-worker');
+  if (tracing) log.info('tracing: exporting spans by OTLP');
   installRuntime();
   // Serves at once: alive while waiting for Temporal, ready once the worker polls.
   const health: WorkerHealth = {};
@@ -82,9 +86,17 @@ async function main(): Promise<void> {
     process.off('SIGTERM', stop);
   }
   try {
-    const workflowBundle = await bundleInChildProcess();
+    const workflowBundle = await bundleInChildProcess(tracing?.workflowInterceptorModules);
     const deploymentVersion = workerDeploymentVersion();
-    const worker = await createExportWorker({ connection, settings, dataConverter, workflowBundle, activityDeps: { unsealer }, deploymentVersion });
+    const worker = await createExportWorker({
+      connection,
+      settings,
+      dataConverter,
+      workflowBundle,
+      activityDeps: { unsealer },
+      deploymentVersion,
+      ...(tracing ? { overrides: tracing.workerOptions } : {}),
+    });
     Object.assign(health, { worker, connection });
     rmSync(path.dirname(workflowBundle.codePath), { recursive: true, force: true }); // loaded by now
     log.info(
@@ -112,6 +124,7 @@ async function main(): Promise<void> {
     log.info('worker stopped');
   } finally {
     await connection.close();
+    await tracing?.shutdown();
   }
 }
 
