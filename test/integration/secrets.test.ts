@@ -5,7 +5,8 @@
 // secret, workload identity federation through a fake Entra whose access tokens are searched for too, account key, SAS token). Then
 // every event of every run's history (raw, without the codec, and decoded through the codec endpoint the Temporal UI
 // uses: secrets are sealed to the workers' key), memos, search attributes, the worker's and the API's
-// logs and every API response are searched for them, verbatim and base64-encoded. Zero hits.
+// logs and every API response are searched for them, verbatim and base64-encoded. Zero hits. (Spans
+// are searched the same way, with an Azure SAS token besides, by test/integration/tracing.test.ts.)
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +38,7 @@ import { providerAudience, type TestIssuer } from '../fakes/gcp/issuer';
 import { createFakeMondoo, orgMrn, type FakeMondoo } from '../../sandbox/mondoo';
 import { createTestBucket } from '../helpers/gcs';
 import { createS3TestBucket, createS3User, grantPutObject, S3_REGION } from '../helpers/s3';
+import { forms } from '../helpers/secret-forms';
 import { openTestEnv, startExportWorker, testDataConverter, type TestEnv } from '../helpers/temporal';
 
 const { History } = proto.temporal.api.history.v1;
@@ -45,17 +47,6 @@ const API_TOKEN = `api-token-${randomUUID()}`;
 const MONDOO_TOKEN = `mondoo-secret-${randomUUID()}`;
 const WRONG_MONDOO_TOKEN = `mondoo-wrong-${randomUUID()}`;
 const ORG = 'acme-corp-2fjq8x1';
-
-/** The secret, and its base64 and base64url forms at each of the three byte alignments. */
-function forms(secret: string): string[] {
-  const out = [secret];
-  for (const pad of ['', 'x', 'xy']) {
-    const b64 = Buffer.from(pad + secret).toString('base64');
-    const core = b64.slice(pad.length === 0 ? 0 : pad.length + 1, b64.length - 4);
-    out.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
-  }
-  return out.filter((form) => form.length >= 12);
-}
 
 describe('secrets never in plaintext', () => {
   let env: TestEnv;
