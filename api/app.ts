@@ -14,6 +14,7 @@ import { connectionTestsRouter } from './routes/connection-tests';
 import { exportsRouter } from './routes/exports';
 import { integrationsRouter } from './routes/integrations';
 import { READY_TIMEOUT_MS, type ApiSettings } from './settings';
+import { traceRoute } from './trace-route';
 
 export interface ApiDeps {
   /** From connectApiClient (api/temporal-client.ts), the one place its data converter is set. */
@@ -36,6 +37,7 @@ export function createApp(deps: ApiDeps): Express {
     res.set('X-Request-Id', randomUUID());
     next();
   });
+  app.use(traceRoute);
 
   // A path that is no valid percent-encoding ("/v1/integrations/%ff") names nothing; say so before any
   // router tries to decode it (Express throws a URIError there, or answers 404 where no route matched).

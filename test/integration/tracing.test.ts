@@ -116,6 +116,8 @@ describe('tracing', () => {
       s.attributes['http.method'] === 'POST' &&
       s.attributes['http.target'] === '/v1/integrations';
     const request = await eventually('the API request span', () => receiver.spans.find(isRequest));
+    expect(request.name).toBe('POST /v1/integrations');
+    expect(request.attributes['http.route']).toBe('/v1/integrations');
     const inTrace = () => receiver.spans.filter((s) => s.traceId === request.traceId);
     const sourceUrl = (s: ReceivedSpan) => String(s.attributes['url.full'] ?? s.attributes['http.url'] ?? '');
     const isSourceRequest = (s: ReceivedSpan) => s.kind === SPAN_KIND.CLIENT && sourceUrl(s).startsWith(mondoo.url);
