@@ -101,7 +101,7 @@ describe('tracing', () => {
     });
     expect(created.status, JSON.stringify(created.json)).toBe(201);
     const id = String(created.json.id);
-    const lastRunOf = async () => (await call('GET', `/v1/integrations/${id}`)).json.lastRun as { outcome?: string; endedAt?: string } | undefined;
+    const lastRunOf = async () => (await call('GET', `/v1/integrations/${id}`)).json.lastRun as { outcome?: string; startedAt?: string } | undefined;
     const first = await eventually('the first run to complete', async () => {
       const lastRun = await lastRunOf();
       return lastRun?.outcome === 'completed' ? lastRun : undefined;
@@ -185,7 +185,7 @@ describe('tracing', () => {
     expect((await call('POST', `/v1/integrations/${id}/run`)).status).toBeLessThan(300);
     await eventually('the second run to complete', async () => {
       const lastRun = await lastRunOf();
-      return lastRun?.outcome === 'completed' && lastRun.endedAt !== first.endedAt ? lastRun : undefined;
+      return lastRun?.outcome === 'completed' && lastRun.startedAt !== first.startedAt ? lastRun : undefined;
     });
     const next = await eventually('the second execution in a trace of its own', () =>
       receiver.spans.find((s) => s.name === 'RunWorkflow:auditLogExportWorkflow' && !s.parentSpanId),
