@@ -101,7 +101,13 @@ export async function promoteWorkerVersion(options: PromoteOptions): Promise<boo
     } catch (error) {
       if (Date.now() >= deadline || options.signal?.aborted) throw error;
     }
-    if (Date.now() >= deadline) throw new Error(`Temporal has not seen the pollers of worker version ${versionName(version)} within the timeout`);
+    if (Date.now() >= deadline) {
+      // Also what a server without Worker Deployments (or with them disabled) looks like: it never
+      // registers the version, and it gives a versioned worker no task either.
+      throw new Error(
+        `Temporal has not registered worker version ${versionName(version)} although its worker polls: does the server support Worker Deployments (Temporal 1.28 or later, enabled for the namespace)? If not, set AUDITFLOW_WORKER_VERSIONING=0`,
+      );
+    }
     if (options.signal?.aborted) return false;
     await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 2_000)));
   }
