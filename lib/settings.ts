@@ -40,6 +40,7 @@ type Reader = 'worker' | 'API' | 'worker, API' | 'start' | 'ctl' | 'scripts' | '
 
 /** OpenTelemetry's boolean: "true" in any case is true, anything else false (its specification). */
 const otelBoolean = z.string().transform((raw) => raw.trim().toLowerCase() === 'true');
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], { error: 'must be http/protobuf or http/json (OTLP over gRPC is not supported)' });
 
 interface Setting<T extends z.ZodType> {
   schema: T;
@@ -236,6 +237,13 @@ export const SETTINGS = {
     'unset',
     'the full OTLP/HTTP traces URL, instead of `OTEL_EXPORTER_OTLP_ENDPOINT`; either turns tracing on',
   ),
+  OTEL_EXPORTER_OTLP_PROTOCOL: setting(
+    otlpProtocol.optional(),
+    'worker, API',
+    '`http/protobuf`',
+    'the OTLP encoding: `http/protobuf` or `http/json` (auditflow exports over HTTP; `grpc` is refused at start)',
+  ),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: setting(otlpProtocol.optional(), 'worker, API', '`OTEL_EXPORTER_OTLP_PROTOCOL`', 'the same, for traces only'),
   OTEL_TRACES_EXPORTER: setting(
     z.string().optional(),
     'worker, API',

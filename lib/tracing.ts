@@ -1,5 +1,5 @@
 // OpenTelemetry tracing of the worker and the API, on only when an OTLP endpoint is set
-// (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT). Off, nothing of the SDK is even
+// (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT); OTLP over HTTP, protobuf or JSON. Off, nothing of the SDK is even
 // loaded: the packages are required here, lazily, and the rest of the code only calls
 // @opentelemetry/api, whose tracer is a no-op while no provider is registered.
 //
@@ -63,7 +63,6 @@ export function startTracing(serviceName: 'auditflow-worker' | 'auditflow-api', 
   const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
   const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
   const { Resource, envDetectorSync } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
-  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
   const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
@@ -73,7 +72,13 @@ export function startTracing(serviceName: 'auditflow-worker' | 'auditflow-api', 
   const resource = Resource.default()
     .merge(new Resource({ 'service.name': serviceName, 'service.version': AUDITFLOW_VERSION }))
     .merge(envDetectorSync.detect());
-  // The exporter reads the endpoint, headers, timeout and compression from OTEL_EXPORTER_OTLP_*.
+  // The exporter reads the endpoint, headers, timeout and compression from OTEL_EXPORTER_OTLP_*; the
+  // encoding is OpenTelemetry's default, protobuf, unless the protocol variables say JSON.
+  const settings = settingsFrom(env);
+  const protocol = settings.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? settings.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+  const { OTLPTraceExporter } = (
+    protocol === 'http/json' ? require('@opentelemetry/exporter-trace-otlp-http') : require('@opentelemetry/exporter-trace-otlp-proto')
+  ) as typeof import('@opentelemetry/exporter-trace-otlp-http');
   const processor = new RedactingSpanProcessor(new BatchSpanProcessor(new OTLPTraceExporter()));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
   provider.register(); // the AsyncLocalStorage context manager and the W3C propagator Temporal's headers use

@@ -36,8 +36,9 @@ describe('tracing', () => {
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
-    // Spans leave the processes within 100 ms instead of the default 5 s.
-    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' };
+    // Spans leave the processes within 100 ms instead of the default 5 s, as
+    // JSON, which the test's collector reads (protobuf, the default, is test/unit/tracing.test.ts's).
+    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' };
     mondoo = await createFakeMondoo({ token: MONDOO_TOKEN, generated: { count: 250, start: '2025-06-01T00:00:00Z', perSecond: 4, seed: 15 } });
     const port = await freePort();
     apiProcess = startProcess('API process', process.execPath, ['--import', 'tsx', path.join(repoRoot, 'api/main.ts')], {

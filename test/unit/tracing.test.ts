@@ -1,27 +1,34 @@
 // Tracing is off without an OTLP endpoint (nothing of the SDK loaded), and every exported span is
 // redacted: no query string (Azure SAS tokens), no user info, no header, no structured value.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { repoRoot } from '../../lib/temporal-config';
 import { redactAttributes, redactSpan, redactText, tracingEnabled } from '../../lib/tracing';
 
-/** The @opentelemetry and interceptor modules a fresh process has loaded after startTracing(). */
-function modulesLoadedBy(env: NodeJS.ProcessEnv): string[] {
+/**
+ * Runs startTracing() in a fresh process with `env`, then `then` (ESM, `tracing` in scope), and returns
+ * the @opentelemetry and interceptor modules that process loaded.
+ */
+async function inFreshProcess(env: NodeJS.ProcessEnv, then = ''): Promise<string[]> {
   const script = `
     import { createRequire } from 'node:module';
     const { startTracing } = await import(${JSON.stringify(path.join(repoRoot, 'lib/tracing.ts'))});
     const tracing = startTracing('auditflow-api');
+    ${then}
     const loaded = Object.keys(createRequire(import.meta.url).cache).filter((file) => /@opentelemetry|interceptors-opentelemetry/.test(file));
-    console.log(JSON.stringify({ started: Boolean(tracing), loaded }));
+    console.log(JSON.stringify({ loaded }));
     await tracing?.shutdown();`;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     env: { PATH: process.env.PATH, ...env },
     encoding: 'utf8',
     timeout: 60_000,
   });
-  return (JSON.parse(out.trim().split('\n').at(-1)!) as { loaded: string[] }).loaded;
+  return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { loaded: string[] }).loaded;
 }
 
 describe('tracing', () => {
@@ -37,10 +44,45 @@ describe('tracing', () => {
     );
   });
 
-  it('off, loads nothing of OpenTelemetry; on, starts the SDK', () => {
-    expect(modulesLoadedBy({})).toEqual([]);
-    const loaded = modulesLoadedBy({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
+  it('off, loads nothing of OpenTelemetry; on, starts the SDK', async () => {
+    expect(await inFreshProcess({})).toEqual([]);
+    const loaded = await inFreshProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
     expect(loaded.some((file) => file.includes('sdk-trace-node'))).toBe(true);
+  });
+
+  it('exports protobuf by default and JSON with OTEL_EXPORTER_OTLP_PROTOCOL=http/json, redacted either way', async () => {
+    const received: Array<{ path?: string; type?: string; body: Buffer }> = [];
+    const collector = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push({ path: req.url, type: req.headers['content-type'], body: Buffer.concat(chunks) });
+        res.writeHead(200, { 'content-type': String(req.headers['content-type']) }).end();
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    const span = `
+      const { trace } = await import('@opentelemetry/api');
+      trace.getTracer('t').startActiveSpan('unit-span', (span) => { span.setAttribute('url.full', 'https://h/p?sig=unit-s3cret'); span.end(); });`;
+    try {
+      await inFreshProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }, span);
+      await inFreshProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, span);
+    } finally {
+      await new Promise((resolve) => collector.close(resolve));
+    }
+    expect(received.map((r) => [r.path, r.type])).toEqual([
+      ['/v1/traces', 'application/x-protobuf'],
+      ['/v1/traces', 'application/json'],
+    ]);
+    for (const { body } of received) {
+      expect(body.toString('latin1')).toContain('unit-span');
+      expect(body.toString('latin1')).toContain('https://h/p');
+      expect(body.toString('latin1')).not.toContain('unit-s3cret');
+    }
+    expect(() => tracingEnabled({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
+      /OTEL_EXPORTER_OTLP_PROTOCOL must be http\/protobuf or http\/json/,
+    );
   });
 
   it('cuts query strings, fragments and user info off every URL, and a bare path’s query', () => {
