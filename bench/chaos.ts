@@ -1,27 +1,28 @@
 // Chaos run: a large backfill plus live (and late) events, while worker processes are SIGKILLed, the
 // Temporal dev server restarts on its SQLite file, and the source and sink fail part of their requests.
-// The source is any of the fakes (bench/chaos-sources.ts): Mondoo, Endor Labs or Cloud Logging.
-// Afterwards every object is read back: each source event exactly once, ranges tiling 1..N, valid OCSF.
+// The source is any of the fakes (bench/chaos-sources.ts): Mondoo, Endor Labs or Cloud Logging; the
+// destination any store's emulator (bench/chaos-destinations.ts): GCS, S3 (versitygw) or Azure Blob (Azurite).
+// Afterwards every object is read back from the store: each source event exactly once, ranges tiling 1..N, valid OCSF.
 // Used by `npm run chaos` (bench/chaos-main.ts) and, reduced, by test/integration/chaos.test.ts.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { Storage } from '@google-cloud/storage';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { freePort, startProcess, type ManagedProcess } from '../lib/child-process';
 import { createDataConverter } from '../lib/data-converter';
-import { startGcsEmulator, startTemporalDevServer } from '../lib/local-infra';
+import { startTemporalDevServer } from '../lib/local-infra';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { connectionOptions, loadTemporalSettings, repoRoot } from '../lib/temporal-config';
 import { settingsFrom } from '../lib/settings';
-import { createFaultProxy, mulberry32, type FaultKind } from '../sandbox/faults';
-import { downloadObject } from '../sandbox/gcs-media';
-import { gcsSink } from '../activities/sinks/gcs/connector';
+import { mulberry32, type FaultKind } from '../sandbox/faults';
+import { sinkConnector } from '../activities/sinks/registry';
+import type { ObjectReader } from '../activities/sinks/sink';
 import { isManifestName } from '../lib/evidence/format';
 import { verifyDestination } from '../lib/evidence/verify';
 import { generateOidcSigningJwk, parseOidcSigningKeys } from '../lib/wif-keys';
 import { validateOcsfEvent } from '../lib/ocsf/validator';
 import { workerEnv, workerProcessArgs } from '../worker/process-args';
+import { createChaosDestination, type ChaosDestinationType } from './chaos-destinations';
 import { createChaosSource, type ChaosSourceType } from './chaos-sources';
 import {
   DEFAULT_LIMITS,
@@ -37,6 +38,8 @@ import {
 export interface ChaosOptions {
   /** Which fake source to export from. Default mondoo. */
   source?: ChaosSourceType;
+  /** Which store's emulator to write to. Default gcs. */
+  destination?: ChaosDestinationType;
   /** Generated history to backfill (includeHistorical). */
   events: number;
   /** Worker processes SIGKILLed, in total (a kill of two workers at once counts two). */
@@ -45,7 +48,7 @@ export interface ChaosOptions {
   restarts: number;
   /** Share of source requests that fail: 5xx, 429 (with Retry-After where the API sends one), hung then dropped. */
   sourceFaultRate?: number;
-  /** Share of sink (GCS) requests that fail: 503/502/500, or written but the response dropped. */
+  /** Share of sink (store) requests that fail: 503/502/500, or written but the response dropped. */
   sinkFaultRate?: number;
   seed?: number;
   /** The export's limits.lateArrivalSeconds; late events arrive up to (this − 3) s after their timestamp. */
@@ -54,7 +57,7 @@ export interface ChaosOptions {
   maxEventsPerFile?: number;
   /** Activity start-to-close (and fetch heartbeat) timeout: how fast a killed attempt is retried. */
   activityTimeoutMs?: number;
-  /** Use this GCS emulator (tests share one); otherwise the run starts its own. */
+  /** With destination gcs: use this GCS emulator (tests share one); otherwise the run starts its own. */
   gcsEndpoint?: string;
   /** AUDITFLOW_ENCRYPTION_KEYS for the workers and the client; default: the environment's, else a new key. */
   encryptionKeys?: string;
@@ -70,6 +73,7 @@ export interface ChaosOptions {
 export interface ChaosResult extends ExportCheck {
   ok: boolean;
   source: ChaosSourceType;
+  destination: ChaosDestinationType;
   expected: number;
   kills: number;
   workerStarts: number;
@@ -82,9 +86,9 @@ export interface ChaosResult extends ExportCheck {
   liveEvents: number;
   status?: ExportStatusView;
   durationMs: number;
+  /** Bucket or container. */
   bucket: string;
   prefix: string;
-  gcsEndpoint: string;
   expectedKeys: string[];
   dataDir: string;
   /** What `verify` found at the end: the signed manifests and the events their chain covers. */
@@ -130,21 +134,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   let server = await startServer();
   cleanups.push(() => server.stop());
 
-  let gcsEndpoint = options.gcsEndpoint;
-  if (!gcsEndpoint) {
-    const gcs = await startGcsEmulator({ port: await freePort(), logFile: path.join(dataDir, 'gcs.log') });
-    cleanups.push(() => gcs.process.stop());
-    gcsEndpoint = gcs.url;
-  }
-  const storage = new Storage({ apiEndpoint: gcsEndpoint, projectId: 'auditflow-chaos' });
-  const bucket = `chaos-${randomUUID().slice(0, 18)}`;
-  await storage.createBucket(bucket);
-  const sink = await createFaultProxy({
-    target: gcsEndpoint,
-    policy: { rate: options.sinkFaultRate ?? 0.2, kinds: ['5xx', 'drop-response'], seed: seed + 1 },
-  });
-  cleanups.push(() => sink.close());
-
   // --- the source: generated history, then live events (some late) while the export runs ---
   const source = await createChaosSource(options.source ?? 'mondoo', {
     events: options.events,
@@ -158,6 +147,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const stopLive = source.startLive();
   cleanups.push(async () => stopLive());
 
+  // --- the destination: the store's emulator behind a fault proxy ---
+  const sink = await createChaosDestination(options.destination ?? 'gcs', {
+    prefix,
+    faultRate: options.sinkFaultRate ?? 0.2,
+    seed,
+    dataDir,
+    gcsEndpoint: options.gcsEndpoint,
+  });
+  cleanups.push(() => sink.close());
+  const { bucket } = sink;
+
   // --- the client and the workflow ---
   const connection = await Connection.connect(connectionOptions(settings));
   cleanups.push(() => connection.close());
@@ -167,12 +167,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     namespace: settings.namespace,
     dataConverter: createDataConverter({ env: { AUDITFLOW_ENCRYPTION_KEYS: encryptionKeys } }),
   });
+  const integrationId = randomUUID();
+  const { objectUrlBase } = sinkConnector(sink.type).location(sinkConnector(sink.type).view(sink.config, integrationId));
   const config: IntegrationConfig = {
-    integrationId: randomUUID(),
+    integrationId,
     name: 'chaos export',
     source: source.config,
-    destination: { type: 'gcs', bucket, prefix, endpoint: sink.url },
-    ...(source.scope ? { connectorFacts: { ...source.scope, objectUrlBase: `gs://${bucket}/` } } : {}),
+    destination: sink.config,
+    ...(source.scope ? { connectorFacts: { ...source.scope, objectUrlBase } } : {}),
     includeHistorical: true,
     createdAt: new Date().toISOString(),
     timing: { intervalMs: 3_000, activityTimeoutMs, retryInitialMs: 200, retryMaxMs: 2_000, retryMaxAttempts: 60 },
@@ -189,7 +191,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     workflowId: workflowIdFor(config.integrationId),
     args: [{ config }],
   });
-  log(`chaos: ${source.type}, ${options.events} events, ${options.kills} kills, ${options.restarts} restarts; workflow ${handle.workflowId}; data ${dataDir}`);
+  log(
+    `chaos: ${source.type} → ${sink.type}, ${options.events} events, ${options.kills} kills, ${options.restarts} restarts; workflow ${handle.workflowId}; data ${dataDir}`,
+  );
 
   // --- worker processes, kept alive by a supervisor ---
   const workers = new Set<WorkerSlot>();
@@ -329,12 +333,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log(`chaos: final run completed: ${JSON.stringify(status?.lastRun)}`);
 
     const expected = source.expectedKeys();
-    const check = await verifyExport(gcsEndpoint, bucket, prefix, expected);
+    const check = await verifyExport(sink.bulkReader, prefix, expected);
     problems.push(...check.problems);
     if (status?.status !== 'active') problems.push(`final status is ${status?.status}, not active (lastError: ${JSON.stringify(status?.lastError)})`);
     if (status?.totals.events !== expected.length) problems.push(`workflow totals ${status?.totals.events} events, source has ${expected.length}`);
     // The evidence an auditor checks (issue 17): `verify` over the bucket, against the exported total.
-    const verified = await verifyDestination(gcsSink.openReader({ type: 'gcs', bucket, prefix, endpoint: gcsEndpoint }), {
+    const verified = await verifyDestination(sink.reader, {
       prefix,
       jwks: { keys: [publicJwk] },
       expectThrough: status?.totals.events,
@@ -349,13 +353,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       ...check,
       ok: problems.length === 0,
       source: source.type,
+      destination: sink.type,
       problems,
       expected: expected.length,
       kills,
       workerStarts,
       workerSelfExits,
       serverRestarts,
-      faults: { source: source.faults, sink: { ...sink.policy.injected } },
+      faults: { source: source.faults, sink: sink.faults() },
       sourceRequests: source.requests,
       lateEvents: source.lateEvents,
       liveEvents: source.liveEvents,
@@ -363,7 +368,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       durationMs: Date.now() - started,
       bucket,
       prefix,
-      gcsEndpoint,
       expectedKeys: expected,
       dataDir,
       evidence,
@@ -394,9 +398,8 @@ const NAME = /-audit-logs-(\d+)-(\d+)\.jsonl$/;
  * Reads every object back and counts (rather than stops at) every violation: ranges that do not tile
  * 1..N, objects whose line count differs from their range, invalid OCSF, and keys doubled, missing or unknown.
  */
-export async function verifyExport(endpoint: string, bucket: string, prefix: string, expected: string[]): Promise<ExportCheck> {
-  const storage = new Storage({ apiEndpoint: endpoint, projectId: 'auditflow-chaos' });
-  const [files] = await storage.bucket(bucket).getFiles({ prefix });
+export async function verifyExport(reader: ObjectReader, prefix: string, expected: string[]): Promise<ExportCheck> {
+  const files = await reader.list(prefix);
   const problems: string[] = [];
   const ranges = files
     .filter((file) => !isManifestName(file.name)) // the evidence chain's, checked by verify
@@ -420,7 +423,7 @@ export async function verifyExport(endpoint: string, bucket: string, prefix: str
       overlaps++;
       problems.push(`overlap: ${range.file.name} starts at ${range.from}, but ${next - 1} was covered already`);
     }
-    const lines = (await downloadObject(endpoint, bucket, range.file.name)).split('\n').filter(Boolean);
+    const lines = (await reader.read(range.file.name)).body.toString('utf8').split('\n').filter(Boolean);
     if (lines.length !== range.to - range.from + 1) {
       miscounted++;
       problems.push(`${range.file.name} holds ${lines.length} events, its range says ${range.to - range.from + 1}`);
@@ -475,6 +478,7 @@ export function verdictLine(r: ChaosResult): string {
   return [
     r.ok ? 'CHAOS PASS' : 'CHAOS FAIL',
     `source=${r.source}`,
+    `destination=${r.destination}`,
     `events expected=${r.expected} exported=${r.exported}`,
     `duplicates=${r.duplicates} missing=${r.missing} unexpected=${r.unexpected}`,
     `invalid-ocsf=${r.invalidLines} gaps=${r.gaps} overlaps=${r.overlaps} objects=${r.objects}`,
