@@ -1,23 +1,19 @@
-// OCSF mapping cost against the practical limit: JSON.parse + JSON.stringify of the same records.
+// OCSF mapping cost of each source's mapper against the practical limit: JSON.parse + JSON.stringify
+// of the same records. One source at a time (its records only are in memory), the three measurements
+// of a source interleaved run by run, so drift on a shared machine hits them alike.
 import { compressEvents } from '../activities/compression';
 import { mapToOcsfFiles } from '../activities/map';
-import type { CompressedEvents } from '../contracts/activities';
-import { mapMondooEventToOcsf } from '../activities/sources/mondoo/to-ocsf';
-import { DedupeKeyer } from '../activities/sources/dedupe-keyer';
-import { nodeHash } from '../activities/sources/mondoo/dedupe-key';
-import type { MondooAuditNode, SourceEvent } from '../activities/sources/mondoo/types';
-import { orgMrn } from '../sandbox/mondoo';
-import { GeneratedSequence } from '../sandbox/mondoo/generate';
-import { Topology } from '../sandbox/mondoo/topology';
+import { sourceConnector } from '../activities/sources/registry';
+import type { CompressedEvents, SourceEvent } from '../contracts/activities';
 import { DEFAULT_LIMITS } from '../workflows/definitions';
 import { median } from './process-stats';
+import { MAPPED_SOURCE_TYPES, mapSourceFor, sourceEvents, type MappedSourceType } from './source-records';
 
-export interface MappingResult {
-  records: number;
-  runs: number;
+export interface SourceMappingResult {
+  source: MappedSourceType;
   /** Median records/s of JSON.parse + JSON.stringify of each source record: the floor. */
   parseStringifyPerSecond: number;
-  /** Median records/s of JSON.parse + mapMondooEventToOcsf + JSON.stringify. */
+  /** Median records/s of JSON.parse + the source's mapper (connector.toOcsf) + JSON.stringify. */
   mapPerSecond: number;
   /** map time ÷ parse+stringify time (goal ≤ 1.5). */
   ratio: number;
@@ -28,19 +24,11 @@ export interface MappingResult {
   ocsfBytesPerRecord: number;
 }
 
-const ORG = 'bench-org-1';
-
-function sourceRecords(count: number): string[] {
-  const topology = new Topology([{ id: ORG, spaces: [] }]);
-  const sequence = new GeneratedSequence({ count, seed: 7, start: '2024-01-01T00:00:00Z' }, topology.leaves);
-  const keyer = new DedupeKeyer(nodeHash);
-  const records: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const node: MondooAuditNode = sequence.nodeAt(i);
-    // As the fetch activity hands them on: the node plus its dedupe key, serialized (history, wire).
-    records.push(JSON.stringify({ key: keyer.keyFor(node), node } satisfies SourceEvent));
-  }
-  return records;
+export interface MappingResult {
+  /** Records per source. */
+  records: number;
+  runs: number;
+  sources: SourceMappingResult[];
 }
 
 const time = (body: () => void): number => {
@@ -49,9 +37,11 @@ const time = (body: () => void): number => {
   return (performance.now() - started) / 1000;
 };
 
-export function runMapping(records = 200_000, runs = 5): MappingResult {
-  const input = sourceRecords(records);
-  const scopeMrn = orgMrn(ORG);
+function measureSource(type: MappedSourceType, records: number, runs: number): SourceMappingResult {
+  // As the fetch activity hands them on: the node plus its dedupe key, serialized (history, wire).
+  const input = sourceEvents(type, records).map((event) => JSON.stringify(event));
+  const source = mapSourceFor(type);
+  const connector = sourceConnector(type);
   let sink = 0; // keeps the work observable so nothing is optimized away
   let ocsfBytes = 0;
   const bare: number[] = [];
@@ -63,7 +53,6 @@ export function runMapping(records = 200_000, runs = 5): MappingResult {
   for (let i = 0; i < input.length; i += batchSize)
     batches.push(compressEvents(input.slice(i, i + batchSize).map((record) => JSON.parse(record) as SourceEvent)));
   for (let run = 0; run < runs; run++) {
-    // Interleaved, so drift on a shared machine hits all three alike.
     bare.push(
       time(() => {
         for (const record of input) sink += JSON.stringify(JSON.parse(record)).length;
@@ -73,17 +62,17 @@ export function runMapping(records = 200_000, runs = 5): MappingResult {
       time(() => {
         ocsfBytes = 0;
         for (const record of input) {
-          const line = JSON.stringify(mapMondooEventToOcsf(JSON.parse(record) as SourceEvent, { scopeMrn }));
+          const line = JSON.stringify(connector.toOcsf(JSON.parse(record) as SourceEvent, source));
           ocsfBytes += line.length + 1;
         }
       }),
     );
     files.push(
       time(() => {
-        for (const records of batches) {
+        for (const events of batches) {
           sink += mapToOcsfFiles({
-            ...records,
-            scopeMrn,
+            ...events,
+            source,
             maxEventsPerFile: DEFAULT_LIMITS.maxEventsPerFile,
             maxBytesPerFile: DEFAULT_LIMITS.maxBytesPerFile,
             output: 'zstd-base64',
@@ -98,8 +87,7 @@ export function runMapping(records = 200_000, runs = 5): MappingResult {
   const filesSeconds = median(files);
   const sourceBytes = input.reduce((sum, record) => sum + record.length, 0);
   return {
-    records,
-    runs,
+    source: type,
     parseStringifyPerSecond: Math.round(records / bareSeconds),
     mapPerSecond: Math.round(records / mapSeconds),
     ratio: Math.round((mapSeconds / bareSeconds) * 100) / 100,
@@ -108,4 +96,8 @@ export function runMapping(records = 200_000, runs = 5): MappingResult {
     sourceBytesPerRecord: Math.round(sourceBytes / records),
     ocsfBytesPerRecord: Math.round(ocsfBytes / records),
   };
+}
+
+export function runMapping(records = 200_000, runs = 5, sources: readonly MappedSourceType[] = MAPPED_SOURCE_TYPES): MappingResult {
+  return { records, runs, sources: sources.map((type) => measureSource(type, records, runs)) };
 }

@@ -64,14 +64,19 @@ export function formatReport(report: BenchReport, command: string): string {
   if (report.mapping) {
     const m = report.mapping;
     lines.push(
-      `### Mapping (${n(m.records)} generated records, median of ${m.runs} runs)`,
+      `### Mapping (${n(m.records)} generated records per source, median of ${m.runs} runs)`,
       '',
-      `- JSON.parse + JSON.stringify: ${n(m.parseStringifyPerSecond)} records/s (the floor)`,
-      `- parse + mapMondooEventToOcsf + stringify: ${n(m.mapPerSecond)} records/s, **${m.ratio}×** the floor (goal ≤ 1.5): ${goal(m.ratio <= 1.5)}`,
-      `- mapToOcsfFiles (+ decompressing the batch, zstd, base64; the map activity): ${n(m.mapToOcsfFilesPerSecond)} records/s, ${m.mapToOcsfFilesRatio}× the floor`,
-      `- ${m.sourceBytesPerRecord} B per source record, ${m.ocsfBytesPerRecord} B per OCSF line`,
+      "Floor: JSON.parse + JSON.stringify of each source record. Mapper: parse + the source's toOcsf + stringify. mapToOcsfFiles: the map activity (+ decompressing the batch, zstd, base64).",
       '',
+      '| source | floor records/s | mapper records/s | mapper ÷ floor (goal ≤ 1.5) | mapToOcsfFiles records/s (÷ floor) | B per source record / OCSF line |',
+      '|---|---|---|---|---|---|',
     );
+    for (const s of m.sources) {
+      lines.push(
+        `| ${s.source} | ${n(s.parseStringifyPerSecond)} | ${n(s.mapPerSecond)} | **${s.ratio}×** ${goal(s.ratio <= 1.5)} | ${n(s.mapToOcsfFilesPerSecond)} (${s.mapToOcsfFilesRatio}×) | ${s.sourceBytesPerRecord} / ${s.ocsfBytesPerRecord} |`,
+      );
+    }
+    lines.push('');
   }
   if (report.fanout) {
     const f = report.fanout;
