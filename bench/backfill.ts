@@ -140,7 +140,7 @@ export async function runBackfill(
 }
 
 /** Polls the real API until the integration's run completed (or failed: then it throws). */
-async function waitForRun(api: Api, id: string, events: number, say: (line: string) => void): Promise<IntegrationDetail> {
+export async function waitForRun(api: Api, id: string, events: number, say: (line: string) => void): Promise<IntegrationDetail> {
   let lastReport = 0;
   for (;;) {
     const response = await api.request('GET', `/v1/integrations/${id}`);
@@ -157,13 +157,13 @@ async function waitForRun(api: Api, id: string, events: number, say: (line: stri
   }
 }
 
-interface Api {
+export interface Api {
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;
 }
 
 /** The real API in-process (createApp with the API's own client factory), on a free port. */
-async function startApi(stack: Stack, taskQueue: string): Promise<Api> {
+export async function startApi(stack: Stack, taskQueue: string): Promise<Api> {
   const apiClient = await connectApiClient({ ...stack.settings, taskQueue }, { dataConverter: stack.dataConverter });
   const app = createApp({
     client: apiClient.client,

@@ -1,14 +1,17 @@
 // The figures as Markdown: printed, and appended to bench/RESULTS.md with where they were measured.
 import { execFileSync } from 'node:child_process';
 import type { BackfillResult } from './backfill';
+import type { StepTimes } from './history';
 import type { FanoutResult } from './fanout';
 import type { MappingResult } from './mapping';
 import { machineInfo } from './process-stats';
+import type { SourceLimitsResult } from './source-limits';
 
 export interface BenchReport {
   backfill: BackfillResult[];
   mapping?: MappingResult;
   fanout?: FanoutResult;
+  sourceLimits?: SourceLimitsResult;
 }
 
 const goal = (ok: boolean) => (ok ? 'meets goal' : '**misses goal**');
@@ -90,5 +93,43 @@ export function formatReport(report: BenchReport, command: string): string {
       '',
     );
   }
+  if (report.sourceLimits) lines.push(...sourceLimitsLines(report.sourceLimits));
   return lines.join('\n');
+}
+
+const stepLine = (t: StepTimes) => {
+  const ms = (value: number | undefined) => (value === undefined ? 'n/a' : `${value} ms`);
+  return `fetch ${ms(t.fetch)}, map ${ms(t.map)}, upload ${ms(t.upload)}, workflow task ${ms(t.workflowTask)}, activity queue ${ms(t.activityQueue)}`;
+};
+
+function sourceLimitsLines(s: SourceLimitsResult): string[] {
+  const lines: string[] = [];
+  if (s.cloudLogging.length > 0) {
+    lines.push(
+      '### Source limits: Cloud Audit Logs (fake enforcing 60 entries.list requests/min per project, pages of 1,000; one integration per project, one worker)',
+      '',
+      '| projects | requests/min setting | entries | seconds | entries/s (max) | list requests | 429s | quota used (goal ≥ 90 %) | entries per request | worker CPU s | complete |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+    );
+    for (const r of s.cloudLogging) {
+      lines.push(
+        `| ${r.projects} | ${r.requestsPerMinute} | ${n(r.events)} | ${r.seconds} | ${n(r.eventsPerSecond)} (${n(r.maxEventsPerSecond)}) | ${n(r.listRequests)} | ${r.rateLimited} | ${Math.round(r.quotaUsed * 1000) / 10} % ${goal(r.quotaUsed >= 0.9)} | ${n(r.eventsPerRequest)} (pages up to ${n(r.maxPageSizeSeen)}) | ${r.workerCpuSeconds} | ${r.complete} |`,
+      );
+    }
+    lines.push('', 'Median time per batch, by step (first integration of each run):', '');
+    for (const r of s.cloudLogging) lines.push(`- ${r.projects} project(s): ${stepLine(r.steps)}`);
+    lines.push('');
+  }
+  if (s.endorLabs) {
+    const e = s.endorLabs;
+    lines.push(
+      '### Source limits: Endor Labs (fake without a request limit, pages of at most 500)',
+      '',
+      `- backfill of ${n(e.events)} records: ${n(e.eventsPerSecond)} records/s in ${e.seconds} s; the fake serves ${n(e.maxEventsPerSecond)} records/s to one sequential reader (the max)`,
+      `- ${n(e.listRequests)} list requests, ${n(e.eventsPerRequest)} records per request (pages up to ${n(e.maxPageSizeSeen)}); worker CPU ${e.workerCpuSeconds} s; complete: ${e.complete}`,
+      `- median time per batch: ${stepLine(e.steps)}`,
+      '',
+    );
+  }
+  return lines;
 }

@@ -9,6 +9,7 @@ import { runBackfill } from './backfill';
 import { runFanout } from './fanout';
 import { runMapping } from './mapping';
 import { formatReport, type BenchReport } from './report';
+import { projectCounts, runSourceLimits } from './source-limits';
 import { startStack } from './stack';
 
 const HELP = `npm run bench -- [flags]
@@ -19,6 +20,11 @@ const HELP = `npm run bench -- [flags]
   --integrations N      fan-out size (default 1000; 0 skips it)
   --interval S          fan-out interval in seconds (default 30)
   --steady S            fan-out steady-state window in seconds (default 180)
+  --gcp-entries N       source limits: Cloud Audit Logs entries per project, read under the fake's 60 requests/min
+                        per project (default 60000, about a minute at the quota; 0 skips it)
+  --gcp-projects LIST   project counts to run, one integration per project on one worker (default 1,4)
+  --gcp-rpm N           the worker's AUDITFLOW_GCP_LOGGING_REQUESTS_PER_MINUTE for it (default 60: the whole quota)
+  --endor-events N      source limits: an Endor Labs backfill of N records in pages of 500 (default 100000; 0 skips it)
   --no-record           print only; do not append to bench/RESULTS.md`;
 
 const { values } = parseArgs({
@@ -30,6 +36,10 @@ const { values } = parseArgs({
     integrations: { type: 'string', default: '1000' },
     interval: { type: 'string', default: '30' },
     steady: { type: 'string', default: '180' },
+    'gcp-entries': { type: 'string', default: '60000' },
+    'gcp-projects': { type: 'string', default: '1,4' },
+    'gcp-rpm': { type: 'string', default: '60' },
+    'endor-events': { type: 'string', default: '100000' },
     'no-record': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -57,13 +67,23 @@ if (int('mapping-records') > 0) {
   report.mapping = runMapping(int('mapping-records'), int('mapping-runs'));
 }
 // The stack only for the sections that need one: the mapping alone runs without Temporal.
-const stack = baseline > 0 || events > 0 || int('integrations') > 0 ? await startStack() : undefined;
+const sourceLimits = int('gcp-entries') > 0 || int('endor-events') > 0;
+const stack = baseline > 0 || events > 0 || int('integrations') > 0 || sourceLimits ? await startStack() : undefined;
 try {
   for (const size of [baseline, events].filter((size, i, all) => size > 0 && all.indexOf(size) === i)) {
     report.backfill.push(await runBackfill(stack!, size, { log: say }));
   }
   if (stack && int('integrations') > 0) {
     report.fanout = await runFanout(stack, { integrations: int('integrations'), intervalSeconds: int('interval'), steadySeconds: int('steady'), log: say });
+  }
+  if (stack && sourceLimits) {
+    report.sourceLimits = await runSourceLimits(stack, {
+      gcpEntries: int('gcp-entries'),
+      gcpProjects: projectCounts(values['gcp-projects']),
+      requestsPerMinute: int('gcp-rpm'),
+      endorEvents: int('endor-events'),
+      log: say,
+    });
   }
 } finally {
   await stack?.close();

@@ -92,11 +92,11 @@ export async function startStack(options: StackOptions = {}) {
       return { ...info, proc };
     },
 
-    /** worker/main.ts on `taskQueue`, resolved once it polls; its RSS is sampled from then on. */
-    async startWorker(taskQueue: string, logName = 'worker'): Promise<WorkerHandle> {
+    /** worker/main.ts on `taskQueue` (with `env` added to its environment), resolved once it polls; its RSS is sampled from then on. */
+    async startWorker(taskQueue: string, logName = 'worker', env: Record<string, string> = {}): Promise<WorkerHandle> {
       let started = false;
       const proc = startProcess('worker', process.execPath, workerProcessArgs(), {
-        env: workerEnv({ address: settings.address, namespace: settings.namespace, taskQueue, encryptionKeys }),
+        env: { ...workerEnv({ address: settings.address, namespace: settings.namespace, taskQueue, encryptionKeys }), ...env },
         logFile: path.join(logDir, `${logName}.log`),
       });
       proc.child.stdout?.on('data', (chunk: Buffer) => {
