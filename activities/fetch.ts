@@ -98,6 +98,7 @@ async function readNewEvents(source: AnySourceConnector, input: FetchInput, deps
   try {
     for await (const page of pagesAfter) {
       pages++;
+      const [eventsBefore, bytesBefore] = [events.length, bytes];
       for (const node of page.records) {
         scanned++;
         const timeMs = range ? Date.parse(source.eventTime(node)) : 0;
@@ -122,6 +123,13 @@ async function readNewEvents(source: AnySourceConnector, input: FetchInput, deps
       }
       // Out of time: what was read is a batch like any other (it ends on a page boundary).
       if (progressed() && page.hasNextPage && Date.now() >= deadline) return result(false);
+      // A request the quota pays for is not spent on a page this batch could take only part of: if a
+      // page like this one would not fit whole, the batch ends here, on a page boundary, like the above.
+      if (source.rationedRequests && progressed() && page.hasNextPage) {
+        const taken = events.length - eventsBefore;
+        const pageBytes = taken > 0 ? ((bytes - bytesBefore) / taken) * page.records.length : 0;
+        if (events.length + page.records.length > input.maxEvents || bytes + pageBytes > input.maxBytes) return result(false);
+      }
     }
   } catch (error) {
     if (progressed() && error instanceof ExportError && error.retryable) return result(false);

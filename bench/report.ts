@@ -102,18 +102,20 @@ const stepLine = (t: StepTimes) => {
   return `fetch ${ms(t.fetch)}, map ${ms(t.map)}, upload ${ms(t.upload)}, workflow task ${ms(t.workflowTask)}, activity queue ${ms(t.activityQueue)}`;
 };
 
+const pct = (fraction: number) => `${Math.round(fraction * 1000) / 10} %`;
+
 function sourceLimitsLines(s: SourceLimitsResult): string[] {
   const lines: string[] = [];
   if (s.cloudLogging.length > 0) {
     lines.push(
       '### Source limits: Cloud Audit Logs (fake enforcing 60 entries.list requests/min per project, pages of 1,000; one integration per project, one worker)',
       '',
-      '| projects | requests/min setting | entries | seconds | entries/s (max) | list requests | 429s | quota used (goal ≥ 90 %) | entries per request | worker CPU s | complete |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
+      '| projects | requests/min setting | entries | seconds | entries/s (max) | share of the max (goal ≥ 90 %) | list requests | 429s | requests ÷ quota | entries per request | worker CPU s | complete |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const r of s.cloudLogging) {
       lines.push(
-        `| ${r.projects} | ${r.requestsPerMinute} | ${n(r.events)} | ${r.seconds} | ${n(r.eventsPerSecond)} (${n(r.maxEventsPerSecond)}) | ${n(r.listRequests)} | ${r.rateLimited} | ${Math.round(r.quotaUsed * 1000) / 10} % ${goal(r.quotaUsed >= 0.9)} | ${n(r.eventsPerRequest)} (pages up to ${n(r.maxPageSizeSeen)}) | ${r.workerCpuSeconds} | ${r.complete} |`,
+        `| ${r.projects} | ${r.requestsPerMinute} | ${n(r.events)} | ${r.seconds} | ${n(r.eventsPerSecond)} (${n(r.maxEventsPerSecond)}) | ${pct(r.ofMax)} ${goal(r.ofMax >= 0.9)} | ${n(r.listRequests)} | ${r.rateLimited} | ${pct(r.quotaUsed)} | ${n(r.eventsPerRequest)} (pages up to ${n(r.maxPageSizeSeen)}) | ${r.workerCpuSeconds} | ${r.complete} |`,
       );
     }
     lines.push('', 'Median time per batch, by step (first integration of each run):', '');

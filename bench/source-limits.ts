@@ -29,6 +29,8 @@ export interface CloudLoggingQuotaRun {
   rateLimited: number;
   /** Served list requests ÷ (projects × the quota over `seconds`). */
   quotaUsed: number;
+  /** eventsPerSecond ÷ maxEventsPerSecond: the quota's requests used, and each for a whole page. */
+  ofMax: number;
   eventsPerRequest: number;
   maxPageSizeSeen: number;
   workerCpuSeconds: number;
@@ -158,6 +160,7 @@ async function cloudLoggingRun(stack: Stack, projects: number, options: SourceLi
       listRequests,
       rateLimited,
       quotaUsed: round(listRequests / quotaRequests, 3),
+      ofMax: round(exported / backfill.seconds / ((projects * CLOUD_LOGGING_MAX_PAGE_SIZE * CLOUD_LOGGING_QUOTA_PER_MINUTE) / 60), 3),
       eventsPerRequest: Math.round(exported / listRequests),
       maxPageSizeSeen,
       workerCpuSeconds: round(usage.cpuSeconds),

@@ -83,6 +83,12 @@ export interface SourceConnector<Config extends SourceConfig = SourceConfig, Vie
    * integration sets its own `lateArrivalSeconds`.
    */
   readonly lateArrivalSeconds?: number;
+  /**
+   * True when every request counts against a quota that bounds the export (Cloud Logging: 60 a minute per
+   * project): the fetch then ends a batch at a page boundary rather than ask for a page it could take
+   * only part of, since the next pass would ask for that page again and the quota pays twice.
+   */
+  readonly rationedRequests?: boolean;
   /** The record's time, RFC 3339 (the position model works in whole seconds of it). */
   eventTime(node: Node): string;
   /** A stable hash of the record's content (all its fields): the dedupe key before the copy suffix. */
