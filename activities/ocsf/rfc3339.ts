@@ -19,14 +19,45 @@ const daysInMonth = (year: number, month: number) => (month === 2 && isLeapYear(
  * second (:60) counts as the first second of the next minute. Throws InvalidTimestampError otherwise.
  */
 export function parseRfc3339ToEpochMs(timestamp: string): number {
-  // Audit logs come in time order, often several events to a second: remember the last answer.
+  // Audit logs come in time order, often several events to a second: remember the last answer, and
+  // the last second's, since sources with sub-second times (Endor Labs, Cloud Logging) rarely repeat one.
   if (timestamp === last.timestamp) return last.epochMs;
-  const epochMs = parse(timestamp);
-  last = { timestamp, epochMs };
+  const sameSecond = millisWithinSecond(timestamp, last.secondText, last.zone);
+  const epochMs = sameSecond === undefined ? parse(timestamp) : last.secondMs + sameSecond;
+  last = { timestamp, epochMs, ...secondOf(timestamp, epochMs) };
   return epochMs;
 }
 
-let last = { timestamp: '', epochMs: 0 };
+let last = { timestamp: '', epochMs: 0, secondText: '', zone: '', secondMs: 0 };
+
+const DOT = 46;
+const isDigit = (code: number) => code >= 48 && code <= 57;
+
+/** Length of the run of digits at `from` (the fraction). */
+function digitsAt(text: string, from: number): number {
+  let end = from;
+  while (end < text.length && isDigit(text.charCodeAt(end))) end++;
+  return end - from;
+}
+
+/**
+ * The milliseconds past the second when `timestamp` is `<secondText>.<digits><zone>` of a second parsed
+ * before (so the strict parse would accept it and agree on the second); undefined otherwise.
+ */
+function millisWithinSecond(timestamp: string, secondText: string, zone: string): number | undefined {
+  if (secondText === '' || timestamp.charCodeAt(19) !== DOT || !timestamp.startsWith(secondText)) return undefined;
+  const digits = digitsAt(timestamp, 20);
+  if (digits === 0 || timestamp.length !== 20 + digits + zone.length || !timestamp.endsWith(zone)) return undefined;
+  return Number(timestamp.slice(20, 20 + Math.min(digits, 3)).padEnd(3, '0'));
+}
+
+/** The parts of an accepted timestamp that fix its second: the text up to the fraction, the zone, the second's epoch ms. */
+function secondOf(timestamp: string, epochMs: number): { secondText: string; zone: string; secondMs: number } {
+  const digits = timestamp.charCodeAt(19) === DOT ? digitsAt(timestamp, 20) : 0;
+  const fractionEnd = digits === 0 ? 19 : 20 + digits;
+  const millis = digits === 0 ? 0 : Number(timestamp.slice(20, 20 + Math.min(digits, 3)).padEnd(3, '0'));
+  return { secondText: timestamp.slice(0, 19), zone: timestamp.slice(fractionEnd), secondMs: epochMs - millis };
+}
 
 function parse(timestamp: string): number {
   const match = RFC3339.exec(timestamp);
