@@ -69,7 +69,7 @@ export function formatReport(report: BenchReport, command: string): string {
     lines.push(
       `### Mapping (${n(m.records)} generated records per source, median of ${m.runs} runs)`,
       '',
-      "Floor: JSON.parse + JSON.stringify of each source record. Mapper: parse + the source's toOcsf + stringify. Object bound: parse + stringify of the OCSF event alone (mapped beforehand), the least a mapper that returns an object can cost. mapToOcsfFiles: the map activity (+ decompressing the batch, zstd, base64).",
+      "Floor: JSON.parse + JSON.stringify of each source record. Mapper: parse + the source's mapper as the map activity runs it (toOcsfLine where the connector has one, else toOcsf + stringify). Object bound: parse + stringify of the OCSF event alone (mapped beforehand), the least a mapper that returns an object can cost. mapToOcsfFiles: the map activity (+ decompressing the batch, zstd, base64).",
       '',
       '| source | floor records/s | mapper records/s | mapper ÷ floor (goal ≤ 1.5) | object bound ÷ floor | mapToOcsfFiles records/s (÷ floor) | B per source record / OCSF line |',
       '|---|---|---|---|---|---|---|',

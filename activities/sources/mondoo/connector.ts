@@ -2,6 +2,7 @@
 // records and dedupe hash (types.ts, dedupe-key.ts) and OCSF mapping (to-ocsf.ts, action-classes.ts).
 import { mondooScopeSlug } from '../../../contracts/legacy-inputs';
 import { openedSecret } from '../../../lib/sealing';
+import { mondooOcsfLine } from './ocsf-line';
 import { mapMondooEventToOcsf } from './to-ocsf';
 import type { SourceConnector, SourceFilter } from '../source';
 import { classifyMondooError, MondooAuditLogClient } from './client';
@@ -28,6 +29,7 @@ export const mondooSource: SourceConnector<MondooSourceConfig, MondooSourceView,
   eventTime: (node) => node.timestamp,
   contentHash: nodeHash,
   toOcsf: (event, source) => mapMondooEventToOcsf(event, { scopeMrn: source.scopeId }),
+  toOcsfLine: (event, source) => mondooOcsfLine(event, { scopeMrn: source.scopeId }),
   classifyError: (error, config) => classifyMondooError(error, config.endpoint),
 
   async probe(config, options = {}) {

@@ -31,9 +31,9 @@ export interface OcsfMappingContext {
 
 type OcsfObject = Record<string, unknown>;
 
-const MONDOO_PRODUCT = { name: 'Mondoo Platform', vendor_name: 'Mondoo' } as const;
+export const MONDOO_PRODUCT = { name: 'Mondoo Platform', vendor_name: 'Mondoo' } as const;
 /** The GraphQL field the events are read from: OCSF's metadata.log_name ("the event log name"). */
-const MONDOO_LOG_NAME = 'auditlog';
+export const MONDOO_LOG_NAME = 'auditlog';
 /** ip_t's max_len in the OCSF dictionary; longer strings (e.g. huge IPv6 zone ids) are not valid ip_t. */
 const IP_MAX_LENGTH = 40;
 /**
@@ -41,7 +41,7 @@ const IP_MAX_LENGTH = 40;
  * Activity's required src_endpoint when Mondoo recorded no ip). The raw null is visible by absence
  * from `unmapped.mondoo`.
  */
-const UNKNOWN = 'Unknown';
+export const UNKNOWN = 'Unknown';
 
 /** Omits undefined entries (OCSF has no nulls: absent means unknown) and keeps the insertion order. */
 function defined(entries: OcsfObject): OcsfObject {
@@ -57,14 +57,18 @@ function defined(entries: OcsfObject): OcsfObject {
 const orUndefined = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
 
 /** "//agents.api.mondoo.app/organizations/o/serviceaccounts/sa-1" -> "sa-1"; undefined if nothing is left. */
-function lastMrnSegment(mrn: string): string | undefined {
-  const segments = mrn.split('/').filter((segment) => segment !== '');
-  return segments.at(-1);
+export function lastMrnSegment(mrn: string): string | undefined {
+  // The last non-empty segment, without splitting the whole MRN into an array.
+  let end = mrn.length;
+  while (end > 0 && mrn.charCodeAt(end - 1) === SLASH) end--;
+  return end === 0 ? undefined : mrn.slice(mrn.lastIndexOf('/', end - 1) + 1, end);
 }
+
+const SLASH = 47;
 
 const isIpAddress = (value: string) => value.length <= IP_MAX_LENGTH && isIP(value) !== 0;
 
-interface SourceAddress {
+export interface SourceAddress {
   endpoint?: OcsfObject;
   /** True when the raw ip string is not kept verbatim in src_endpoint and must go to unmapped. */
   keepRaw: boolean;
@@ -75,7 +79,7 @@ interface SourceAddress {
  * becomes ip + intermediate_ips, as OCSF describes intermediate_ips. Anything else is never put into
  * an ip_t field; it is kept raw in unmapped.
  */
-function sourceAddress(ip: string | null): SourceAddress {
+export function sourceAddress(ip: string | null): SourceAddress {
   if (ip === null) return { keepRaw: false };
   if (isIpAddress(ip)) return { endpoint: { ip }, keepRaw: false };
   const parts = ip.split(',').map((part) => part.trim());
@@ -138,7 +142,7 @@ function target(mapping: MondooActionMapping, resource: string | null): OcsfObje
 }
 
 /** "mondoo.policy.PolicyHub.SetBundle" -> operation "SetBundle", service "mondoo.policy.PolicyHub". */
-function apiDetails(action: string): OcsfObject {
+export function apiDetails(action: string): OcsfObject {
   const dot = action.lastIndexOf('.');
   if (dot < 0) return { operation: action };
   return { operation: action.slice(dot + 1), service: { name: action.slice(0, dot) } };
@@ -148,7 +152,7 @@ function apiDetails(action: string): OcsfObject {
  * OCSF lets activity_name carry the source's own label when activity_id is 99 Other: "Login" says what
  * happened where "Other" says nothing. An action with no operation name keeps the caption.
  */
-function activityName(captions: Readonly<Record<number, string>>, activityId: number, action: string): string {
+export function activityName(captions: Readonly<Record<number, string>>, activityId: number, action: string): string {
   const caption = captions[activityId] as string;
   if (activityId !== ACTIVITY_OTHER) return caption;
   return action.slice(action.lastIndexOf('.') + 1) || caption;
