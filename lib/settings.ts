@@ -161,7 +161,7 @@ export const SETTINGS = {
     z.enum(['auto', 'never'], { error: 'must be auto or never' }).default('auto'),
     'worker',
     '`auto`',
-    "`auto`: once polling, the worker makes its version the deployment's current one (new and auto-upgrade workflows go to it) unless the current version is newer (first polled later), so a restarted old worker never takes work back. `never`: an operator does it (`temporal worker deployment set-current-version` or a ramp)",
+    "`auto`: once polling, the worker makes its version the deployment's current one (new and auto-upgrade workflows go to it) unless the deployment's routing changed after its version first polled: a new build takes over, while a restarted old worker never takes work back and an operator's roll-back or ramp stands. `never`: an operator does it (`temporal worker deployment set-current-version` or a ramp)",
   ),
   AUDITFLOW_SOURCE_MAX_RESPONSE_BYTES: setting(
     positiveInt('bytes').default(4 * 1024 * 1024),

@@ -18,40 +18,50 @@ export function workerDeploymentVersion(env: NodeJS.ProcessEnv = process.env): W
 /** How Temporal and its CLI write a version: `<deployment>.<build id>`. */
 export const versionName = (version: WorkerDeploymentVersion): string => `${version.deploymentName}.${version.buildId}`;
 
+/** A protobuf Timestamp; `seconds` is a Long there. */
+type Timestamp = { seconds?: number | { toNumber(): number } | null; nanos?: number | null } | null | undefined;
+
 /** The part of a described deployment (IWorkerDeploymentInfo) the decision reads. */
 interface DeploymentInfo {
-  routingConfig?: { currentDeploymentVersion?: { buildId?: string | null } | null } | null;
-  versionSummaries?: Array<{
-    deploymentVersion?: { buildId?: string | null } | null;
-    /** A protobuf Timestamp; `seconds` is a Long there. */
-    createTime?: { seconds?: number | { toNumber(): number } | null; nanos?: number | null } | null;
-  }> | null;
+  routingConfig?: {
+    currentDeploymentVersion?: { buildId?: string | null } | null;
+    currentVersionChangedTime?: Timestamp;
+    rampingVersionChangedTime?: Timestamp;
+    rampingVersionPercentageChangedTime?: Timestamp;
+  } | null;
+  versionSummaries?: Array<{ deploymentVersion?: { buildId?: string | null } | null; createTime?: Timestamp }> | null;
 }
 
-export type PromotionDecision = { promote: true; reason: 'no current version' | 'current version is older' | 'asked to' } | { promote: false; reason: string };
+const millis = (time: Timestamp): number | undefined => {
+  const seconds = time?.seconds;
+  if (seconds == null) return undefined;
+  return (typeof seconds === 'number' ? seconds : seconds.toNumber()) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
+};
+
+export type PromotionDecision = { promote: true; reason: string } | { promote: false; reason: string };
 
 /**
- * `auto` promotion: a worker makes its version current when the deployment has none (a first install,
- * or workers that ran unversioned until now), or when the current one was first polled before its own
- * (a roll-out of a newer build). Never when the current one is newer: an old worker restarted during or
- * after a roll-out must not pull running workflows back onto code that cannot replay their new history.
- * Going back to an older build is an operator's decision (set-current-version).
+ * `auto` promotion: a worker makes its version current unless the deployment's routing (its current or
+ * ramping version) changed after its version first polled. So a new build takes over from whatever was
+ * decided before it came up (a first install, a roll-out, workers that ran unversioned until now), while
+ * what was decided since stands: an old worker restarted after a roll-out does not pull running
+ * workflows back onto code that cannot replay their new history, and a newer worker restarted after an
+ * operator's roll-back or ramp does not undo it.
  */
 export function promotionDecision(info: DeploymentInfo | null | undefined, mine: WorkerDeploymentVersion): PromotionDecision {
-  const current = info?.routingConfig?.currentDeploymentVersion;
-  if (!current?.buildId) return { promote: true, reason: 'no current version' };
-  if (current.buildId === mine.buildId) return { promote: false, reason: 'already current' };
-  const createdAt = (buildId: string) => {
-    const summary = info?.versionSummaries?.find((s) => s.deploymentVersion?.buildId === buildId);
-    const seconds = summary?.createTime?.seconds;
-    if (seconds == null) return undefined;
-    return (typeof seconds === 'number' ? seconds : seconds.toNumber()) * 1000 + Math.floor((summary?.createTime?.nanos ?? 0) / 1e6);
-  };
-  const currentAt = createdAt(current.buildId);
-  const mineAt = createdAt(mine.buildId);
-  if (currentAt === undefined || mineAt === undefined) return { promote: false, reason: 'cannot tell which version is newer' };
-  if (mineAt > currentAt) return { promote: true, reason: 'current version is older' };
-  return { promote: false, reason: `the current version ${current.buildId} is newer` };
+  const routing = info?.routingConfig;
+  const current = routing?.currentDeploymentVersion?.buildId || undefined;
+  if (current === mine.buildId) return { promote: false, reason: 'already current' };
+  const mineSince = millis(info?.versionSummaries?.find((s) => s.deploymentVersion?.buildId === mine.buildId)?.createTime);
+  if (mineSince === undefined) return { promote: false, reason: 'the server does not say when this version first polled' };
+  const changes = [routing?.currentVersionChangedTime, routing?.rampingVersionChangedTime, routing?.rampingVersionPercentageChangedTime]
+    .map(millis)
+    .filter((t): t is number => t !== undefined);
+  const lastChange = Math.max(0, ...changes);
+  if (lastChange > mineSince) {
+    return { promote: false, reason: `the routing changed after this version first polled (current: ${current ?? 'unversioned'}); an operator decides` };
+  }
+  return { promote: true, reason: current ? `takes over from ${current}` : 'no current version' };
 }
 
 export interface PromoteOptions {

@@ -108,7 +108,7 @@ describe('an upgrade under Worker Deployment Versioning', () => {
     await waitForStatus(x, (s) => s.retrying !== undefined, 60_000);
 
     // Build B rolls out: `npm run worker` with a new build id. With AUDITFLOW_SET_CURRENT_VERSION=auto
-    // (the default) it makes itself current, since A is older. A keeps running: routing, not A's absence,
+    // (the default) it makes itself current: nobody changed the routing since it came up. A keeps running: routing, not A's absence,
     // sends the export to B.
     workerB = await startWorkerProcess(taskQueue, { AUDITFLOW_DEPLOYMENT_NAME: deploymentName, AUDITFLOW_BUILD_ID: buildB.buildId });
     const deadline = Date.now() + 120_000;
@@ -116,7 +116,7 @@ describe('an upgrade under Worker Deployment Versioning', () => {
       expect(Date.now(), 'build B becomes the current version').toBeLessThan(deadline);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    // A restarted now would not take the export back: B is newer.
+    // A restarted now would not take the export back: the routing changed after A first polled.
     expect(await promoteWorkerVersion({ connection: env.connection, namespace, version: buildA })).toBe(false);
     expect(await currentBuild()).toBe('build-b');
 
