@@ -6,12 +6,16 @@ import type { FanoutResult } from './fanout';
 import type { MappingResult } from './mapping';
 import { machineInfo } from './process-stats';
 import type { SourceLimitsResult } from './source-limits';
+import type { UploadBenchResult } from './uploads';
 
 export interface BenchReport {
   backfill: BackfillResult[];
   mapping?: MappingResult;
   fanout?: FanoutResult;
   sourceLimits?: SourceLimitsResult;
+  uploads?: UploadBenchResult;
+  /** The operator's word on the machine or the run (`--note`). */
+  note?: string;
 }
 
 const goal = (ok: boolean) => (ok ? 'meets goal' : '**misses goal**');
@@ -31,6 +35,7 @@ export function formatReport(report: BenchReport, command: string): string {
     `- command: \`${command}\``,
     `- commit: ${commit}`,
     `- machine: ${machine.cores} cores, ${machine.ramGb} GB RAM, ${machine.cpuModel}, Node ${machine.node}`,
+    ...(report.note ? [`- note: ${report.note}`] : []),
     '',
   ];
   if (report.backfill.length > 0) {
@@ -94,6 +99,22 @@ export function formatReport(report: BenchReport, command: string): string {
     );
   }
   if (report.sourceLimits) lines.push(...sourceLimitsLines(report.sourceLimits));
+  if (report.uploads) {
+    const u = report.uploads;
+    lines.push(
+      `### Upload time per batch (${u.batches} batches of ${n(u.eventsPerBatch)} events: ${u.objectsPerBatch} objects + manifest, ${n(u.bytesPerBatch)} B; each store's emulator)`,
+      '',
+      "auditflow: the upload activity's body (create-only writes with a checksum, integrity metadata, the signed manifest). SDK: the store's own client putting the same bytes, content type and metadata, plainly. Alternating, same run.",
+      '',
+      '| destination | auditflow median (p90) ms | of which store calls, median ms | SDK median (p90) ms | ratio auditflow ÷ SDK |',
+      '|---|---|---|---|---|',
+      ...u.destinations.map(
+        (d) =>
+          `| ${d.type} | ${d.auditflowMedianMs} (${d.auditflowP90Ms}) | ${d.auditflowStoreCallsMedianMs} | ${d.sdkMedianMs} (${d.sdkP90Ms}) | ${d.ratio} |`,
+      ),
+      '',
+    );
+  }
   return lines.join('\n');
 }
 

@@ -1,4 +1,5 @@
-// `npm run bench [-- flags]`: backfill (full stack vs direct), mapping, fan-out. Prints the figures and
+// `npm run bench [-- flags]`: backfill (full stack vs direct), mapping, fan-out, upload time per batch
+// for each destination (auditflow vs the store's SDK). Prints the figures and
 // appends them to bench/RESULTS.md. Sizes are flags; the defaults are the issue's (about 15 minutes on
 // two cores). Timings on a shared machine are noisy: compare the ratios measured in one run.
 import { appendFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { runMapping } from './mapping';
 import { formatReport, type BenchReport } from './report';
 import { projectCounts, runSourceLimits } from './source-limits';
 import { startStack } from './stack';
+import { runUploadBench } from './uploads';
 
 const HELP = `npm run bench -- [flags]
   --events N            backfill size (default 1000000; 0 skips the backfill)
@@ -25,6 +27,9 @@ const HELP = `npm run bench -- [flags]
   --gcp-projects LIST   project counts to run, one integration per project on one worker (default 1,4)
   --gcp-rpm N           the worker's AUDITFLOW_GCP_LOGGING_REQUESTS_PER_MINUTE for it (default 60: the whole quota)
   --endor-events N      source limits: an Endor Labs backfill of N records in pages of 500 (default 100000; 0 skips it)
+  --upload-batches N    upload time per batch for GCS, S3 and Azure Blob against their emulators, beside the
+                        store's SDK uploading the same bytes (default 50 batches of 3000 events; 0 skips it)
+  --note TEXT           a line about the machine or the run, kept with the figures (e.g. "shared, loaded")
   --no-record           print only; do not append to bench/RESULTS.md`;
 
 const { values } = parseArgs({
@@ -40,6 +45,8 @@ const { values } = parseArgs({
     'gcp-projects': { type: 'string', default: '1,4' },
     'gcp-rpm': { type: 'string', default: '60' },
     'endor-events': { type: 'string', default: '100000' },
+    'upload-batches': { type: 'string', default: '50' },
+    note: { type: 'string' },
     'no-record': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -48,7 +55,7 @@ if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-const int = (name: keyof typeof values) => {
+const int = (name: Exclude<keyof typeof values, 'note'>) => {
   const value = Number(values[name]);
   if (!Number.isInteger(value) || value < 0) {
     console.error(`--${name} must be a whole number ≥ 0\n\n${HELP}`);
@@ -88,8 +95,12 @@ try {
 } finally {
   await stack?.close();
 }
+// Last, with the stack stopped: each store's emulator on its own.
+if (int('upload-batches') > 0) report.uploads = await runUploadBench({ batches: int('upload-batches'), log: say });
+if (values.note) report.note = values.note;
 
-const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+const args = process.argv.slice(2).map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg));
+const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
 const markdown = formatReport(report, command);
 console.log(`\n${markdown}`);
 console.log(JSON.stringify(report, null, 2));

@@ -20,7 +20,7 @@ const FORMAT_METADATA_KEY = 'auditflow-format';
 const COMPRESSION_METADATA_KEY = 'auditflow-compression';
 /** What the bytes are once decompressed. */
 export const OCSF_JSONL_FORMAT = 'ocsf-1.5.0+jsonl';
-const JSONL_CONTENT_TYPE = 'application/x-ndjson';
+export const JSONL_CONTENT_TYPE = 'application/x-ndjson';
 
 /** What a store is told about an object besides its bytes. */
 export interface ObjectFormat {

@@ -7,6 +7,7 @@ import { runFanout } from '../../bench/fanout';
 import { runMapping } from '../../bench/mapping';
 import { formatReport } from '../../bench/report';
 import { startStack, type Stack } from '../../bench/stack';
+import { runUploadBench } from '../../bench/uploads';
 
 const present = (value: unknown) => expect(typeof value === 'number' && Number.isFinite(value) && value >= 0, String(value)).toBe(true);
 
@@ -25,7 +26,7 @@ describe('npm run bench, small', () => {
     await stack?.close();
   });
 
-  it('measures backfill, mapping and fan-out and reports every figure', async () => {
+  it('measures backfill, mapping, fan-out and upload time per destination and reports every figure', async () => {
     const mapping = runMapping(2_000, 1);
     expect(mapping.sources.map((s) => s.source)).toEqual(['mondoo', 'endorlabs', 'gcp-audit-logs']);
     for (const { source: _source, ...figures } of mapping.sources) for (const value of Object.values(figures)) present(value);
@@ -50,9 +51,20 @@ describe('npm run bench, small', () => {
     for (const value of [fanout.firstRunsSeconds, fanout.runsPerMinute, fanout.workerCpuPercent, fanout.workerMedianRssMb]) present(value);
     expect(fanout.exportedEvents).toBeGreaterThan(0);
 
-    const markdown = formatReport({ backfill: [backfill], mapping, fanout }, 'bench-smoke');
+    // Each store's own emulator (the test run's GCS one): two objects and a manifest per batch.
+    const uploads = await runUploadBench({ batches: 2, eventsPerBatch: 1_200, gcsEndpoint: inject('gcsEndpoint') });
+    expect(uploads.destinations.map((d) => d.type)).toEqual(['gcs', 's3', 'azure-blob']);
+    expect(uploads.objectsPerBatch).toBe(2);
+    expect(uploads.bytesPerBatch).toBeGreaterThan(0);
+    for (const d of uploads.destinations)
+      for (const value of [d.auditflowMedianMs, d.auditflowP90Ms, d.auditflowStoreCallsMedianMs, d.sdkMedianMs, d.sdkP90Ms, d.ratio]) present(value);
+
+    const markdown = formatReport({ backfill: [backfill], mapping, fanout, uploads, note: 'smoke' }, 'bench-smoke');
     expect(markdown).toContain('### Backfill');
     expect(markdown).toContain('### Mapping');
     expect(markdown).toContain('### Fan-out');
+    expect(markdown).toContain('### Upload time per batch');
+    expect(markdown).toMatch(/\| azure-blob \| [\d.]+ \([\d.]+\) \| [\d.]+ \| [\d.]+ \([\d.]+\) \| [\d.]+ \|/);
+    expect(markdown).toContain('- note: smoke');
   });
 });
