@@ -19,6 +19,7 @@ export interface BenchReport {
 }
 
 const goal = (ok: boolean) => (ok ? 'meets goal' : '**misses goal**');
+const lagMs = (x: number | undefined) => (x === undefined ? 'n/a' : `${x.toLocaleString('en-US')} ms`);
 const n = (x: number | undefined) => (x === undefined ? 'n/a' : x.toLocaleString('en-US'));
 
 export function formatReport(report: BenchReport, command: string): string {
@@ -91,8 +92,9 @@ export function formatReport(report: BenchReport, command: string): string {
     lines.push(
       `### Fan-out (${n(f.integrations)} integrations, ${f.intervalSeconds} s interval, one worker)`,
       '',
-      `- started in ${f.startSeconds} s; every first run done after ${f.firstRunsSeconds} s`,
+      `- ${f.create === 'api' ? `created through the API in ${f.startSeconds} s (${n(f.createsPerSecond)} creates/s)` : `started with the Temporal client in ${f.startSeconds} s`}; every first run done after ${f.firstRunsSeconds} s`,
       `- steady state over ${f.steadySeconds} s: ${n(f.runsPerMinute)} runs/min (a run every interval would be ${n(f.expectedRunsPerMinute)}/min)`,
+      `- scheduled runs' start lag (\`auditflow_run_start_lag\`, ${n(f.lagRuns)} runs in the window): p50 ${lagMs(f.lagP50Ms)}, p99 ${lagMs(f.lagP99Ms)} (goal p99 < 30 s): ${f.lagP99Ms === undefined ? 'no scheduled run in the window' : goal(f.lagP99Ms < 30_000)}`,
       `- worker: ${f.workerCpuPercent}% of a core, ${f.workerCpuMsPerRun} ms CPU per run; RSS median ${f.workerMedianRssMb} MB, peak ${f.workerPeakRssMb} MB`,
       `- dev server: ${f.temporalServerCpuPercent ?? 'n/a'}% of a core; ${n(f.exportedEvents)} events exported in all`,
       '',

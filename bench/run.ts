@@ -19,9 +19,11 @@ const HELP = `npm run bench -- [flags]
   --baseline-events N   a smaller backfill first, for RSS flatness (default 100000; 0 skips it)
   --mapping-records N   records per source (Mondoo, Endor Labs, Cloud Audit Logs) for the mapping benchmark (default 200000; 0 skips it)
   --mapping-runs N      runs of it, the median is reported (default 5)
-  --integrations N      fan-out size (default 1000; 0 skips it)
-  --interval S          fan-out interval in seconds (default 30)
-  --steady S            fan-out steady-state window in seconds (default 180)
+  --integrations N      fan-out size (default 10000; 0 skips it)
+  --interval S          fan-out interval in seconds (default 300)
+  --steady S            fan-out steady-state window in seconds (default 300)
+  --create api|client   fan-out integrations created through the API (default; interval a whole number of
+                        minutes ≥ 5, as the API requires) or started with the Temporal client (any interval)
   --gcp-entries N       source limits: Cloud Audit Logs entries per project, read under the fake's 60 requests/min
                         per project (default 60000, about a minute at the quota; 0 skips it)
   --gcp-projects LIST   project counts to run, one integration per project on one worker (default 1,4)
@@ -38,9 +40,10 @@ const { values } = parseArgs({
     'baseline-events': { type: 'string', default: '100000' },
     'mapping-records': { type: 'string', default: '200000' },
     'mapping-runs': { type: 'string', default: '5' },
-    integrations: { type: 'string', default: '1000' },
-    interval: { type: 'string', default: '30' },
-    steady: { type: 'string', default: '180' },
+    integrations: { type: 'string', default: '10000' },
+    interval: { type: 'string', default: '300' },
+    steady: { type: 'string', default: '300' },
+    create: { type: 'string', default: 'api' },
     'gcp-entries': { type: 'string', default: '60000' },
     'gcp-projects': { type: 'string', default: '1,4' },
     'gcp-rpm': { type: 'string', default: '60' },
@@ -63,6 +66,15 @@ const int = (name: Exclude<keyof typeof values, 'note'>) => {
   }
   return value;
 };
+const create = values.create;
+if (create !== 'api' && create !== 'client') {
+  console.error(`--create must be api or client\n\n${HELP}`);
+  process.exit(2);
+}
+if (create === 'api' && (int('interval') < 300 || int('interval') % 60 !== 0)) {
+  console.error(`--interval must be a whole number of minutes ≥ 300 s with --create api (the API's minimum); --create client takes any\n\n${HELP}`);
+  process.exit(2);
+}
 const events = int('events');
 const baseline = int('baseline-events');
 const say = (line: string) => console.log(`bench: ${line}`);
@@ -81,7 +93,13 @@ try {
     report.backfill.push(await runBackfill(stack!, size, { log: say }));
   }
   if (stack && int('integrations') > 0) {
-    report.fanout = await runFanout(stack, { integrations: int('integrations'), intervalSeconds: int('interval'), steadySeconds: int('steady'), log: say });
+    report.fanout = await runFanout(stack, {
+      integrations: int('integrations'),
+      intervalSeconds: int('interval'),
+      steadySeconds: int('steady'),
+      create,
+      log: say,
+    });
   }
   if (stack && sourceLimits) {
     report.sourceLimits = await runSourceLimits(stack, {

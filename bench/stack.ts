@@ -35,6 +35,12 @@ export interface WorkerHandle {
   stop(): Promise<void>;
 }
 
+export interface ApiHandle {
+  url: string;
+  token: string;
+  proc: ManagedProcess;
+}
+
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
 const tsx = (file: string) => ['--import', 'tsx', path.join(repoRoot, file)];
@@ -106,6 +112,24 @@ export async function startStack(options: StackOptions = {}) {
       owned.push(proc);
       const pid = proc.child.pid!;
       return { proc, pid, usage: sampleProcess(pid), stop: () => proc.stop(40_000) };
+    },
+
+    /** api/main.ts starting workflows on `taskQueue`, resolved once it is ready (Temporal answers). */
+    async startApi(taskQueue: string): Promise<ApiHandle> {
+      const port = await freePort();
+      const token = randomBytes(24).toString('base64url');
+      const url = `http://127.0.0.1:${port}`;
+      const proc = startProcess('API', process.execPath, tsx('api/main.ts'), {
+        env: {
+          ...workerEnv({ address: settings.address, namespace: settings.namespace, taskQueue, encryptionKeys }),
+          AUDITFLOW_API_PORT: String(port),
+          AUDITFLOW_API_TOKEN: token,
+        },
+        logFile: path.join(logDir, 'api.log'),
+      });
+      owned.push(proc);
+      await waitUntilReady(proc, async () => (await fetch(`${url}/readyz`)).ok, 120_000);
+      return { url, token, proc };
     },
 
     async close(): Promise<void> {

@@ -110,7 +110,7 @@ export const SETTINGS = {
     port.optional(),
     'worker',
     'unset',
-    "worker serves Prometheus metrics on `127.0.0.1:<port>/metrics`: the SDK's (task latencies, slots) and `auditflow_events_fetched`, `auditflow_events_exported`, `auditflow_objects_written`, `auditflow_objects_already_present`",
+    "worker serves Prometheus metrics on `127.0.0.1:<port>/metrics`: the SDK's (task latencies, slots) and `auditflow_events_fetched`, `auditflow_events_exported`, `auditflow_objects_written`, `auditflow_objects_already_present`, and the histogram `auditflow_run_start_lag` (ms a scheduled run started after its due time)",
   ),
   AUDITFLOW_HEALTH_PORT: setting(
     port.optional(),

@@ -18,6 +18,7 @@ import { createExportWorker } from './create-worker';
 import { startHealthServer, type WorkerHealth } from './health-server';
 import { promoteWhenPolling } from './promote-version';
 import { startTracing } from '../lib/tracing';
+import { SCHEDULE_LAG_BUCKETS_MS, SCHEDULE_LAG_METRIC } from '../workflows/schedule-lag';
 
 const log = createLogger('worker');
 
@@ -33,7 +34,16 @@ function installRuntime(): void {
     logger: new DefaultLogger(sdkLogLevel as LogLevel, (entry) => {
       log[pinoLevel[entry.level]]({ sdk: true, ...entry.meta }, entry.message);
     }),
-    telemetryOptions: metricsPort ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } } : undefined,
+    telemetryOptions: metricsPort
+      ? {
+          metrics: {
+            prometheus: {
+              bindAddress: `127.0.0.1:${metricsPort}`,
+              histogramBucketOverrides: { [SCHEDULE_LAG_METRIC]: SCHEDULE_LAG_BUCKETS_MS },
+            },
+          },
+        }
+      : undefined,
   });
   if (metricsPort) log.info({ url: `http://127.0.0.1:${metricsPort}/metrics` }, 'Prometheus metrics');
 }

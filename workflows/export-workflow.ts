@@ -21,6 +21,7 @@ import { activityProxies, exportRun, finishRun } from './export-run';
 import { InFlight } from './in-flight';
 import { CANCEL_IN_FLIGHT_PATCH, INTEGRATION_NAME_ATTRIBUTE_PATCH } from './patches';
 import { RetryStreak } from './retry-streak';
+import { recordScheduleLag } from './schedule-lag';
 import { nextScheduledRunAt } from './schedule';
 
 export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promise<ExportState> {
@@ -37,6 +38,8 @@ export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promis
     upsertSearchAttributes([{ key: IntegrationNameAttribute, value: config.name }]);
   }
   let running = false;
+  /** A run that starts because a pause ended, however late its schedule, is not a late run. */
+  let resumed = false;
   const retrying = new RetryStreak(`${config.name} · ${facts.scopeId} → ${facts.objectUrlBase}${config.destination.prefix}`);
 
   let published: ExportStatus | undefined;
@@ -98,6 +101,8 @@ export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promis
     }
     const due = state.nextRunAt === undefined || Date.now() >= Date.parse(state.nextRunAt);
     if (!state.paused && (state.runInProgress || state.runRequested || due)) {
+      // Only a run its timer started is "late"; a resumed, requested or continued run is not on a schedule.
+      if (state.nextRunAt !== undefined && !state.runInProgress && !state.runRequested && !resumed) recordScheduleLag(state.nextRunAt, Date.now());
       running = true;
       const outcome = await exportRun(config, state, { ...activities, inFlight, retrying }, publishStatus);
       running = false;
@@ -114,6 +119,7 @@ export async function auditLogExportWorkflow(input: ExportWorkflowInput): Promis
     if (state.paused) {
       // A resume after the scheduled time has passed runs at once; otherwise the schedule holds.
       await condition(() => state.deleted || !state.paused);
+      resumed = true;
     } else {
       const wake = () => state.deleted || state.paused || state.runRequested;
       const waitMs = Math.max(0, Date.parse(state.nextRunAt ?? new Date().toISOString()) - Date.now());

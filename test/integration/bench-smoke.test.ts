@@ -47,9 +47,18 @@ describe('npm run bench, small', () => {
     expect(backfill.temporal.history.maxHistoryLength).toBeGreaterThan(0);
     expect(backfill.temporal.history.maxPayloadBytes).toBeGreaterThan(0);
 
-    const fanout = await runFanout(stack, { integrations: 4, intervalSeconds: 5, steadySeconds: 6 });
-    for (const value of [fanout.firstRunsSeconds, fanout.runsPerMinute, fanout.workerCpuPercent, fanout.workerMedianRssMb]) present(value);
+    // Started with the client at a 5 s interval, so scheduled runs start inside the window: their lag is read
+    // from the worker's Prometheus histogram.
+    const fanout = await runFanout(stack, { integrations: 4, intervalSeconds: 5, steadySeconds: 8, create: 'client' });
+    for (const value of [fanout.firstRunsSeconds, fanout.runsPerMinute, fanout.workerCpuPercent, fanout.workerMedianRssMb, fanout.lagP50Ms, fanout.lagP99Ms])
+      present(value);
+    expect(fanout.lagRuns).toBeGreaterThan(0);
     expect(fanout.exportedEvents).toBeGreaterThan(0);
+    // Through a real API process: its create path, at the API's minimum interval (no run in a 0 s window).
+    const viaApi = await runFanout(stack, { integrations: 3, intervalSeconds: 300, steadySeconds: 0, create: 'api' });
+    present(viaApi.createsPerSecond);
+    expect(viaApi.create).toBe('api');
+    expect(viaApi.exportedEvents).toBeGreaterThan(0);
 
     // Each store's own emulator (the test run's GCS one): two objects and a manifest per batch.
     const uploads = await runUploadBench({ batches: 2, eventsPerBatch: 1_200, gcsEndpoint: inject('gcsEndpoint') });
@@ -66,5 +75,6 @@ describe('npm run bench, small', () => {
     expect(markdown).toContain('### Upload time per batch');
     expect(markdown).toMatch(/\| azure-blob \| [\d.]+ \([\d.]+\) \| [\d.]+ \| [\d.]+ \([\d.]+\) \| [\d.]+ \|/);
     expect(markdown).toContain('- note: smoke');
+    expect(markdown).toContain('start lag');
   });
 });
