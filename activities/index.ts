@@ -8,6 +8,7 @@ import type { ConnectionTestInput, ConnectionTestResult } from '../contracts/con
 import { testConnection } from './connection-test';
 import { asActivity, ExportError } from './errors';
 import { fetchNewEvents, type FetchDeps } from './fetch';
+import { heartbeatWhileRunning } from './keep-alive';
 import { mapToOcsfFiles } from './map';
 import { count } from './metrics';
 import { reportingRetries } from './retry-report';
@@ -90,7 +91,8 @@ export function createActivities(deps: ActivityDeps = {}) {
     async upload(input: UploadInput) {
       return asActivity(() =>
         reportingRetries(async () => {
-          const result = await uploadObjects(input, storeFor(await unseal(input.destination)), manifestSigner);
+          const stopHeartbeats = heartbeatWhileRunning(Context.current());
+          const result = await uploadObjects(input, storeFor(await unseal(input.destination)), manifestSigner).finally(stopHeartbeats);
           const alreadyPresent = result.objects.filter((o) => o.alreadyExisted).length;
           log.info('uploaded', { objects: result.objects.map((o) => o.name), alreadyPresent });
           count('auditflow_objects_written', result.objects.length - alreadyPresent);

@@ -155,7 +155,7 @@ export async function exportRun(
         const upload = () =>
           inFlight.run(() =>
             activities.upload.executeWithOptions(
-              { ...activities.options, summary: `upload ${objects.length} object(s) to ${objectUrlBase}${objects[0]?.name}` },
+              { ...activities.uploadOptions, summary: `upload ${objects.length} object(s) to ${objectUrlBase}${objects[0]?.name}` },
               [{ destination, objects, ...(evidence ? { evidence } : {}) }],
             ),
           );
@@ -260,10 +260,13 @@ export function activityProxies(config: IntegrationConfig) {
       maximumAttempts: timing.retryMaxAttempts,
     },
   };
-  // The fetch pages through the source and heartbeats per page, so a killed worker is noticed fast.
+  // The fetch heartbeats per page, the upload on a timer (activities/keep-alive.ts), so a killed worker's
+  // attempt is retried after 30 s, not after the start-to-close timeout (5 min). The heartbeat timeout is
+  // no part of the determinism check (activity id and type are), so executions scheduled without replay.
   const fetchOptions: ActivityOptions = { ...options, heartbeatTimeout: Math.min(timing.activityTimeoutMs, 30_000) };
+  const uploadOptions: ActivityOptions = { ...fetchOptions };
   const localOptions: LocalActivityOptions = { startToCloseTimeout: timing.activityTimeoutMs, retry: options.retry };
   const { fetch, map, upload } = proxyActivities<Activities>(options);
   const { map: mapLocally } = proxyLocalActivities<Activities>(localOptions);
-  return { fetch, map, mapLocally, upload, options, fetchOptions, localOptions };
+  return { fetch, map, mapLocally, upload, options, fetchOptions, uploadOptions, localOptions };
 }
