@@ -25,6 +25,12 @@ const positiveInt = (what: string) =>
     .number({ error: `must be a positive whole number of ${what}` })
     .int(`must be a positive whole number of ${what}`)
     .positive(`must be a positive whole number of ${what}`);
+/** The SDK takes 0 or 1 as 2 with a warning (a workflow cache needs room for two), so we refuse them. */
+const atLeastTwo = (what: string) =>
+  z.coerce
+    .number({ error: `must be a whole number of ${what}, at least 2` })
+    .int(`must be a whole number of ${what}, at least 2`)
+    .min(2, `must be a whole number of ${what}, at least 2`);
 const url = z.url({ error: 'must be an absolute URL' });
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 /** Comma-separated, blanks around and between commas ignored. */
@@ -129,6 +135,31 @@ export const SETTINGS = {
     'worker',
     '`INFO`',
     "level of the Temporal SDK's own lines in the worker's (pino JSON) log",
+  ),
+  // The worker's concurrency (docs/operations.md#sizing): unset, each is the SDK's default, as before they existed.
+  AUDITFLOW_WORKER_MAX_CONCURRENT_ACTIVITIES: setting(
+    positiveInt('activity tasks').default(100),
+    'worker',
+    "`100` (the SDK's)",
+    'fetch and upload activities one worker runs at once; each holds up to one batch (`maxFetchBytes`, 1.5 MB of records, or its compressed files) in memory',
+  ),
+  AUDITFLOW_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: setting(
+    positiveInt('local activities').default(100),
+    'worker',
+    "`100` (the SDK's)",
+    "map local activities (a batch into OCSF files, CPU-bound on the worker's one JavaScript thread) one worker runs at once",
+  ),
+  AUDITFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: setting(
+    atLeastTwo('workflow tasks').optional(),
+    'worker',
+    "`40` (the SDK's), at most `AUDITFLOW_WORKER_MAX_CACHED_WORKFLOWS`",
+    'workflow tasks one worker runs at once',
+  ),
+  AUDITFLOW_WORKER_MAX_CACHED_WORKFLOWS: setting(
+    atLeastTwo('workflows').optional(),
+    'worker',
+    "the SDK's, from the heap limit: ~200 under `npm run worker` (512 MB old space)",
+    'workflows one worker keeps in memory (sticky cache); an evicted one replays its history (at most a few hundred events) on its next task',
   ),
   AUDITFLOW_SEALING_KEYS: setting(
     z.string().optional(),

@@ -2,8 +2,10 @@ import type { DataConverter, WorkerDeploymentVersion } from '@temporalio/common'
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createDataConverter } from '../lib/data-converter';
+import { settingsFrom } from '../lib/settings';
 import type { TemporalSettings } from '../lib/temporal-config';
 import { workflowsPath } from './bundle-workflows';
+import { workerConcurrency } from './concurrency';
 
 export { workflowsPath };
 
@@ -38,6 +40,8 @@ export async function createExportWorker(options: CreateWorkerOptions): Promise<
     ...(options.deploymentVersion
       ? { workerDeploymentOptions: { useWorkerVersioning: true, version: options.deploymentVersion, defaultVersioningBehavior: 'AUTO_UPGRADE' } }
       : {}),
+    // Activity and local-activity slots, workflow task slots and the workflow cache (AUDITFLOW_WORKER_*).
+    ...workerConcurrency(settingsFrom()),
     ...options.overrides,
   });
 }

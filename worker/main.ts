@@ -14,6 +14,7 @@ import { ensureSearchAttributes } from '../lib/search-attributes';
 import { connectionOptions, describeCredentials, loadTemporalSettings } from '../lib/temporal-config';
 import { versionName, workerDeploymentVersion } from '../lib/worker-versioning';
 import { bundleInChildProcess } from './bundle-workflows';
+import { workerConcurrency } from './concurrency';
 import { createExportWorker } from './create-worker';
 import { startHealthServer, type WorkerHealth } from './health-server';
 import { promoteWhenPolling } from './promote-version';
@@ -50,6 +51,7 @@ function installRuntime(): void {
 
 async function main(): Promise<void> {
   const own = settingsFrom(); // every AUDITFLOW_* variable checked before anything starts
+  workerConcurrency(own); // and the concurrency limits against each other
   // With an OTLP endpoint set; undefined (nothing loaded) otherwise.
   const tracing = startTracing('auditflow-worker');
   if (tracing) log.info('tracing: exporting spans by OTLP');
