@@ -4,6 +4,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { s3DestinationSchema } from '../../activities/sinks/s3/schema';
+import { openS3Reader } from '../../activities/sinks/s3/reader';
 import { S3ObjectStore } from '../../activities/sinks/s3/store';
 
 const destination = s3DestinationSchema.parse({ type: 's3', bucket: 'my-audit-logs', region: 'eu-west-1', prefix: 'mondoo/' });
@@ -52,5 +53,19 @@ describe('S3 store conditional writes', () => {
     const fake = client([{}]);
     await new S3ObjectStore(fake.client, kms, 1).createOnly('mondoo/a.jsonl', Buffer.from('x'));
     expect(fake.inputs[0]).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/audit' });
+  });
+});
+
+describe('S3 reader for verify', () => {
+  it("reads a web-identity destination with the auditor's own credentials instead of failing for want of an integration id", async () => {
+    const destination = s3DestinationSchema.parse({
+      type: 's3',
+      bucket: 'audit',
+      region: 'eu-west-1',
+      prefix: 'p/',
+      credentials: { roleArn: 'arn:aws:iam::123456789012:role/auditflow-writer' },
+    });
+    const reader = openS3Reader(destination);
+    expect(reader.urlOf('p/a.jsonl')).toBe('s3://audit/p/a.jsonl');
   });
 });

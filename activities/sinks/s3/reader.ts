@@ -2,10 +2,12 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { ObjectReader } from '../sink';
 import { createS3Client } from './client';
-import { s3ObjectUrl, type S3DestinationConfig } from './schema';
+import { isWebIdentity, s3ObjectUrl, type S3DestinationConfig } from './schema';
 
 export function openS3Reader(config: S3DestinationConfig): ObjectReader {
-  const client = createS3Client(config);
+  // A role the worker assumes with the integration's own web identity is not the auditor's: whoever runs
+  // `verify` reads with their own AWS credentials (environment, profile, instance role).
+  const client = createS3Client(isWebIdentity(config.credentials) ? { ...config, credentials: undefined } : config);
   return {
     urlOf: (name) => s3ObjectUrl(config.bucket, name),
     async list(prefix) {
