@@ -73,7 +73,7 @@ export function formatReport(report: BenchReport, command: string): string {
   if (report.mapping) {
     const m = report.mapping;
     lines.push(
-      `### Mapping (${n(m.records)} generated records per source, median of ${m.runs} runs)`,
+      `### Mapping (${n(m.records)} generated records per source, median of ${m.runs} runs, CPU time of the bench process)`,
       '',
       "Floor: JSON.parse + JSON.stringify of each source record. Mapper: parse + the source's mapper as the map activity runs it (toOcsfLine where the connector has one, else toOcsf + stringify). Object bound: parse + stringify of the OCSF event alone (mapped beforehand), the least a mapper that returns an object can cost. mapToOcsfFiles: the map activity (+ decompressing the batch, zstd, base64).",
       '',
