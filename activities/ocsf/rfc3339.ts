@@ -19,16 +19,37 @@ const daysInMonth = (year: number, month: number) => (month === 2 && isLeapYear(
  * second (:60) counts as the first second of the next minute. Throws InvalidTimestampError otherwise.
  */
 export function parseRfc3339ToEpochMs(timestamp: string): number {
-  // Audit logs come in time order, often several events to a second: remember the last answer, and
-  // the last second's, since sources with sub-second times (Endor Labs, Cloud Logging) rarely repeat one.
-  if (timestamp === last.timestamp) return last.epochMs;
-  const sameSecond = millisWithinSecond(timestamp, last.secondText, last.zone);
-  const epochMs = sameSecond === undefined ? parse(timestamp) : last.secondMs + sameSecond;
-  last = { timestamp, epochMs, ...secondOf(timestamp, epochMs) };
-  return epochMs;
+  // Audit logs come in time order, often several events to a second: remember the last answers, and
+  // their seconds, since sources with sub-second times (Endor Labs, Cloud Logging) rarely repeat one.
+  // Two of them: a Cloud Logging entry has two times (timestamp, receiveTimestamp) parsed in turn.
+  for (const slot of recent) {
+    if (timestamp === slot.timestamp) return slot.epochMs;
+    const millis = millisWithinSecond(timestamp, slot.secondText, slot.zone);
+    if (millis !== undefined) return remember(slot, timestamp, slot.secondMs + millis);
+  }
+  // The slot used less recently takes the new second.
+  const slot = recent[1]!;
+  recent.reverse();
+  return remember(slot, timestamp, parse(timestamp));
 }
 
-let last = { timestamp: '', epochMs: 0, secondText: '', zone: '', secondMs: 0 };
+interface Remembered {
+  timestamp: string;
+  epochMs: number;
+  secondText: string;
+  zone: string;
+  secondMs: number;
+}
+
+const recent: Remembered[] = [
+  { timestamp: '', epochMs: 0, secondText: '', zone: '', secondMs: 0 },
+  { timestamp: '', epochMs: 0, secondText: '', zone: '', secondMs: 0 },
+];
+
+function remember(slot: Remembered, timestamp: string, epochMs: number): number {
+  Object.assign(slot, { timestamp, epochMs, ...secondOf(timestamp, epochMs) });
+  return epochMs;
+}
 
 const DOT = 46;
 const isDigit = (code: number) => code >= 48 && code <= 57;

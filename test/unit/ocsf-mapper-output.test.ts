@@ -93,26 +93,37 @@ function sample(type: MappedSourceType): SourceEvent[] {
   return [...events, ...mutated.filter((event) => SCHEMAS[type].safeParse(event.node).success)];
 }
 
-/** Each record's OCSF line, or what the mapper threw for it. */
-function outputOf(type: MappedSourceType, events: SourceEvent[]): string[] {
+const outcome = (map: () => string): string => {
+  try {
+    return map();
+  } catch (error) {
+    return `throws ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+  }
+};
+
+/** Each record's OCSF line, or what the mapper threw for it: as the object mapper gives it, and as the map activity writes it. */
+function outputOf(type: MappedSourceType, events: SourceEvent[]): { lines: string[]; written: string[] } {
   const connector = sourceConnector(type);
   const source = mapSourceFor(type);
-  return events.map((event) => {
-    try {
-      return JSON.stringify(connector.toOcsf(event, source));
-    } catch (error) {
-      return `throws ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
-    }
-  });
+  return {
+    lines: events.map((event) => outcome(() => JSON.stringify(connector.toOcsf(event, source)))),
+    written: events.map((event) =>
+      outcome(() => (connector.toOcsfLine ? connector.toOcsfLine(event, source).line : JSON.stringify(connector.toOcsf(event, source)))),
+    ),
+  };
 }
 
 describe.each(MAPPED_SOURCE_TYPES)('the %s mapper', (type) => {
   const events = sample(type);
-  const lines = outputOf(type, events);
+  const { lines, written } = outputOf(type, events);
 
   it('maps the fixed sample to exactly the bytes it did before', () => {
     const digest = createHash('sha256').update(lines.join('\n')).digest('hex');
     expect(digest).toBe(EXPECTED[type]);
+  });
+
+  it('writes, on the path the map activity takes, the very bytes of the object mapper', () => {
+    for (let i = 0; i < lines.length; i++) expect(written[i], JSON.stringify(events[i])).toBe(lines[i]);
   });
 
   it('gives valid OCSF 1.5.0 for the generated records of the sample', () => {

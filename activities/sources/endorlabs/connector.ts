@@ -13,7 +13,7 @@ import {
   type EndorLabsSourceConfig,
   type EndorLabsSourceView,
 } from './schema';
-import { mapEndorLabsEventToOcsf } from './to-ocsf';
+import { endorLabsOcsfLine, mapEndorLabsEventToOcsf } from './to-ocsf';
 import { endorLabsFilter } from './filters';
 import { ENDOR_LABS_LATE_ARRIVAL_SECONDS, ENDOR_LABS_RETENTION_DAYS, type EndorAuditLog } from './types';
 
@@ -53,6 +53,7 @@ export const endorLabsSource: SourceConnector<EndorLabsSourceConfig, EndorLabsSo
   // Endor Labs gives every audit log a uuid: that is the dedupe key (a pass never returns one twice).
   contentHash: (node) => node.uuid,
   toOcsf: (event) => mapEndorLabsEventToOcsf(event),
+  toOcsfLine: (event) => endorLabsOcsfLine(event),
   classifyError: (error, config) => (error instanceof ExportError ? error : classifyEndorNetworkError(error, config.endpoint)),
 
   async probe(config, options = {}) {

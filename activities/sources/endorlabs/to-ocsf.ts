@@ -22,8 +22,17 @@ const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 const STATUS_SUCCESS = { status_id: 1, status: 'Success' } as const;
 const STATUS_FAILURE = { status_id: 2, status: 'Failure' } as const;
 
+/**
+ * Whether `defined` copies an object without its undefined entries (the event as an object: toOcsf) or
+ * hands it back as it is: JSON.stringify leaves undefined entries out by itself, so the line has the
+ * same bytes without a copy of every object (a sixth of the mapper's time). Off only inside the line
+ * function below, for one synchronous call.
+ */
+let omitUndefined = true;
+
 /** Omits undefined entries (OCSF has no nulls: absent means unknown), keeping the insertion order. */
 function defined(entries: OcsfObject): OcsfObject {
+  if (!omitUndefined) return entries;
   const out: OcsfObject = {};
   for (const key in entries) if (entries[key] !== undefined) out[key] = entries[key];
   return out;
@@ -211,4 +220,15 @@ export function mapEndorLabsEventToOcsf(event: EndorSourceEvent): Record<string,
       }),
     },
   });
+}
+
+/** The event as one line of JSON, byte for byte JSON.stringify(mapEndorLabsEventToOcsf(...)), and its time (the map activity's path). */
+export function endorLabsOcsfLine(event: EndorSourceEvent): { line: string; time: number } {
+  omitUndefined = false;
+  try {
+    const ocsf = mapEndorLabsEventToOcsf(event);
+    return { line: JSON.stringify(ocsf), time: ocsf.time as number };
+  } finally {
+    omitUndefined = true;
+  }
 }

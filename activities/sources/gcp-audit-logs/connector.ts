@@ -16,7 +16,7 @@ import {
   type GcpAuditLogsSourceConfig,
   type GcpAuditLogsSourceView,
 } from './schema';
-import { mapGcpAuditLogEntryToOcsf } from './to-ocsf';
+import { gcpAuditLogOcsfLine, mapGcpAuditLogEntryToOcsf } from './to-ocsf';
 import { CLOUD_LOGGING_LATE_ARRIVAL_SECONDS, type GcpLogEntry } from './types';
 
 /** A pass reads up to a little past now: entries stamped slightly in the future (clock skew) come next time. */
@@ -72,6 +72,7 @@ export const gcpAuditLogsSource: SourceConnector<GcpAuditLogsSourceConfig, GcpAu
       .update(`${entry.logName}\n${timestampKey(entry.timestamp) ?? entry.timestamp}\n${entry.insertId}`)
       .digest('base64url'),
   toOcsf: (event) => mapGcpAuditLogEntryToOcsf(event.node),
+  toOcsfLine: (event) => gcpAuditLogOcsfLine(event.node),
   classifyError: (error, config) => (error instanceof ExportError ? error : classifyLoggingNetworkError(error, config.endpoint)),
 
   async probe(config, options = {}) {

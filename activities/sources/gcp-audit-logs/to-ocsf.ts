@@ -52,7 +52,16 @@ const SEVERITIES: Readonly<Record<string, { id: number; caption: string }>> = {
   EMERGENCY: { id: 6, caption: 'Fatal' },
 };
 
+/**
+ * Whether `defined` copies an object without its undefined entries (the event as an object: toOcsf) or
+ * hands it back as it is: JSON.stringify leaves undefined entries out by itself, so the line has the
+ * same bytes without a copy of every object (a sixth of the mapper's time). Off only inside the line
+ * function below, for one synchronous call.
+ */
+let omitUndefined = true;
+
 function defined(entries: OcsfObject): OcsfObject {
+  if (!omitUndefined) return entries;
   const out: OcsfObject = {};
   for (const key in entries) if (entries[key] !== undefined) out[key] = entries[key];
   return out;
@@ -243,4 +252,15 @@ export function mapGcpAuditLogEntryToOcsf(entry: GcpLogEntry): Record<string, un
       }),
     },
   });
+}
+
+/** The event as one line of JSON, byte for byte JSON.stringify(mapGcpAuditLogEntryToOcsf(...)), and its time (the map activity's path). */
+export function gcpAuditLogOcsfLine(entry: GcpLogEntry): { line: string; time: number } {
+  omitUndefined = false;
+  try {
+    const ocsf = mapGcpAuditLogEntryToOcsf(entry);
+    return { line: JSON.stringify(ocsf), time: ocsf.time as number };
+  } finally {
+    omitUndefined = true;
+  }
 }
