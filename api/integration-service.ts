@@ -22,6 +22,7 @@ import {
   runNowSignal,
   scheduleFallbackMinutes,
   SourceTypeAttribute,
+  DestinationClaimAttribute,
   IntegrationNameAttribute,
   statusQuery,
   workflowIdFor,
@@ -184,12 +185,13 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
    * run that continued as new recently and matched counts only if the integration's current run (which
    * visibility may not list yet) still matches.
    */
-  async function newestExecutions(filter: { status?: ExportStatus; sourceType?: string } = {}): Promise<WorkflowExecutionInfo[]> {
+  async function newestExecutions(filter: { status?: ExportStatus; sourceType?: string; unclaimed?: boolean } = {}): Promise<WorkflowExecutionInfo[]> {
     const since = new Date(Date.now() - RECENT_CONTINUE_MS).toISOString();
     const recentlyContinued = `(ExecutionStatus = "ContinuedAsNew" AND CloseTime > "${since}")`;
     const clauses = [`WorkflowType = "${EXPORT_WORKFLOW_TYPE}"`, `${IntegrationIdAttribute.name} IS NOT NULL`];
     // Both values come from enums the API validated: nothing of the request reaches the query verbatim.
     if (filter.sourceType) clauses.push(`${SourceTypeAttribute.name} = "${filter.sourceType}"`);
+    if (filter.unclaimed) clauses.push(`${DestinationClaimAttribute.name} IS NULL`);
     const { status } = filter;
     if (status === undefined) clauses.push(`(ExecutionStatus != "ContinuedAsNew" OR CloseTime > "${since}")`);
     else if (status === 'deleted') {
@@ -249,7 +251,10 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
    */
   async function assertNoUnclaimedClash(place: DestinationPlace, id: string): Promise<void> {
     const wanted = destinationKey(place);
-    for (const info of await newestExecutions()) {
+    // Only integrations without a claim attribute: those from before claims existed (few, and no more are
+    // made), and those created with claims before the attribute (their memo says so). Listing every
+    // integration on each create made creates O(integrations).
+    for (const info of await newestExecutions({ unclaimed: true })) {
       const record = recordOf(info);
       if (!record || record.id === id || creationOf(info).destinationClaim) continue;
       if (destinationKey(placeOf(record)) !== wanted) continue;
@@ -388,6 +393,7 @@ export function createIntegrationService({ client, settings, log, sealer }: Inte
             { key: ExportStatusAttribute, value: 'active' },
             { key: SourceTypeAttribute, value: source.type },
             { key: IntegrationNameAttribute, value: name },
+            { key: DestinationClaimAttribute, value: destinationClaim },
           ],
           staticSummary: `${name} · ${facts.scopeId}`,
           staticDetails: `Exports the ${source.type} audit log of ${facts.scopeId} to ${facts.objectUrlBase}${destination.prefix} ${schedule ? scheduleText(schedule) : `every ${intervalMinutes} min`}.`,

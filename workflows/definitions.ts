@@ -45,6 +45,11 @@ export const SourceTypeAttribute = defineSearchAttributeKey('SourceType', Search
  * is not carried across continue-as-new (the command has no user metadata), search attributes are.
  */
 export const IntegrationNameAttribute = defineSearchAttributeKey('IntegrationName', SearchAttributeType.KEYWORD);
+/**
+ * The destination claim an integration holds (set by the API at creation, carried across continue-as-new):
+ * integrations without it predate claims, the only ones a create must still compare destinations with.
+ */
+export const DestinationClaimAttribute = defineSearchAttributeKey('DestinationClaim', SearchAttributeType.KEYWORD);
 
 export type ExportStatus = 'active' | 'paused' | 'error' | 'deleted';
 

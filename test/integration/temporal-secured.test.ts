@@ -208,7 +208,7 @@ describe('a Temporal frontend that requires an API key', () => {
     await admin.close();
     const output = await failsFast(start('worker', workerProcessArgs(), securedEnv(keyVars(API_KEY, namespace)), procs));
     expect(output).toContain(
-      `temporal operator search-attribute create --namespace ${namespace} --name IntegrationId --type Keyword --name ExportStatus --type Keyword --name SourceType --type Keyword --name IntegrationName --type Keyword`,
+      `temporal operator search-attribute create --namespace ${namespace} --name IntegrationId --type Keyword --name ExportStatus --type Keyword --name SourceType --type Keyword --name IntegrationName --type Keyword --name DestinationClaim --type Keyword`,
     );
   });
 });
