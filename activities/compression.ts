@@ -2,6 +2,9 @@
 // each object's JSON Lines (map → upload), compressed inside the activity, so the workflow, the payload
 // converter and the codec handle a short base64 string instead of megabytes of escaped JSON (a
 // 3,000-event batch is ~1.3 MB of source records and ~3.6 MB of OCSF).
+// Bounded batches in history rather than a claim check (batch in a staging object or on disk, its
+// name in history): the exporter's credential may only create objects, so it could never delete a
+// staging object, and local disk does not survive an activity's move to another worker.
 import { constants, gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import type { CompressedEvents, FileContent, SourceEvent } from '../contracts/activities';
 

@@ -1,6 +1,10 @@
 // Tells the export workflow that an activity attempt failed and Temporal will retry it. The workflow
 // sees an activity only when it finally succeeds or fails; without this a source that fails for many
 // minutes looks healthy. A signal on the worker's own client, sent before the failure is rethrown.
+// Chosen over a retry loop in the workflow (a timer and three events per attempt in history, and a
+// patch) and over reading `pendingActivities` from `describe()` in the API (which the status query and
+// the UI's details would not see). The workflow's streak clears when that activity succeeds again or the
+// run ends (workflows/retry-streak.ts).
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { activityRetryingSignal, type ActivityRetryingReport } from '../workflows/definitions';
 import { ExportError } from './errors';

@@ -1,5 +1,5 @@
 // POST /v1/connection-tests on a worker: the API holds only the public sealing key, and an export's
-// credentials are only ever opened where exports run (docs/architecture.md, "The connection test").
+// credentials are only ever opened where exports run (workflows/connection-test.ts says why).
 // The test is a short workflow of one activity; once answered its execution is deleted, so nothing
 // of the request stays in Temporal.
 import { randomUUID } from 'node:crypto';

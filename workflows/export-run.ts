@@ -167,7 +167,8 @@ export async function exportRun(
             if (!inFlight.causedBy(error)) throw error;
             // Some of these objects may have landed. Nothing else may be written under their names, so
             // a paused run waits here and, once resumed, uploads exactly these objects again (a landed
-            // one is a 412, which is success); a deleted run ends with them, its prefix stays reserved.
+            // one is a 412, which is success); a deleted run ends with them, its prefix stays reserved
+            // (the objects that landed stay and continue the sequence; the state's totals do not count them).
             pending?.cancel();
             pending = undefined;
             await condition(() => state.deleted || !state.paused);

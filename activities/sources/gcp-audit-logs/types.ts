@@ -12,7 +12,11 @@ export const CLOUD_LOGGING_MAX_PAGE_SIZE = 1000;
 export const CLOUD_LOGGING_QUOTA_PER_MINUTE = 60;
 /** Our default pace per project: half the quota, leaving the rest to other readers and retries. */
 export const DEFAULT_REQUESTS_PER_MINUTE = 30;
-/** Cloud Logging may show an entry minutes after its timestamp: the source's default late-arrival window. */
+/**
+ * Cloud Logging may show an entry minutes after its timestamp: the source's default late-arrival window.
+ * Timestamps have nanoseconds and the watermark whole seconds, so an entry in the settled second itself is
+ * vouched for up to one second early: the effective window is `lateArrivalSeconds - 1 s`.
+ */
 export const CLOUD_LOGGING_LATE_ARRIVAL_SECONDS = 600;
 /** The query language's limit on `filter`. */
 export const CLOUD_LOGGING_MAX_FILTER_CHARS = 20_000;
