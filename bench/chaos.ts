@@ -21,9 +21,10 @@ import { isManifestName } from '../lib/evidence/format';
 import { verifyDestination } from '../lib/evidence/verify';
 import { generateOidcSigningJwk, parseOidcSigningKeys } from '../lib/wif-keys';
 import { validateOcsfEvent } from '../lib/ocsf/validator';
-import { workerEnv, workerProcessArgs } from '../worker/process-args';
+import { workerProcessArgs } from '../worker/process-args';
 import { createChaosDestination, type ChaosDestinationType } from './chaos-destinations';
 import { createChaosSource, type ChaosSourceType } from './chaos-sources';
+import { chaosWorkerEnv, droppedPortSettings, LastErrorLine } from './chaos-worker-process';
 import {
   DEFAULT_LIMITS,
   EXPORT_WORKFLOW_TYPE,
@@ -196,6 +197,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   );
 
   // --- worker processes, kept alive by a supervisor ---
+  const dropped = droppedPortSettings();
+  if (dropped.length > 0) log(`chaos: ${dropped.join(' and ')} from the environment left out of the workers (two may run at once on this host)`);
   const workers = new Set<WorkerSlot>();
   let desiredWorkers = 1;
   let workerStarts = 0;
@@ -204,24 +207,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const startWorker = () => {
     const id = ++workerStarts;
     const proc = startProcess(`chaos worker ${id}`, process.execPath, workerProcessArgs(), {
-      env: {
-        ...workerEnv({ address: settings.address, namespace: settings.namespace, taskQueue, encryptionKeys }),
-        ...source.workerEnv,
-        AUDITFLOW_LOG_LEVEL: 'info',
-        AUDITFLOW_OIDC_SIGNING_KEYS: JSON.stringify([oidcKey]),
-      },
+      env: chaosWorkerEnv({
+        address: settings.address,
+        namespace: settings.namespace,
+        taskQueue,
+        encryptionKeys,
+        sourceEnv: source.workerEnv,
+        oidcSigningKeys: JSON.stringify([oidcKey]),
+      }),
       logFile: path.join(dataDir, `worker-${id}.log`),
     });
     const slot: WorkerSlot = { id, proc, killed: false };
+    const lastError = new LastErrorLine();
     proc.child.stdout?.on('data', (chunk: Buffer) => {
       if (slot.readyAt === undefined && chunk.toString().includes('worker started')) slot.readyAt = Date.now();
+      lastError.push(chunk);
     });
+    proc.child.stderr?.on('data', (chunk: Buffer) => lastError.push(chunk));
     workers.add(slot);
     void proc.exited.then((code) => {
       workers.delete(slot);
       if (!slot.killed && !stopping) {
         workerSelfExits++;
-        log(`chaos: worker ${id} exited by itself (code ${code})`);
+        const signal = proc.child.signalCode ? `, signal ${proc.child.signalCode}` : '';
+        log(`chaos: worker ${id} exited by itself (code ${code}${signal})${lastError.summary ? `: ${lastError.summary}` : ''}; see worker-${id}.log`);
       }
     });
   };
