@@ -38,13 +38,26 @@ function taskBuilds(history: History): string[] {
   });
 }
 
-async function executions(env: TestEnv, handle: WorkflowHandle): Promise<Array<{ history: History; json: string; startedAt: number }>> {
+async function listExecutions(env: TestEnv, handle: WorkflowHandle): Promise<Array<{ history: History; json: string; startedAt: number }>> {
   const found: Array<{ history: History; json: string; startedAt: number }> = [];
   for await (const execution of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
     const json = showHistoryJson(env, handle.workflowId, execution.runId);
     found.push({ history: historyFromJSON(JSON.parse(json)), json, startedAt: execution.startTime.getTime() });
   }
   return found.sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/**
+ * Every execution of `handle`, once the newest has completed a workflow task: right after a run's
+ * continue-as-new the new execution may not have had its first task yet, and it would show no build.
+ */
+async function executions(env: TestEnv, handle: WorkflowHandle): Promise<Array<{ history: History; json: string; startedAt: number }>> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const found = await listExecutions(env, handle);
+    if (taskBuilds(found.at(-1)!.history).length > 0 || Date.now() > deadline) return found;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 describe('an upgrade under Worker Deployment Versioning', () => {
