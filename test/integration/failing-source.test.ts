@@ -49,13 +49,23 @@ async function waitForSearchAttribute(handle: WorkflowHandle, status: ExportStat
  * (as test/integration/replay.test.ts records its own), so later versions must replay them too.
  */
 async function expectReplays(env: TestEnv, handle: WorkflowHandle, label: string): Promise<void> {
-  const histories = [];
-  for await (const execution of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
-    histories.push({
-      workflowId: handle.workflowId,
-      runId: execution.runId,
-      history: await env.client.workflow.getHandle(handle.workflowId, execution.runId).fetchHistory(),
-    });
+  // Right after a run's continue-as-new the newest execution may not have completed its first workflow
+  // task: such a history holds no decision to check, and its replay once hung a CI run until the test's
+  // timeout. Wait (bounded) until every listed execution has completed one.
+  let histories: Array<{ workflowId: string; runId: string; history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> }> = [];
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    histories = [];
+    for await (const execution of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
+      histories.push({
+        workflowId: handle.workflowId,
+        runId: execution.runId,
+        history: await env.client.workflow.getHandle(handle.workflowId, execution.runId).fetchHistory(),
+      });
+    }
+    const settled = histories.every(({ history }) => (history.events ?? []).some((event) => event.workflowTaskCompletedEventAttributes));
+    if (settled || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
   expect(histories.length).toBeGreaterThan(0);
   for await (const result of Worker.runReplayHistories({ workflowBundle: await exportWorkflowBundle(), dataConverter: testDataConverter() }, histories)) {
