@@ -52,7 +52,7 @@ async function expectReplays(env: TestEnv, handle: WorkflowHandle, label: string
   // Right after a run's continue-as-new the newest execution may not have completed its first workflow
   // task: such a history holds no decision to check, and its replay once hung a CI run until the test's
   // timeout. Wait (bounded) until every listed execution has completed one.
-  let histories: Array<{ workflowId: string; runId: string; history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> }> = [];
+  let histories: Array<{ workflowId: string; runId: string; history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> }>;
   const deadline = Date.now() + 60_000;
   for (;;) {
     histories = [];
