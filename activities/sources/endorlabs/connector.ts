@@ -1,5 +1,6 @@
 // Endor Labs' audit logs as a source: its REST API (client.ts, with the token cache and the error
-// classification), config schema and view (schema.ts), records (types.ts) and OCSF mapping (to-ocsf.ts).
+// classification), config schema and view (schema.ts), records (types.ts) and OCSF mapping (to-ocsf.ts;
+// ocsf-line.ts writes its line directly).
 import { openedSecret } from '../../../lib/sealing';
 import { ExportError } from '../../errors';
 import type { SourceConnector, SourceFilter } from '../source';
@@ -13,7 +14,8 @@ import {
   type EndorLabsSourceConfig,
   type EndorLabsSourceView,
 } from './schema';
-import { endorLabsOcsfLine, mapEndorLabsEventToOcsf } from './to-ocsf';
+import { endorLabsOcsfLine } from './ocsf-line';
+import { mapEndorLabsEventToOcsf } from './to-ocsf';
 import { endorLabsFilter } from './filters';
 import { ENDOR_LABS_LATE_ARRIVAL_SECONDS, ENDOR_LABS_RETENTION_DAYS, type EndorAuditLog } from './types';
 
