@@ -1,5 +1,6 @@
 // Google Cloud Audit Logs as a source: Cloud Logging's entries.list (client.ts), the config schema and
-// view (schema.ts), credentials shared with the GCS destination (credentials.ts) and the OCSF mapping.
+// view (schema.ts), credentials shared with the GCS destination (credentials.ts) and the OCSF mapping
+// (to-ocsf.ts; ocsf-line.ts writes its line directly).
 import { createHash } from 'node:crypto';
 import { ExportError } from '../../errors';
 import type { SourceConnector, SourceReadOptions } from '../source';
@@ -16,7 +17,8 @@ import {
   type GcpAuditLogsSourceConfig,
   type GcpAuditLogsSourceView,
 } from './schema';
-import { gcpAuditLogOcsfLine, mapGcpAuditLogEntryToOcsf } from './to-ocsf';
+import { gcpAuditLogOcsfLine } from './ocsf-line';
+import { mapGcpAuditLogEntryToOcsf } from './to-ocsf';
 import { CLOUD_LOGGING_LATE_ARRIVAL_SECONDS, type GcpLogEntry } from './types';
 
 /** A pass reads up to a little past now: entries stamped slightly in the future (clock skew) come next time. */
