@@ -30,5 +30,7 @@ export function leadingVerb(phrase: string): string {
 export function apiActivityOf(methodName: string | undefined): ApiActivity {
   if (!methodName) return { activityId: 99, activityName: 'Other' };
   const phrase = methodVerbPhrase(methodName);
-  return ACTIVITIES[leadingVerb(phrase)] ?? { activityId: 99, activityName: phrase || 'Other' };
+  const verb = leadingVerb(phrase);
+  // Own entries only: a method ending in `.constructor` is no verb of ours (and no Object.prototype member).
+  return Object.hasOwn(ACTIVITIES, verb) ? ACTIVITIES[verb]! : { activityId: 99, activityName: phrase || 'Other' };
 }

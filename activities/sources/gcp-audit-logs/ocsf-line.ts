@@ -16,8 +16,8 @@ import {
   MAX_UNMAPPED_PART_CHARS,
   POLICY_LOG,
   PRODUCT,
-  RPC_CODES,
-  SEVERITIES,
+  rpcCodeName,
+  severityOf,
   text,
   UNKNOWN,
 } from './to-ocsf';
@@ -58,11 +58,10 @@ const openingOf = (method: string | undefined): string =>
 
 const severityBySeverity = new Map<string, string>();
 /** `,"severity_id":…,"severity":…,"time":` for the entry's severity, as the mapper looks it up. */
-const severityOf = (severity: string | undefined): string =>
+const severityMembers = (severity: string | undefined): string =>
   cached(severityBySeverity, severity ?? 'DEFAULT', () => {
-    const found = SEVERITIES[severity ?? 'DEFAULT'] ?? SEVERITIES.DEFAULT!;
-    const members = json({ severity_id: found.id, severity: found.caption }).slice(1, -1);
-    return `${members === '' ? '' : `,${members}`},"time":`;
+    const found = severityOf(severity);
+    return `,"severity_id":${found.id},"severity":${json(found.caption)},"time":`;
   });
 
 const METADATA_HEAD = `,"metadata":{"version":${json(OCSF_VERSION)},"product":${json(PRODUCT)},"uid":`;
@@ -164,14 +163,15 @@ export function gcpAuditLogOcsfLine(entry: GcpLogEntry): { line: string; time: n
   const statusCode = code ?? 0;
   const deniedByPolicy = entry.logName.endsWith(POLICY_LOG);
   if (statusCode !== 0 || deniedByPolicy) {
-    const detail = text(payload.status?.message) ?? (statusCode !== 0 ? RPC_CODES[statusCode] : undefined) ?? (deniedByPolicy ? 'Denied by policy' : undefined);
+    const detail =
+      text(payload.status?.message) ?? (statusCode !== 0 ? rpcCodeName(statusCode) : undefined) ?? (deniedByPolicy ? 'Denied by policy' : undefined);
     status = FAILURE + (statusCode === 0 ? '' : `,"status_code":${json(String(statusCode))}`) + member('status_detail', detail);
   }
 
   const message = `${userName ?? 'A redacted caller'} called ${methodName}${serviceName ? ` of ${serviceName}` : ''}${resourceName === undefined ? '' : ` on ${resourceName}`}`;
   const methodJson = json(methodName);
   let line =
-    `${openingOf(givenMethod)}${severityOf(entry.severity)}${time},"message":${json(message)}${status}` +
+    `${openingOf(givenMethod)}${severityMembers(entry.severity)}${time},"message":${json(message)}${status}` +
     `${METADATA_HEAD}${json(entry.insertId)},"event_code":${methodJson},"log_name":${json(entry.logName)},"log_provider":"Cloud Logging"` +
     `,"original_time":${json(entry.timestamp)}${member('logged_time', epochMsOrUndefined(entry.receiveTimestamp))}` +
     `${member('correlation_uid', text(entry.operation?.id))},"tenant_uid":${json(container)}${METADATA_TAIL}`;
@@ -179,7 +179,7 @@ export function gcpAuditLogOcsfLine(entry: GcpLogEntry): { line: string; time: n
   line += `,"actor":${actor},"api":{"operation":${methodJson}`;
   if (serviceName !== undefined) line += `,"service":{"name":${json(serviceName)}}`;
   if (code !== undefined && code !== 0)
-    line += `,"response":{"code":${json(code)}${member('error', RPC_CODES[code])}${member('message', text(payload.status?.message))}}`;
+    line += `,"response":{"code":${json(code)}${member('error', rpcCodeName(code))}${member('message', text(payload.status?.message))}}`;
   line += `},"cloud":${cloudOf(entry, container)}`;
   if (resourceName !== undefined) {
     const name = resourceName.slice(resourceName.lastIndexOf('/') + 1) || resourceName;

@@ -20,7 +20,7 @@ export const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 export const POLICY_LOG = 'cloudaudit.googleapis.com%2Fpolicy';
 
 /** google.rpc.Code names, for status_detail when an entry gives only the number. */
-export const RPC_CODES: Readonly<Record<number, string>> = {
+const RPC_CODES: Readonly<Record<number, string>> = {
   1: 'CANCELLED',
   2: 'UNKNOWN',
   3: 'INVALID_ARGUMENT',
@@ -40,7 +40,7 @@ export const RPC_CODES: Readonly<Record<number, string>> = {
 };
 
 /** LogSeverity → OCSF severity_id (captions as in the schema). */
-export const SEVERITIES: Readonly<Record<string, { id: number; caption: string }>> = {
+const SEVERITIES: Readonly<Record<string, { id: number; caption: string }>> = {
   DEFAULT: { id: 0, caption: 'Unknown' },
   DEBUG: { id: 1, caption: 'Informational' },
   INFO: { id: 1, caption: 'Informational' },
@@ -51,6 +51,13 @@ export const SEVERITIES: Readonly<Record<string, { id: number; caption: string }
   ALERT: { id: 5, caption: 'Critical' },
   EMERGENCY: { id: 6, caption: 'Fatal' },
 };
+
+/** The LogSeverity's OCSF severity: DEFAULT's (0 Unknown) for an absent or unknown one (own entries only: `constructor` is unknown). */
+export const severityOf = (severity: string | undefined): { id: number; caption: string } =>
+  severity !== undefined && Object.hasOwn(SEVERITIES, severity) ? SEVERITIES[severity]! : SEVERITIES.DEFAULT!;
+
+/** The google.rpc.Code name of a status code, if it has one. */
+export const rpcCodeName = (code: number): string | undefined => (Object.hasOwn(RPC_CODES, code) ? RPC_CODES[code] : undefined);
 
 /** Omits undefined entries (OCSF has no nulls: absent means unknown), keeping the insertion order. */
 function defined(entries: OcsfObject): OcsfObject {
@@ -117,7 +124,7 @@ function statusOf(entry: GcpLogEntry): OcsfObject {
     status_id: 2,
     status: 'Failure',
     status_code: code === 0 ? undefined : String(code),
-    status_detail: text(status?.message) ?? (code !== 0 ? RPC_CODES[code] : undefined) ?? (deniedByPolicy ? 'Denied by policy' : undefined),
+    status_detail: text(status?.message) ?? (code !== 0 ? rpcCodeName(code) : undefined) ?? (deniedByPolicy ? 'Denied by policy' : undefined),
   });
 }
 
@@ -169,7 +176,7 @@ export function mapGcpAuditLogEntryToOcsf(entry: GcpLogEntry): Record<string, un
   const serviceName = text(payload.serviceName);
   const activity = apiActivityOf(text(payload.methodName));
   const ocsfClass = OCSF_CLASSES[API_ACTIVITY];
-  const severity = SEVERITIES[entry.severity ?? 'DEFAULT'] ?? SEVERITIES.DEFAULT!;
+  const severity = severityOf(entry.severity);
   const { actor, userName } = actorOf(entry);
   const callerIp = text(payload.requestMetadata?.callerIp);
   const ip = callerAddress(callerIp);
@@ -214,7 +221,7 @@ export function mapGcpAuditLogEntryToOcsf(entry: GcpLogEntry): Record<string, un
     api: defined({
       operation: methodName,
       service: serviceName === undefined ? undefined : { name: serviceName },
-      response: code === undefined || code === 0 ? undefined : defined({ code, error: RPC_CODES[code], message: text(payload.status?.message) }),
+      response: code === undefined || code === 0 ? undefined : defined({ code, error: rpcCodeName(code), message: text(payload.status?.message) }),
     }),
     cloud: cloudOf(entry),
     resources,
