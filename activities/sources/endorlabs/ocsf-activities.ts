@@ -49,7 +49,8 @@ export function endorActivity(operation: string | undefined, messageKind: string
       ? { classUid: AUTHENTICATION, activityId: 2, activityName: 'Logoff', operation: op }
       : { classUid: AUTHENTICATION, activityId: 1, activityName: 'Logon', operation: op };
   }
-  const known = API_ACTIVITIES[upper];
+  // Own entries only (the operation is the record's).
+  const known = Object.hasOwn(API_ACTIVITIES, upper) ? API_ACTIVITIES[upper] : undefined;
   if (known) return { classUid: API_ACTIVITY, activityId: known.id, activityName: known.caption, operation: op };
   return { classUid: API_ACTIVITY, activityId: 99, activityName: humanize(op), operation: op };
 }

@@ -76,23 +76,21 @@ function observable(name: string, type: { id: number; caption: string }, valueJs
 
 /**
  * `meta` as the mapper writes it, `defined({ ...meta, create_time: undefined })`, as JSON: without
- * create_time, and without a `__proto__` key (which `defined`'s assignment turns into a prototype).
+ * create_time (a `__proto__` key stays a key there, as here).
  */
 function metaWithoutCreateTime(meta: Record<string, unknown>, createTimeJson: string): string {
-  if (!Object.hasOwn(meta, '__proto__')) {
-    const whole = json(meta);
-    // The API sends create_time first: then it is the text's first member (a key can appear nowhere else
-    // at the start of the text), cut off here.
-    const first = `{"create_time":${createTimeJson}`;
-    if (whole.startsWith(first)) {
-      const next = whole.charCodeAt(first.length);
-      if (next === 0x2c /* , */) return `{${whole.slice(first.length + 1)}`;
-      if (next === 0x7d /* } */ && whole.length === first.length + 1) return '{}';
-    }
+  const whole = json(meta);
+  // The API sends create_time first: then it is the text's first member (a key can appear nowhere else
+  // at the start of the text), cut off here.
+  const first = `{"create_time":${createTimeJson}`;
+  if (whole.startsWith(first)) {
+    const next = whole.charCodeAt(first.length);
+    if (next === 0x2c /* , */) return `{${whole.slice(first.length + 1)}`;
+    if (next === 0x7d /* } */ && whole.length === first.length + 1) return '{}';
   }
   let out = '';
   for (const key of Object.keys(meta)) {
-    if (key === 'create_time' || key === '__proto__') continue;
+    if (key === 'create_time') continue;
     const value = json(meta[key]);
     if (value !== undefined) out += `,${json(key)}:${value}`;
   }

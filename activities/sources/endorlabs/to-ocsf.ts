@@ -22,10 +22,19 @@ export const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 const STATUS_SUCCESS = { status_id: 1, status: 'Success' } as const;
 const STATUS_FAILURE = { status_id: 2, status: 'Failure' } as const;
 
-/** Omits undefined entries (OCSF has no nulls: absent means unknown), keeping the insertion order. */
+/**
+ * Omits undefined entries (OCSF has no nulls: absent means unknown), keeping the insertion order. A
+ * record's `__proto__` key (meta is copied key by key) stays a key, as JSON.parse gave it: assigning it
+ * would set the prototype instead and drop the data.
+ */
 function defined(entries: OcsfObject): OcsfObject {
   const out: OcsfObject = {};
-  for (const key in entries) if (entries[key] !== undefined) out[key] = entries[key];
+  for (const key in entries) {
+    const value = entries[key];
+    if (value === undefined) continue;
+    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
+  }
   return out;
 }
 
@@ -88,8 +97,11 @@ const AUTH_PROTOCOLS: Readonly<Record<string, { id: number; caption: string }>> 
 
 export function authProtocol(method: string | undefined): OcsfObject {
   if (method === undefined) return {};
-  const known = AUTH_PROTOCOLS[method.toLowerCase()];
-  return known ? { auth_protocol_id: known.id, auth_protocol: known.caption } : { auth_protocol_id: 99, auth_protocol: method };
+  const key = method.toLowerCase();
+  // Own entries only: `constructor` or `__proto__` is a method we do not know, not an Object.prototype member.
+  if (!Object.hasOwn(AUTH_PROTOCOLS, key)) return { auth_protocol_id: 99, auth_protocol: method };
+  const known = AUTH_PROTOCOLS[key]!;
+  return { auth_protocol_id: known.id, auth_protocol: known.caption };
 }
 
 /** Failure if Endor Labs recorded an error or an unsuccessful login; success otherwise. */
