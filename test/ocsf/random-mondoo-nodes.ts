@@ -25,6 +25,9 @@ const ODD_TEXT = [
   '<script>alert(1)</script>',
   'null',
   '{"json":true}',
+  'constructor',
+  '__proto__',
+  'hasOwnProperty',
 ];
 const OTHER_ACTIONS = [
   'mondoo.captain.Captain.Login',
@@ -37,6 +40,13 @@ const OTHER_ACTIONS = [
   '.',
   '',
   'mondoo.captain.Captain.createspace',
+  // Object.prototype's names: unknown actions like any other.
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  'mondoo.x.constructor',
+  'mondoo.__proto__',
 ];
 const MALFORMED_IPS = [
   '300.1.1.1',

@@ -28,6 +28,8 @@ export const ODD_TEXT = [
   'constructor',
   '__proto__',
   'toString',
+  'hasOwnProperty',
+  'valueOf',
 ];
 const IPS = [
   '203.0.113.42',

@@ -24,9 +24,13 @@ const OPERATIONS = [
   'AUTHENTICATE',
   'LOG_OFF',
   '',
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
 ];
-const KINDS = ['AuthenticationLog', 'Repository', 'ScanProfile', 'Policy', ''];
-const METHODS = ['saml', 'OAuth', 'oidc', 'LDAP', 'basic', 'passkey', '', 'constructor', '__proto__', 'toString'];
+const KINDS = ['AuthenticationLog', 'Repository', 'ScanProfile', 'Policy', '', 'constructor', '__proto__'];
+const METHODS = ['saml', 'OAuth', 'oidc', 'LDAP', 'basic', 'passkey', '', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'Constructor', '__PROTO__'];
 
 function createLogGenerator(seed: number) {
   const r = randomValues(seed);

@@ -27,6 +27,12 @@ const METHODS = [
   'compute.instances.preempted',
   'x.constructor',
   'a.toString',
+  'constructor',
+  'x.Constructor',
+  'x.__proto__',
+  '__proto__',
+  'x.hasOwnProperty',
+  'valueOf',
   'noDots',
   'trailing.',
   '.',
@@ -47,6 +53,8 @@ const SEVERITIES = [
   'constructor',
   'toString',
   '__proto__',
+  'hasOwnProperty',
+  'valueOf',
 ];
 const PRINCIPALS = [
   'system@google.com',
