@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Context, log, type Info } from '@temporalio/activity';
 import { createUnsealer, loadSealingKeys, UnsealError, type Unsealed, type Unsealer } from '../lib/sealing';
 import type { DestinationConfig } from '../contracts/connector-config';
-import type { FetchInput, MapInput, UploadInput } from '../contracts/activities';
+import type { FetchInput, MapInput, MapResult, UploadInput } from '../contracts/activities';
 import type { ConnectionTestInput, ConnectionTestResult } from '../contracts/connection-test';
 import { testConnection } from './connection-test';
 import { asActivity, ExportError } from './errors';
@@ -25,6 +25,8 @@ export interface ActivityDeps {
   unsealer?: Unsealer;
   /** Signs batch manifests. Default: the OIDC issuer's keys (AUDITFLOW_OIDC_SIGNING_KEYS or the development key) and AUDITFLOW_PUBLIC_URL. */
   manifestSigner?: ManifestSigner;
+  /** Maps a batch off the main thread (activities/map-pool.ts). Default: on the calling thread. */
+  mapBatch?: (input: MapInput) => Promise<MapResult>;
 }
 
 export function createActivities(deps: ActivityDeps = {}) {
@@ -86,7 +88,7 @@ export function createActivities(deps: ActivityDeps = {}) {
       return result;
     },
     async map(input: MapInput) {
-      return asActivity(async () => mapToOcsfFiles(input));
+      return asActivity(async () => (deps.mapBatch ? deps.mapBatch(input) : mapToOcsfFiles(input)));
     },
     async upload(input: UploadInput) {
       return asActivity(() =>

@@ -244,7 +244,12 @@ export function finishRun(state: ExportState, run: RunSummary, outcome: NonNulla
  * this code: rethrown, it fails the workflow task, which Temporal retries until a fixed worker runs.
  */
 function describeFailure(error: unknown): { message: string; kind?: string } {
-  if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
+  if (isCancellation(error)) throw error;
+  // The map, a local activity, fails with its own ApplicationFailure, not wrapped in an ActivityFailure
+  // (test/integration/failing-map.test.ts). Rethrown, an ApplicationFailure would fail the execution and
+  // end the integration: it ends the run instead, as any activity's failure does.
+  if (error instanceof ApplicationFailure) return { message: error.message, kind: error.type ?? undefined };
+  if (!(error instanceof ActivityFailure)) throw error;
   const cause = error.cause;
   if (cause instanceof ApplicationFailure) return { message: cause.message, kind: cause.type ?? undefined };
   return { message: cause?.message ?? error.message, kind: cause?.name };
