@@ -38,7 +38,12 @@ export interface FanoutResult {
   expectedRunsPerMinute: number;
   workerCpuPercent: number;
   workerCpuMsPerRun: number;
+  /** RSS once the worker polled, before any integration started. */
+  workerStartRssMb: number;
+  /** Median and largest RSS sampled (each second) in the steady window. */
   workerMedianRssMb: number;
+  workerSteadyPeakRssMb: number;
+  /** Largest RSS sampled from the worker's start (the first runs included). */
   workerPeakRssMb: number;
   temporalServerCpuPercent?: number;
   exportedEvents: number;
@@ -62,6 +67,7 @@ export async function runFanout(stack: Stack, options: FanoutOptions): Promise<F
   const taskQueue = `bench-fanout-${randomUUID()}`;
   const metricsPort = await freePort();
   const worker = await stack.startWorker(taskQueue, `worker-fanout-${n}`, { AUDITFLOW_METRICS_PORT: String(metricsPort) });
+  const workerStartRssMb = worker.usage.snapshot().rssMb;
   const lagHistogram = async (): Promise<Histogram> =>
     readHistogram(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(), SCHEDULE_LAG_METRIC);
   const create = options.create ?? 'client';
@@ -172,7 +178,9 @@ export async function runFanout(stack: Stack, options: FanoutOptions): Promise<F
       expectedRunsPerMinute: Math.round((n * 60) / options.intervalSeconds),
       workerCpuPercent: round((cpu / wall) * 100),
       workerCpuMsPerRun: runs > 0 ? Math.round((cpu * 1000) / runs) : 0,
+      workerStartRssMb: round(workerStartRssMb),
       workerMedianRssMb: round(median(rss)),
+      workerSteadyPeakRssMb: round(Math.max(0, ...rss)),
       workerPeakRssMb: round(usage.peakRssMb),
       temporalServerCpuPercent: serverCpu === undefined ? undefined : round((serverCpu / wall) * 100),
       exportedEvents,

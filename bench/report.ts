@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import type { BackfillResult } from './backfill';
 import type { StepTimes } from './history';
 import type { FanoutResult } from './fanout';
+import type { IdleResult } from './idle';
 import type { MappingResult } from './mapping';
 import { machineInfo } from './process-stats';
 import type { SourceLimitsResult } from './source-limits';
@@ -11,11 +12,14 @@ import type { UploadBenchResult } from './uploads';
 export interface BenchReport {
   backfill: BackfillResult[];
   mapping?: MappingResult;
+  idle?: IdleResult;
   fanout?: FanoutResult;
   sourceLimits?: SourceLimitsResult;
   uploads?: UploadBenchResult;
   /** The operator's word on the machine or the run (`--note`). */
   note?: string;
+  /** `--worker-node-args`, when not `npm run worker`'s. */
+  workerNodeArgs?: string;
 }
 
 const goal = (ok: boolean) => (ok ? 'meets goal' : '**misses goal**');
@@ -37,6 +41,7 @@ export function formatReport(report: BenchReport, command: string): string {
     `- commit: ${commit}`,
     `- machine: ${machine.cores} cores, ${machine.ramGb} GB RAM, ${machine.cpuModel}, Node ${machine.node}`,
     ...(report.note ? [`- note: ${report.note}`] : []),
+    ...(report.workerNodeArgs ? [`- worker V8 flags: \`${report.workerNodeArgs}\` (not npm run worker's)`] : []),
     '',
   ];
   if (report.backfill.length > 0) {
@@ -86,6 +91,16 @@ export function formatReport(report: BenchReport, command: string): string {
       );
     }
     lines.push('');
+  }
+  if (report.idle) {
+    const i = report.idle;
+    lines.push(
+      `### Idle integrations (${n(i.integrations)}, 1-day interval, one worker; workflow cache: ${i.cachedWorkflows})`,
+      '',
+      `- worker RSS before any integration: ${i.workerStartRssMb} MB; every first run done after ${i.firstRunsSeconds} s (peak until then ${i.workerPeakRssMb} MB)`,
+      `- then over ${i.windowSeconds} s: RSS median ${i.windowMedianRssMb} MB, peak ${i.windowPeakRssMb} MB (goal ≤ 256 MB: ${goal(i.windowPeakRssMb <= 256)}); worker ${i.workerCpuPercent}% of a core`,
+      '',
+    );
   }
   if (report.fanout) {
     const f = report.fanout;

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { repoRoot } from '../lib/temporal-config';
 import { runBackfill } from './backfill';
 import { runFanout } from './fanout';
+import { runIdle } from './idle';
 import { runMapping } from './mapping';
 import { formatReport, type BenchReport } from './report';
 import { projectCounts, runSourceLimits } from './source-limits';
@@ -24,6 +25,11 @@ const HELP = `npm run bench -- [flags]
   --steady S            fan-out steady-state window in seconds (default 300)
   --create api|client   fan-out integrations created through the API (default; interval a whole number of
                         minutes ≥ 5, as the API requires) or started with the Temporal client (any interval)
+  --idle-integrations N  worker RSS with N idle integrations (started with the Temporal client, a 1-day interval):
+                        before any, and over a window once every first run is done (default 1000; 0 skips it)
+  --idle-window S       that window in seconds (default 60)
+  --worker-node-args A  V8 flags for the worker processes, space-separated (default: npm run worker's,
+                        "--max-semi-space-size=8 --max-old-space-size=512"); to compare settings in one run
   --gcp-entries N       source limits: Cloud Audit Logs entries per project, read under the fake's 60 requests/min
                         per project (default 60000, about a minute at the quota; 0 skips it)
   --gcp-projects LIST   project counts to run, one integration per project on one worker (default 1,4)
@@ -44,6 +50,9 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '300' },
     steady: { type: 'string', default: '300' },
     create: { type: 'string', default: 'api' },
+    'idle-integrations': { type: 'string', default: '1000' },
+    'idle-window': { type: 'string', default: '60' },
+    'worker-node-args': { type: 'string' },
     'gcp-entries': { type: 'string', default: '60000' },
     'gcp-projects': { type: 'string', default: '1,4' },
     'gcp-rpm': { type: 'string', default: '60' },
@@ -58,7 +67,7 @@ if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-const int = (name: Exclude<keyof typeof values, 'note'>) => {
+const int = (name: Exclude<keyof typeof values, 'note' | 'worker-node-args'>) => {
   const value = Number(values[name]);
   if (!Number.isInteger(value) || value < 0) {
     console.error(`--${name} must be a whole number ≥ 0\n\n${HELP}`);
@@ -87,10 +96,15 @@ if (int('mapping-records') > 0) {
 }
 // The stack only for the sections that need one: the mapping alone runs without Temporal.
 const sourceLimits = int('gcp-entries') > 0 || int('endor-events') > 0;
-const stack = baseline > 0 || events > 0 || int('integrations') > 0 || sourceLimits ? await startStack() : undefined;
+const needsStack = baseline > 0 || events > 0 || int('idle-integrations') > 0 || int('integrations') > 0 || sourceLimits;
+const workerNodeArgs = values['worker-node-args']?.split(/\s+/).filter(Boolean);
+const stack = needsStack ? await startStack({ workerNodeArgs }) : undefined;
 try {
   for (const size of [baseline, events].filter((size, i, all) => size > 0 && all.indexOf(size) === i)) {
     report.backfill.push(await runBackfill(stack!, size, { log: say }));
+  }
+  if (stack && int('idle-integrations') > 0) {
+    report.idle = await runIdle(stack, { integrations: int('idle-integrations'), windowSeconds: int('idle-window'), log: say });
   }
   if (stack && int('integrations') > 0) {
     report.fanout = await runFanout(stack, {
@@ -116,6 +130,7 @@ try {
 // Last, with the stack stopped: each store's emulator on its own.
 if (int('upload-batches') > 0) report.uploads = await runUploadBench({ batches: int('upload-batches'), log: say });
 if (values.note) report.note = values.note;
+if (workerNodeArgs) report.workerNodeArgs = workerNodeArgs.join(' ');
 
 const args = process.argv.slice(2).map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg));
 const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;

@@ -19,6 +19,8 @@ export interface StackOptions {
   namespace?: string;
   gcsUrl?: string;
   encryptionKeys?: string;
+  /** V8 flags for the worker processes instead of `npm run worker`'s (WORKER_NODE_ARGS). */
+  workerNodeArgs?: readonly string[];
 }
 
 export interface FakeSource {
@@ -101,7 +103,7 @@ export async function startStack(options: StackOptions = {}) {
     /** worker/main.ts on `taskQueue` (with `env` added to its environment), resolved once it polls; its RSS is sampled from then on. */
     async startWorker(taskQueue: string, logName = 'worker', env: Record<string, string> = {}): Promise<WorkerHandle> {
       let started = false;
-      const proc = startProcess('worker', process.execPath, workerProcessArgs(), {
+      const proc = startProcess('worker', process.execPath, workerProcessArgs(options.workerNodeArgs), {
         env: { ...workerEnv({ address: settings.address, namespace: settings.namespace, taskQueue, encryptionKeys }), ...env },
         logFile: path.join(logDir, `${logName}.log`),
       });

@@ -19,7 +19,7 @@ export function workerEnv(options: { address: string; namespace: string; taskQue
   };
 }
 
-/** `node` arguments that run worker/main.ts as `npm run worker` does. */
-export function workerProcessArgs(): string[] {
-  return [...WORKER_NODE_ARGS, '--import', 'tsx', path.join(repoRoot, 'worker/main.ts')];
+/** `node` arguments that run worker/main.ts as `npm run worker` does (the bench may try other V8 flags). */
+export function workerProcessArgs(nodeArgs: readonly string[] = WORKER_NODE_ARGS): string[] {
+  return [...nodeArgs, '--import', 'tsx', path.join(repoRoot, 'worker/main.ts')];
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { runBackfill } from '../../bench/backfill';
 import { runFanout } from '../../bench/fanout';
+import { runIdle } from '../../bench/idle';
 import { runMapping } from '../../bench/mapping';
 import { formatReport } from '../../bench/report';
 import { runSourceLimits } from '../../bench/source-limits';
@@ -55,6 +56,10 @@ describe('npm run bench, small', () => {
       present(value);
     expect(fanout.lagRuns).toBeGreaterThan(0);
     expect(fanout.exportedEvents).toBeGreaterThan(0);
+    // Idle integrations: the worker's RSS before any, and over a window after every first run.
+    const idle = await runIdle(stack, { integrations: 3, windowSeconds: 3 });
+    for (const value of [idle.workerStartRssMb, idle.windowMedianRssMb, idle.windowPeakRssMb, idle.workerPeakRssMb, idle.firstRunsSeconds]) present(value);
+    expect(idle.windowPeakRssMb).toBeGreaterThan(0);
     // Through a real API process: its create path, at the API's minimum interval (no run in a 0 s window).
     const viaApi = await runFanout(stack, { integrations: 3, intervalSeconds: 300, steadySeconds: 0, create: 'api' });
     present(viaApi.createsPerSecond);
@@ -69,9 +74,10 @@ describe('npm run bench, small', () => {
     for (const d of uploads.destinations)
       for (const value of [d.auditflowMedianMs, d.auditflowP90Ms, d.auditflowStoreCallsMedianMs, d.sdkMedianMs, d.sdkP90Ms, d.ratio]) present(value);
 
-    const markdown = formatReport({ backfill: [backfill], mapping, fanout, uploads, note: 'smoke' }, 'bench-smoke');
+    const markdown = formatReport({ backfill: [backfill], mapping, idle, fanout, uploads, note: 'smoke' }, 'bench-smoke');
     expect(markdown).toContain('### Backfill');
     expect(markdown).toContain('### Mapping');
+    expect(markdown).toContain('### Idle integrations (3, 1-day interval');
     expect(markdown).toContain('### Fan-out');
     expect(markdown).toContain('### Upload time per batch');
     expect(markdown).toMatch(/\| azure-blob \| [\d.]+ \([\d.]+\) \| [\d.]+ \| [\d.]+ \([\d.]+\) \| [\d.]+ \|/);
