@@ -26,7 +26,7 @@ import { dataDirFrom } from '../lib/codec-keys';
 import { Supervisor } from '../lib/supervisor';
 import { connectionOptions, describeCredentials, loadTemporalSettings, repoRoot } from '../lib/temporal-config';
 import { ensureTools, temporalPathLine, type ToolName } from '../lib/tools';
-import { workerProcessArgs } from '../worker/process-args';
+import { WORKER_ENV_DEFAULTS, workerProcessArgs } from '../worker/process-args';
 import { startDemo, type Demo } from './demo';
 
 const say = (line: string) => console.log(`auditflow: ${line}`);
@@ -144,7 +144,8 @@ async function main(): Promise<void> {
   // The worker waits for Temporal by itself (and says so in its log); it drains for up to 30 s on stop.
   await supervisor.add({
     name: 'worker',
-    start: async () => startProcess('worker', process.execPath, workerProcessArgs(), { env: childEnv, logFile: path.join(logDir, 'worker.log') }),
+    start: async () =>
+      startProcess('worker', process.execPath, workerProcessArgs(), { env: { ...WORKER_ENV_DEFAULTS, ...childEnv }, logFile: path.join(logDir, 'worker.log') }),
     stopTimeoutMs: 35_000,
   });
   await supervisor.add({
