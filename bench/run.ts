@@ -1,7 +1,8 @@
 // `npm run bench [-- flags]`: backfill (full stack vs direct), mapping, fan-out, upload time per batch
 // for each destination (auditflow vs the store's SDK). Prints the figures and
-// appends them to bench/RESULTS.md. Sizes are flags; the defaults are the issue's (about 15 minutes on
-// two cores). Timings on a shared machine are noisy: compare the ratios measured in one run.
+// appends them to bench/RESULTS.md. Sizes are flags; the defaults are the issue's (over an hour on two
+// cores, most of it the 10,000-integration fan-out). Timings on a shared machine are noisy: compare the
+// ratios measured in one run.
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
