@@ -85,6 +85,10 @@ if (create === 'api' && (int('interval') < 300 || int('interval') % 60 !== 0)) {
   console.error(`--interval must be a whole number of minutes ≥ 300 s with --create api (the API's minimum); --create client takes any\n\n${HELP}`);
   process.exit(2);
 }
+// Ctrl-C or a kill: exit, and lib/child-process stops every process this run started (without these a
+// signal ended the bench and left its dev server, emulators and worker running).
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
 const events = int('events');
 const baseline = int('baseline-events');
 const say = (line: string) => console.log(`bench: ${line}`);
