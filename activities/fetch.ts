@@ -1,8 +1,9 @@
 import { Context } from '@temporalio/activity';
-import type { FetchInput, FetchResult, FetchResultWithEvents, SourceEvent } from '../contracts/activities';
+import type { FetchInput, FetchResult, FetchResultMapped, FetchResultWithEvents, MapInput, MapResult, MapTo, SourceEvent } from '../contracts/activities';
 import { summarizeKeys } from '../contracts/batch';
 import { compressEvents } from './compression';
 import { ExportError } from './errors';
+import { mapToOcsfFiles } from './map';
 import { DedupeKeyer } from './sources/dedupe-keyer';
 import { maxResponseBytesFrom } from './sources/source-fetch';
 import { sourceConnector, sourceRecordFilter } from './sources/registry';
@@ -22,6 +23,8 @@ export interface FetchDeps {
   maxResponseBytes?: number;
   /** The activity's cancellation: aborts the request in flight. */
   signal?: AbortSignal;
+  /** Maps a batch for a fetch with `mapTo` (injectable to test a failing map). Default: mapToOcsfFiles. */
+  mapBatch?: (input: MapInput) => MapResult | Promise<MapResult>;
 }
 
 const isoSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -41,25 +44,37 @@ interface ReadBatch extends Omit<FetchResultWithEvents, 'events'> {
  * transient source error after some events were read returns the partial batch: progress is kept and
  * the next fetch continues.
  */
-export async function fetchNewEvents(input: FetchInput, deps: FetchDeps = {}): Promise<FetchResult | FetchResultWithEvents> {
+export async function fetchNewEvents(input: FetchInput, deps: FetchDeps = {}): Promise<FetchResult | FetchResultWithEvents | FetchResultMapped> {
   const batch = await readNewEvents(sourceConnector(input.source.type), input, deps);
   if (input.resultFormat !== 'compressed') {
     // Only executions from before the summary ask for this; their records have a `timestamp` (contracts/legacy-inputs.ts).
     const { timestamps: _timestamps, scannedThrough: _scannedThrough, ...withEvents } = batch;
     return withEvents as FetchResultWithEvents;
   }
-  return compressBatch(batch);
+  if (input.mapTo) return mapBatch(batch, input.source.type, input.mapTo, deps.mapBatch ?? mapToOcsfFiles);
+  return { ...summarize(batch), ...compressEvents(batch.events) };
 }
 
-/** The batch as the workflow receives it: compressed events and the summary that moves the progress. */
-function compressBatch(batch: ReadBatch): FetchResult {
+/** What moves the workflow's progress: the pass's outcome and the batch's summary. */
+function summarize(batch: ReadBatch): Omit<FetchResult, 'eventsZstdBase64'> {
   const { events, timestamps, scannedThrough, ...outcome } = batch;
   const keys = events.map((event, i) => ({ key: event.key, timestamp: timestamps[i]! }));
-  return {
-    ...outcome,
-    ...summarizeKeys({ keys, settledThrough: batch.settledThrough, exhausted: batch.exhausted, scannedThrough }),
-    ...compressEvents(events),
-  };
+  return { ...outcome, ...summarizeKeys({ keys, settledThrough: batch.settledThrough, exhausted: batch.exhausted, scannedThrough }) };
+}
+
+/**
+ * The batch as OCSF files, mapped from the records this fetch parsed: the map activity's work without
+ * compressing the records, recording them in history and parsing them again.
+ */
+async function mapBatch(batch: ReadBatch, type: string, mapTo: MapTo, map: NonNullable<FetchDeps['mapBatch']>): Promise<FetchResultMapped> {
+  const { files } = await map({
+    events: batch.events,
+    source: { type, scopeId: mapTo.scopeId },
+    maxEventsPerFile: mapTo.maxEventsPerFile,
+    maxBytesPerFile: mapTo.maxBytesPerFile,
+    output: 'zstd-base64',
+  });
+  return { ...summarize(batch), files };
 }
 
 async function readNewEvents(source: AnySourceConnector, input: FetchInput, deps: FetchDeps): Promise<ReadBatch> {

@@ -13,6 +13,7 @@ import { mapToOcsfFiles } from './map';
 import { count } from './metrics';
 import { reportingRetries } from './retry-report';
 import { sinkConnector } from './sinks/registry';
+import { inSpan } from './spans';
 import type { ObjectStore } from './sinks/sink';
 import { tracedStore } from './sinks/traced-store';
 import { uploadObjects, type ManifestSigner } from './upload';
@@ -25,7 +26,7 @@ export interface ActivityDeps {
   unsealer?: Unsealer;
   /** Signs batch manifests. Default: the OIDC issuer's keys (AUDITFLOW_OIDC_SIGNING_KEYS or the development key) and AUDITFLOW_PUBLIC_URL. */
   manifestSigner?: ManifestSigner;
-  /** Maps a batch off the main thread (activities/map-pool.ts). Default: on the calling thread. */
+  /** Maps a batch, in the fetch that maps or the map activity (injectable to test a failing map). Default: mapToOcsfFiles. */
   mapBatch?: (input: MapInput) => Promise<MapResult>;
 }
 
@@ -44,6 +45,14 @@ export function createActivities(deps: ActivityDeps = {}) {
   // Loaded at the first manifest, as workload identity loads them at its first token.
   let signer = deps.manifestSigner;
   const manifestSigner = () => (signer ??= { issuer: publicUrlFrom(), keys: loadOidcSigningKeys({ log: { warn: (message: string) => log.warn(message) } }) });
+  const mapBatch = deps.mapBatch ?? mapToOcsfFiles;
+  /** The map inside the fetch (FetchInput.mapTo) as a span of its own, so a trace still shows a batch's map step. */
+  const mapInFetch = (input: MapInput) =>
+    inSpan('map to OCSF', { 'auditflow.events': 'events' in input ? input.events.length : 0 }, async (span) => {
+      const result = await mapBatch(input);
+      span.setAttribute('auditflow.files', result.files.length);
+      return result;
+    });
   // One store per destination, so access tokens are cached and connections reused.
   const stores = new Map<string, ObjectStore>();
   const storeFor = (destination: DestinationConfig): ObjectStore => {
@@ -64,7 +73,7 @@ export function createActivities(deps: ActivityDeps = {}) {
           const { info, cancellationSignal } = Context.current();
           const result = await fetchNewEvents(
             { ...input, source: await unseal(input.source) },
-            { ...timeBoundsOf(info), signal: cancellationSignal, ...deps.fetch },
+            { ...timeBoundsOf(info), signal: cancellationSignal, mapBatch: mapInFetch, ...deps.fetch },
           );
           const events = 'events' in result ? result.events.length : result.count;
           log.info('fetched', { events, scanned: result.scanned, pages: result.pages, exhausted: result.exhausted });
@@ -88,7 +97,8 @@ export function createActivities(deps: ActivityDeps = {}) {
       return result;
     },
     async map(input: MapInput) {
-      return asActivity(async () => (deps.mapBatch ? deps.mapBatch(input) : mapToOcsfFiles(input)));
+      // Executions from before the fetch mapped (MAP_IN_FETCH_PATCH) still call it.
+      return asActivity(async () => mapBatch(input));
     },
     async upload(input: UploadInput) {
       return asActivity(() =>

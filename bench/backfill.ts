@@ -40,7 +40,7 @@ export interface BackfillResult {
     benchProcessCpuSeconds: number;
     sourceCpuSeconds: number;
     /** Median milliseconds per batch of each step. */
-    stepMedianMs: { fetch: number; map: number; upload: number };
+    stepMedianMs: { fetch: number; map?: number; upload: number };
     tiling: Tiling;
   };
   /** Temporal events/s ÷ direct events/s, both measured in this run. */

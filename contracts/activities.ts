@@ -30,6 +30,20 @@ export interface FetchInput {
    * returned, and a pass ends at the first record at or after `to`. Absent for integrations.
    */
   range?: { from: string; to: string };
+  /**
+   * Present from the version that maps in the fetch (workflows/patches.ts, MAP_IN_FETCH_PATCH): the fetch
+   * maps the batch to OCSF files itself and returns them (a FetchResultMapped) instead of the records, so
+   * each batch is parsed once and crosses history once before its upload. Absent: a FetchResult.
+   */
+  mapTo?: MapTo;
+}
+
+/** How the fetch that maps cuts its batch into files, and the OCSF tenant. */
+export interface MapTo {
+  /** ConnectorFacts.scopeId: the OCSF tenant. */
+  scopeId: string;
+  maxEventsPerFile: number;
+  maxBytesPerFile: number;
 }
 
 /** Fetched events, serialized as JSON, zstd-compressed and base64-encoded (activities/compression.ts). */
@@ -52,6 +66,9 @@ interface FetchOutcome {
  * what the workflow needs to move its progress (BatchSummary), so it never parses the events itself.
  */
 export type FetchResult = FetchOutcome & CompressedEvents & BatchSummary;
+
+/** A fetch with `mapTo`: the batch's OCSF files, ready to upload, with the same summary. */
+export type FetchResultMapped = FetchOutcome & MapResult & BatchSummary;
 
 /**
  * What fetches returned before `resultFormat` (still in the history of older executions). All of

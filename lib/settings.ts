@@ -141,13 +141,13 @@ export const SETTINGS = {
     positiveInt('activity tasks').default(100),
     'worker',
     "`100` (the SDK's)",
-    'fetch and upload activities one worker runs at once; each holds up to one batch (`maxFetchBytes`, 1.5 MB of records, or its compressed files) in memory',
+    'fetch and upload activities one worker runs at once; each holds up to one batch (`maxFetchBytes`, 1.5 MB of records, and its OCSF files: the fetch maps them) in memory',
   ),
   AUDITFLOW_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: setting(
     positiveInt('local activities').default(100),
     'worker',
     "`100` (the SDK's)",
-    "map local activities (a batch into OCSF files, CPU-bound on the worker's one JavaScript thread) one worker runs at once",
+    'map local activities one worker runs at once: only executions that began before the fetch mapped its batch (a version before `map-in-fetch`) still run one',
   ),
   AUDITFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: setting(
     atLeastTwo('workflow tasks').optional(),

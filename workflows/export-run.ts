@@ -16,19 +16,26 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { FetchResult, FetchResultWithEvents, MapInput, UploadResult } from '../contracts/activities';
+import type { FetchResult, FetchResultMapped, FetchResultWithEvents, MapInput, MapResult, UploadResult } from '../contracts/activities';
 import type { UploadEvidence } from '../contracts/evidence';
 import { connectorFactsOf } from '../contracts/legacy-inputs';
 import type { ExportProgress, ExportState, IntegrationConfig, RunSummary } from './definitions';
 import type { InFlight } from './in-flight';
 import { isPrefixTemplate, manifestName, objectName, staticPrefixOf } from './object-names';
-import { DATED_PREFIX_PATCH, EVIDENCE_CHAIN_PATCH, HISTORY_BOUND_2MB_PATCH, MAP_LOCAL_ACTIVITY_PATCH, PREFETCH_NEXT_BATCH_PATCH } from './patches';
+import {
+  DATED_PREFIX_PATCH,
+  EVIDENCE_CHAIN_PATCH,
+  HISTORY_BOUND_2MB_PATCH,
+  MAP_IN_FETCH_PATCH,
+  MAP_LOCAL_ACTIVITY_PATCH,
+  PREFETCH_NEXT_BATCH_PATCH,
+} from './patches';
 import { advanceProgress, batchSummary, fetchInputFor } from './progress';
 import type { RetryStreak } from './retry-streak';
 
 export type RunOutcome = 'finished' | 'continue-mid-run';
 interface PendingFetch {
-  result: Promise<FetchResult | FetchResultWithEvents>;
+  result: Promise<FetchResult | FetchResultWithEvents | FetchResultMapped>;
   cancel(): void;
 }
 
@@ -67,6 +74,10 @@ export async function exportRun(
   // the history bound (3 MB) counts the next batch in, since batches grew to several hundred KB each.
   const mappingLocally = patched(MAP_LOCAL_ACTIVITY_PATCH);
   const boundAt2mb = patched(HISTORY_BOUND_2MB_PATCH);
+  // From this version on the fetch maps its batch and returns the OCSF files (FetchInput.mapTo): the
+  // records are parsed once, and the batch crosses the worker's thread and history once before the upload
+  // instead of three times (fetch result, the map's input and its marker).
+  const mappingInFetch = patched(MAP_IN_FETCH_PATCH);
   // From this version on each upload writes object metadata and the batch's signed manifest (issue 17).
   const chaining = patched(EVIDENCE_CHAIN_PATCH);
   // A `%` in the prefix was taken literally before %Y %m %d %H were filled in: an execution that began
@@ -88,7 +99,10 @@ export async function exportRun(
     const result = inFlight.run(
       () =>
         activities.fetch.executeWithOptions({ ...activities.fetchOptions, summary: `fetch ${slug} since ${progress.watermark ?? 'the beginning'}` }, [
-          fetchInputFor(source, limits, progress, config.filters, config.range),
+          {
+            ...fetchInputFor(source, limits, progress, config.filters, config.range),
+            ...(mappingInFetch ? { mapTo: { scopeId, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile } } : {}),
+          },
         ]),
       scope,
     );
@@ -128,21 +142,24 @@ export async function exportRun(
       if (summary.count > 0) {
         const firstSeq = state.progress.nextSeq;
         const lastSeq = firstSeq + summary.count - 1;
-        const records = 'events' in batch ? { events: batch.events } : { eventsZstdBase64: batch.eventsZstdBase64 };
-        const mapInput: MapInput = {
-          ...records,
-          source: { type: source.type, scopeId },
-          maxEventsPerFile: limits.maxEventsPerFile,
-          maxBytesPerFile: limits.maxBytesPerFile,
+        const mapSeparately = (unmapped: FetchResult | FetchResultWithEvents): Promise<MapResult> => {
+          const records = 'events' in unmapped ? { events: unmapped.events } : { eventsZstdBase64: unmapped.eventsZstdBase64 };
+          const mapInput: MapInput = {
+            ...records,
+            source: { type: source.type, scopeId },
+            maxEventsPerFile: limits.maxEventsPerFile,
+            maxBytesPerFile: limits.maxBytesPerFile,
+          };
+          const label = `map ${summary.count} events to OCSF (${firstSeq}-${lastSeq})`;
+          return inFlight.run(() =>
+            mappingLocally
+              ? activities.mapLocally.executeWithOptions({ ...activities.localOptions, summary: label }, [{ ...mapInput, output: 'zstd-base64' }])
+              : activities.map.executeWithOptions({ ...activities.options, summary: label }, [mapInput]),
+          );
         };
-        const label = `map ${summary.count} events to OCSF (${firstSeq}-${lastSeq})`;
-        const mapped = await inFlight.run(() =>
-          mappingLocally
-            ? activities.mapLocally.executeWithOptions({ ...activities.localOptions, summary: label }, [{ ...mapInput, output: 'zstd-base64' }])
-            : activities.map.executeWithOptions({ ...activities.options, summary: label }, [mapInput]),
-        );
-        // A local activity's result can arrive in the same activation as the pause that cancelled it
-        // (Temporal orders signals first): it must not start an upload the pause said would not run.
+        const mapped = 'files' in batch ? batch : await mapSeparately(batch);
+        // An activity's result can arrive in the same activation as the pause that cancelled it (Temporal
+        // orders signals first): it must not start an upload the pause said would not run.
         if (inFlight.cancels && (state.paused || state.deleted)) return stopInterrupted();
         let seq = firstSeq;
         const objects = mapped.files.map(({ bytes: _bytes, ...file }) => {

@@ -40,3 +40,8 @@ export const DATED_PREFIX_PATCH = 'dated-prefix';
  * continue-as-new. Asked only when the attribute is missing (no older fixture has it).
  */
 export const INTEGRATION_NAME_ATTRIBUTE_PATCH = 'integration-name-attribute';
+/**
+ * The fetch maps its batch and returns the OCSF files (FetchInput.mapTo); the map activity stays for
+ * executions that began without it (fixtures v1-v6 are older).
+ */
+export const MAP_IN_FETCH_PATCH = 'map-in-fetch';

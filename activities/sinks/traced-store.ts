@@ -1,24 +1,8 @@
 // Every object write as a span of its own (`object write`), under the upload activity's span, whatever
 // the store's SDK does underneath (its HTTP requests are spans too where node:http or fetch carries
-// them). Without a tracer provider (tracing off) these are @opentelemetry/api's no-op spans.
-import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+// them).
+import { inSpan } from '../spans';
 import type { ObjectStore } from './sink';
-
-const tracer = trace.getTracer('auditflow');
-
-async function inSpan<T>(name: string, attributes: Record<string, string | number>, run: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
-    try {
-      return await run(span);
-    } catch (error) {
-      // The message only: our errors name the object and the store, never a credential.
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
-}
 
 /** `store` with a span around each create-only write and each same-bytes check; attributes name the object, never the credentials. */
 export function tracedStore(store: ObjectStore, destinationType: string): ObjectStore {

@@ -343,9 +343,9 @@ describe('secrets never in plaintext', () => {
     expect(claims).toBe(ids.length);
     // Without the key the history holds only ciphertext, failures included; with it, the input decodes.
     expect(payloads.length).toBeGreaterThan(50);
-    // Two exceptions, both written by the SDK core past every codec: a patch marker's `patch-data`, which
-    // holds only the name of a workflow code patch (see patched() in workflows/export-workflow.ts), and a
-    // local activity marker's `data`: the core's bookkeeping (its result is a separate, encrypted payload).
+    // One exception, written by the SDK core past every codec: a patch marker's `patch-data`, which holds
+    // only the name of a workflow code patch (see patched() in workflows/export-run.ts). (A local activity's
+    // marker, the core's bookkeeping, was the other until the fetch mapped: MAP_IN_FETCH_PATCH.)
     const PATCH_IDS = new Set([
       'prefetch-next-batch',
       'history-bound-2mb',
@@ -354,20 +354,14 @@ describe('secrets never in plaintext', () => {
       'evidence-chain',
       'dated-prefix',
       'integration-name-attribute',
+      'map-in-fetch',
     ]);
-    const LOCAL_ACTIVITY_MARKER_KEYS = ['activity_id', 'activity_type', 'attempt', 'backoff', 'complete_time', 'original_schedule_time', 'seq'];
     const plain = payloads.filter((p) => Buffer.from(p.payload.metadata?.encoding ?? []).toString() !== ENCRYPTED_ENCODING);
     const json = (p: { payload: { data?: Uint8Array | null } }) => JSON.parse(Buffer.from(p.payload.data ?? []).toString()) as Record<string, unknown>;
     const patchMarkers = plain.filter((p) => p.where.endsWith('markerRecordedEventAttributes.details.patch-data.payloads.0'));
     for (const marker of patchMarkers) expect(PATCH_IDS.has(json(marker).id as string)).toBe(true);
-    const localActivityMarkers = plain.filter((p) => p.where.endsWith('markerRecordedEventAttributes.details.data.payloads.0'));
-    expect(localActivityMarkers.length).toBeGreaterThan(0);
-    for (const marker of localActivityMarkers) {
-      const data = json(marker);
-      expect(Object.keys(data).sort()).toEqual(LOCAL_ACTIVITY_MARKER_KEYS);
-      expect(data.activity_type).toBe('map');
-    }
-    expect(plain.filter((p) => !patchMarkers.includes(p) && !localActivityMarkers.includes(p)).map((p) => p.where)).toEqual([]);
+    expect(patchMarkers.map((marker) => json(marker).id)).toContain('map-in-fetch');
+    expect(plain.filter((p) => !patchMarkers.includes(p)).map((p) => p.where)).toEqual([]);
     expect(failures).toBeGreaterThanOrEqual(3);
     const started = payloads.find((p) => p.where.includes('workflowExecutionStartedEventAttributes.input'))!;
     const [opened] = await testDataConverter().payloadCodecs![0]!.decode([started.payload]);

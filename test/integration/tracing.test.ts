@@ -154,14 +154,24 @@ describe('tracing', () => {
     const run = spans.find((s) => s.name === 'RunWorkflow:auditLogExportWorkflow' && s.parentSpanId === start!.spanId);
     expect(run?.service).toBe('auditflow-worker');
 
-    // RunWorkflow → StartActivity:<type> → RunActivity:<type>, for fetch, the local map and upload.
-    for (const type of ['fetch', 'map', 'upload']) {
+    // RunWorkflow → StartActivity:<type> → RunActivity:<type>, for fetch and upload.
+    for (const type of ['fetch', 'upload']) {
       const runs = spans.filter((s) => s.name === `RunActivity:${type}`);
       expect(runs.length, type).toBeGreaterThan(0);
       for (const activity of runs) {
         expect(parentOf(activity)?.name, type).toBe(`StartActivity:${type}`);
         expect(ancestors(activity), type).toContain(run);
       }
+    }
+
+    // The fetch maps its batch (MAP_IN_FETCH_PATCH): the map is a span under the fetch, no activity of its own.
+    expect(spans.filter((s) => s.name === 'RunActivity:map')).toEqual([]);
+    const maps = spans.filter((s) => s.name === 'map to OCSF');
+    expect(maps.length).toBeGreaterThan(0);
+    for (const map of maps) {
+      expect(parentOf(map)?.name).toBe('RunActivity:fetch');
+      expect(map.attributes['auditflow.events']).toBeGreaterThan(0);
+      expect(map.attributes['auditflow.files']).toBeGreaterThan(0);
     }
 
     // Every request the source answered is a client span under a fetch activity; none outside the trace.
