@@ -1,11 +1,16 @@
-// The export without Temporal: the same fetch (which maps, as the workflow asks it to) → upload code and
-// the same watermark arithmetic, called in a plain loop. What the Temporal path costs is the difference.
+// The export without Temporal: the same fetch (which maps, as the workflow asks it to) → upload code (with
+// the evidence: object metadata and a signed manifest per batch, chained) and the same watermark
+// arithmetic, called in a plain loop. What the Temporal path costs is the difference.
 import { fetchNewEvents } from '../activities/fetch';
 import { sinkConnector, type RegisteredDestinationConfig } from '../activities/sinks/registry';
 import { sourceConnector, type RegisteredSourceConfig } from '../activities/sources/registry';
-import { uploadObjects } from '../activities/upload';
+import { uploadObjects, type ManifestSigner } from '../activities/upload';
+import type { UploadResult } from '../contracts/activities';
+import type { ManifestRef, UploadEvidence } from '../contracts/evidence';
+import { publicUrlFrom } from '../lib/wif';
+import { loadOidcSigningKeys } from '../lib/wif-keys';
 import { DEFAULT_LIMITS, type ExportLimits, type ExportProgress } from '../workflows/definitions';
-import { objectName } from '../workflows/object-names';
+import { manifestName, objectName } from '../workflows/object-names';
 import { advanceProgress, fetchInputFor } from '../workflows/progress';
 
 export interface DirectRun {
@@ -28,6 +33,10 @@ export async function runDirectPipeline(
   const { scopeSlug, scopeId } = connector.scope(connector.view(source));
   let progress: ExportProgress = { watermark: null, recentKeys: {}, nextSeq: 1, totals: { events: 0, files: 0 } };
   let batches = 0;
+  // As the worker signs them (activities/index.ts): the development key unless AUDITFLOW_OIDC_SIGNING_KEYS is set
+  // (the worker warns of that; here it would only repeat itself).
+  const signer: ManifestSigner = { issuer: publicUrlFrom(), keys: loadOidcSigningKeys({ log: { warn: () => undefined } }) };
+  let lastManifest: ManifestRef | null = null;
   const stepMs: Record<'fetch' | 'upload', number[]> = { fetch: [], upload: [] };
   const timed = async <T>(step: keyof typeof stepMs, body: () => T | Promise<T>): Promise<T> => {
     const begin = performance.now();
@@ -51,7 +60,19 @@ export async function runDirectPipeline(
         seq += file.events;
         return { ...file, name };
       });
-      await timed('upload', () => uploadObjects({ destination, objects }, store));
+      const firstSeq = progress.nextSeq;
+      const evidence: UploadEvidence = {
+        integrationId: 'bench-direct-pipeline',
+        sourceType: source.type,
+        scopeSlug,
+        scopeId,
+        firstSeq,
+        manifestName: manifestName(destination.prefix, scopeSlug, firstSeq, firstSeq + batch.count - 1),
+        previous: lastManifest,
+        createdAt: new Date().toISOString(),
+      };
+      const uploaded: UploadResult = await timed('upload', () => uploadObjects({ destination, objects, evidence }, store, () => signer));
+      lastManifest = uploaded.manifest ?? lastManifest;
       files = objects.length;
     }
     const totals = { events: progress.totals.events + batch.count, files: progress.totals.files + files };
