@@ -31,10 +31,13 @@ describe('a fetch that maps', () => {
     let progress: ExportProgress = { watermark: null, recentKeys: {}, nextSeq: 1, totals: { events: 0, files: 0 } };
     let batches = 0;
     let events = 0;
+    const startedAt = Date.now();
+    const now = () => startedAt;
     for (;;) {
       const input = fetchInputFor(source(), limits, progress);
-      const plain = (await fetchNewEvents(input)) as FetchResult;
-      const mapped = (await fetchNewEvents({ ...input, mapTo })) as FetchResultMapped;
+      // One clock for both: `settledThrough` is now minus the late window, to the second.
+      const plain = (await fetchNewEvents(input, { now })) as FetchResult;
+      const mapped = (await fetchNewEvents({ ...input, mapTo }, { now })) as FetchResultMapped;
       expect('eventsZstdBase64' in mapped).toBe(false);
       const { eventsZstdBase64, ...plainSummary } = plain;
       const { files: _files, ...mappedSummary } = mapped;
