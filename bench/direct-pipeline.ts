@@ -11,7 +11,7 @@ import { publicUrlFrom } from '../lib/wif';
 import { loadOidcSigningKeys } from '../lib/wif-keys';
 import { DEFAULT_LIMITS, type ExportLimits, type ExportProgress } from '../workflows/definitions';
 import { manifestName, objectName } from '../workflows/object-names';
-import { advanceProgress, fetchInputFor } from '../workflows/progress';
+import { advanceProgress, fetchInputFor, mapToFor } from '../workflows/progress';
 
 export interface DirectRun {
   events: number;
@@ -48,8 +48,7 @@ export async function runDirectPipeline(
   };
   const median = (values: number[]) => Math.round([...values].sort((a, b) => a - b)[values.length >> 1]! * 10) / 10;
   for (;;) {
-    const mapTo = { scopeId, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile };
-    const batch = await timed('fetch', () => fetchNewEvents({ ...fetchInputFor(source, limits, progress), mapTo }));
+    const batch = await timed('fetch', () => fetchNewEvents({ ...fetchInputFor(source, limits, progress), mapTo: mapToFor(limits, scopeId) }));
     if (!('files' in batch)) throw new Error('a fetch with mapTo returns OCSF files');
     batches++;
     let files = 0;

@@ -57,12 +57,11 @@ export function formatReport(report: BenchReport, command: string): string {
         `| ${n(b.events)} | ${n(t.eventsPerSecond)} (${t.seconds} s) | ${n(b.direct.eventsPerSecond)} (${b.direct.seconds} s) | ${b.ratio} ${goal(b.ratio >= 0.8)} | ${t.workerStartRssMb} / ${t.workerPeakRssMb} / ${t.workerHwmMb} | ${t.workerCpuSeconds} | ${t.temporalServerCpuSeconds ?? 'n/a'} | ${t.history.executions} | ${t.history.maxHistoryLength} (${t.history.medianHistoryLength}) | ${n(t.history.maxHistorySizeBytes)} | ${n(t.history.maxPayloadBytes)} (of ${t.history.sampledExecutions} runs) | ${t.tiling.complete} (${t.tiling.objects} objects) / ${b.direct.tiling.complete} |`,
       );
     }
-    const ms = (value: number | undefined) => (value === undefined ? 'n/a' : `${value} ms`);
     lines.push('', 'Median time per batch, by step (Temporal: from history event times; a local activity runs inside a workflow task):', '');
     for (const b of report.backfill) {
       const t = b.temporal.history.stepMedianMs;
       const d = b.direct.stepMedianMs;
-      lines.push(`- ${n(b.events)}: Temporal ${stepLine(t)} · direct fetch ${ms(d.fetch)}, map ${mapMs(d.map)}, upload ${ms(d.upload)}`);
+      lines.push(`- ${n(b.events)}: Temporal ${stepLine(t)} · direct fetch ${stepMs(d.fetch)}, map ${mapMs(d.map)}, upload ${stepMs(d.upload)}`);
     }
     const peaks = report.backfill.map((b) => b.temporal.workerPeakRssMb);
     lines.push('', `Worker peak RSS goal ≤ 256 MB: ${goal(Math.max(...peaks) <= 256)}.`);

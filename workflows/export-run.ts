@@ -30,7 +30,7 @@ import {
   MAP_LOCAL_ACTIVITY_PATCH,
   PREFETCH_NEXT_BATCH_PATCH,
 } from './patches';
-import { advanceProgress, batchSummary, fetchInputFor } from './progress';
+import { advanceProgress, batchSummary, fetchInputFor, mapToFor } from './progress';
 import type { RetryStreak } from './retry-streak';
 
 export type RunOutcome = 'finished' | 'continue-mid-run';
@@ -101,7 +101,7 @@ export async function exportRun(
         activities.fetch.executeWithOptions({ ...activities.fetchOptions, summary: `fetch ${slug} since ${progress.watermark ?? 'the beginning'}` }, [
           {
             ...fetchInputFor(source, limits, progress, config.filters, config.range),
-            ...(mappingInFetch ? { mapTo: { scopeId, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile } } : {}),
+            ...(mappingInFetch ? { mapTo: mapToFor(limits, scopeId) } : {}),
           },
         ]),
       scope,

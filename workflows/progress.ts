@@ -1,5 +1,5 @@
 // The watermark arithmetic, kept pure so it is unit-tested apart from Temporal.
-import type { FetchInput, FetchResultWithEvents } from '../contracts/activities';
+import type { FetchInput, FetchResultWithEvents, MapTo } from '../contracts/activities';
 import { coveredSecond, epochSecond, summarizeKeys, type BatchSummary } from '../contracts/batch';
 import type { ExportLimits, ExportProgress, IntegrationConfig } from './definitions';
 
@@ -68,4 +68,9 @@ export function fetchInputFor(
     lateArrivalSeconds: limits.lateArrivalSeconds,
     resultFormat: 'compressed',
   };
+}
+
+/** What a fetch that maps (FetchInput.mapTo) needs: the integration's file bounds and its OCSF tenant. */
+export function mapToFor(limits: ExportLimits, scopeId: string): MapTo {
+  return { scopeId, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile };
 }

@@ -2,12 +2,12 @@
 // return between them: the same summary, which moves the watermark, and the same OCSF files, byte for byte.
 // A map that fails fails the fetch, with its reason, so nothing of the batch is handed over.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FetchResult, FetchResultMapped, MapResult, MapTo } from '../../contracts/activities';
+import type { FetchResult, FetchResultMapped, MapResult } from '../../contracts/activities';
 import { decodeFileContent } from '../../activities/compression';
 import { fetchNewEvents } from '../../activities/fetch';
 import { mapToOcsfFiles } from '../../activities/map';
 import { DEFAULT_LIMITS, type ExportLimits, type ExportProgress } from '../../workflows/definitions';
-import { advanceProgress, fetchInputFor } from '../../workflows/progress';
+import { advanceProgress, fetchInputFor, mapToFor } from '../../workflows/progress';
 import { createFakeMondoo, orgMrn, type FakeMondoo } from '../../sandbox/mondoo';
 
 const ORG = 'acme-corp-2fjq8x1';
@@ -21,7 +21,7 @@ afterAll(() => fake?.close());
 
 // Small batches and files, so a pass is several batches and a batch several files.
 const limits: ExportLimits = { ...DEFAULT_LIMITS, maxEventsPerBatch: 400, maxEventsPerFile: 150, maxBytesPerFile: 120_000 };
-const mapTo: MapTo = { scopeId: SCOPE_ID, maxEventsPerFile: limits.maxEventsPerFile, maxBytesPerFile: limits.maxBytesPerFile };
+const mapTo = mapToFor(limits, SCOPE_ID);
 const source = () => ({ type: 'mondoo' as const, scopeMrn: orgMrn(ORG), endpoint: fake.url, token: fake.token });
 const files = (result: MapResult) =>
   result.files.map((file) => ({ events: file.events, bytes: file.bytes, firstEventAt: file.firstEventAt, jsonl: decodeFileContent(file).toString() }));
