@@ -27,6 +27,8 @@ export interface BackfillResult {
     /** RSS once the worker polled (after bundling the workflow code), before the run. */
     workerStartRssMb: number;
     workerCpuSeconds: number;
+    /** workerCpuSeconds by thread name (bench/process-stats.ts threadCpuSeconds). */
+    workerCpuByThread?: Record<string, number>;
     /** CPU of the dev server and of the fake source during the Temporal run, for where the time goes. */
     temporalServerCpuSeconds?: number;
     sourceCpuSeconds: number;
@@ -38,6 +40,7 @@ export interface BackfillResult {
     eventsPerSecond: number;
     files: number;
     benchProcessCpuSeconds: number;
+    benchProcessCpuByThread?: Record<string, number>;
     sourceCpuSeconds: number;
     /** Median milliseconds per batch of each step. */
     stepMedianMs: { fetch: number; map?: number; upload: number };
@@ -103,7 +106,7 @@ export async function runBackfill(
       { type: 'gcs', bucket: directBucket, prefix: 'bench/', endpoint: stack.gcsUrl },
     );
     const directSourceCpu = directSource.stop().cpuSeconds;
-    const directSelfCpu = directSelf.stop().cpuSeconds;
+    const { cpuSeconds: directSelfCpu, cpuByThread: directSelfByThread } = directSelf.stop();
     const directTiling = await checkTiling(stack.storage, directBucket, 'bench/', events);
     const temporalRate = lastRun.events / seconds;
     const directRate = direct.events / direct.seconds;
@@ -118,6 +121,7 @@ export async function runBackfill(
         workerHwmMb: round(usage.hwmMb),
         workerStartRssMb: round(startRss),
         workerCpuSeconds: round(usage.cpuSeconds),
+        workerCpuByThread: usage.cpuByThread,
         temporalServerCpuSeconds: serverCpu === undefined ? undefined : round(serverCpu),
         sourceCpuSeconds: round(sourceCpu),
         tiling,
@@ -128,6 +132,7 @@ export async function runBackfill(
         eventsPerSecond: Math.round(directRate),
         files: direct.files,
         benchProcessCpuSeconds: round(directSelfCpu),
+        benchProcessCpuByThread: directSelfByThread,
         sourceCpuSeconds: round(directSourceCpu),
         stepMedianMs: direct.stepMedianMs,
         tiling: directTiling,

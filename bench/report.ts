@@ -63,6 +63,16 @@ export function formatReport(report: BenchReport, command: string): string {
       const d = b.direct.stepMedianMs;
       lines.push(`- ${n(b.events)}: Temporal ${stepLine(t)} · direct fetch ${stepMs(d.fetch)}, map ${mapMs(d.map)}, upload ${stepMs(d.upload)}`);
     }
+    if (report.backfill.some((b) => b.temporal.workerCpuByThread)) {
+      lines.push(
+        '',
+        "CPU seconds by thread (MainThread: JavaScript, i.e. the activities, payload codec and SDK; V8Worker: V8's garbage-collection and compiler helpers; WorkerThread: the workflow thread; tokio-runtime-w: the Temporal core; the direct pipeline runs in the bench process):",
+        '',
+      );
+      for (const b of report.backfill) {
+        lines.push(`- ${n(b.events)}: worker ${threadLine(b.temporal.workerCpuByThread)} · direct ${threadLine(b.direct.benchProcessCpuByThread)}`);
+      }
+    }
     const peaks = report.backfill.map((b) => b.temporal.workerPeakRssMb);
     lines.push('', `Worker peak RSS goal ≤ 256 MB: ${goal(Math.max(...peaks) <= 256)}.`);
     if (report.backfill.length > 1) {
@@ -171,4 +181,11 @@ function sourceLimitsLines(s: SourceLimitsResult): string[] {
     );
   }
   return lines;
+}
+
+/** Thread CPU, largest first; threads under 0.1 s left out. */
+function threadLine(byThread: Record<string, number> | undefined): string {
+  if (!byThread) return 'n/a';
+  const entries = Object.entries(byThread).sort((a, b) => b[1] - a[1]);
+  return entries.length === 0 ? 'none' : entries.map(([name, seconds]) => `${name} ${seconds}`).join(', ');
 }

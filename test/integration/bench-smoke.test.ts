@@ -45,6 +45,8 @@ describe('npm run bench, small', () => {
     ]) {
       present(value);
     }
+    // The worker's JavaScript ran the batch: its main thread has CPU of its own in the breakdown.
+    expect(backfill.temporal.workerCpuByThread?.MainThread).toBeGreaterThan(0);
     expect(backfill.temporal.history.executions).toBeGreaterThan(0);
     expect(backfill.temporal.history.maxHistoryLength).toBeGreaterThan(0);
     expect(backfill.temporal.history.maxPayloadBytes).toBeGreaterThan(0);
@@ -83,6 +85,7 @@ describe('npm run bench, small', () => {
     expect(markdown).toMatch(/\| azure-blob \| [\d.]+ \([\d.]+\) \| [\d.]+ \| [\d.]+ \([\d.]+\) \| [\d.]+ \|/);
     expect(markdown).toContain('- note: smoke');
     expect(markdown).toContain('start lag');
+    expect(markdown).toMatch(/CPU seconds by thread[\s\S]*- 3,000: worker .*MainThread [\d.]+/);
   });
 
   it('measures source limits and reports them', async () => {
