@@ -5,7 +5,7 @@ import type { StepTimes } from './history';
 import type { FanoutResult } from './fanout';
 import type { IdleResult } from './idle';
 import type { MappingResult } from './mapping';
-import { machineInfo } from './process-stats';
+import { machineInfo, median } from './process-stats';
 import type { SourceLimitsResult } from './source-limits';
 import type { UploadBenchResult } from './uploads';
 
@@ -57,6 +57,7 @@ export function formatReport(report: BenchReport, command: string): string {
         `| ${n(b.events)} | ${n(t.eventsPerSecond)} (${t.seconds} s) | ${n(b.direct.eventsPerSecond)} (${b.direct.seconds} s) | ${b.ratio} ${goal(b.ratio >= 0.8)} | ${t.workerStartRssMb} / ${t.workerPeakRssMb} / ${t.workerHwmMb} | ${t.workerCpuSeconds} | ${t.temporalServerCpuSeconds ?? 'n/a'} | ${t.history.executions} | ${t.history.maxHistoryLength} (${t.history.medianHistoryLength}) | ${n(t.history.maxHistorySizeBytes)} | ${n(t.history.maxPayloadBytes)} (of ${t.history.sampledExecutions} runs) | ${t.tiling.complete} (${t.tiling.objects} objects) / ${b.direct.tiling.complete} |`,
       );
     }
+    lines.push(...repeatedRuns(report.backfill));
     lines.push('', 'Median time per batch, by step (Temporal: from history event times; a local activity runs inside a workflow task):', '');
     for (const b of report.backfill) {
       const t = b.temporal.history.stepMedianMs;
@@ -76,7 +77,10 @@ export function formatReport(report: BenchReport, command: string): string {
     const peaks = report.backfill.map((b) => b.temporal.workerPeakRssMb);
     lines.push('', `Worker peak RSS goal ≤ 256 MB: ${goal(Math.max(...peaks) <= 256)}.`);
     if (report.backfill.length > 1) {
-      const [small, large] = [report.backfill[0]!, report.backfill.at(-1)!];
+      // With --backfill-runs, the largest size's highest peak: flatness is about the worst run.
+      const small = report.backfill[0]!;
+      const largest = report.backfill.filter((b) => b.events === report.backfill.at(-1)!.events);
+      const large = largest.reduce((worst, b) => (b.temporal.workerPeakRssMb > worst.temporal.workerPeakRssMb ? b : worst));
       const growth = large.temporal.workerPeakRssMb / small.temporal.workerPeakRssMb;
       lines.push(`RSS flatness: peak at ${n(large.events)} ÷ peak at ${n(small.events)} = ${growth.toFixed(2)} (goal ≤ 1.2): ${goal(growth <= 1.2)}.`);
     }
@@ -188,4 +192,20 @@ function threadLine(byThread: Record<string, number> | undefined): string {
   if (!byThread) return 'n/a';
   const entries = Object.entries(byThread).sort((a, b) => b[1] - a[1]);
   return entries.length === 0 ? 'none' : entries.map(([name, seconds]) => `${name} ${seconds}`).join(', ');
+}
+
+/** For a size run more than once (--backfill-runs): the median ratio and its range, since one run is not a verdict. */
+function repeatedRuns(backfills: BackfillResult[]): string[] {
+  const lines: string[] = [];
+  for (const size of [...new Set(backfills.map((b) => b.events))]) {
+    const runs = backfills.filter((b) => b.events === size);
+    if (runs.length < 2) continue;
+    const ratios = runs.map((b) => b.ratio);
+    const ratio = median(ratios);
+    lines.push(
+      '',
+      `${n(size)} events, ${runs.length} runs: ratio median ${ratio.toFixed(2)} (${Math.min(...ratios)}–${Math.max(...ratios)}) ${goal(ratio >= 0.8)}; Temporal ${n(Math.round(median(runs.map((b) => b.temporal.eventsPerSecond))))} ev/s, direct ${n(Math.round(median(runs.map((b) => b.direct.eventsPerSecond))))} ev/s (medians)`,
+    );
+  }
+  return lines;
 }

@@ -19,6 +19,8 @@ import { runUploadBench } from './uploads';
 const HELP = `npm run bench -- [flags]
   --events N            backfill size (default 1000000; 0 skips the backfill)
   --baseline-events N   a smaller backfill first, for RSS flatness (default 100000; 0 skips it)
+  --backfill-runs N     runs of the --events backfill, each Temporal then direct; the report gives the median
+                        ratio and its range (default 1; identical runs differ by up to a third on 2 cores)
   --mapping-records N   records per source (Mondoo, Endor Labs, Cloud Audit Logs) for the mapping benchmark (default 200000; 0 skips it)
   --mapping-runs N      runs of it, the median is reported (default 5)
   --integrations N      fan-out size (default 10000; 0 skips it)
@@ -45,6 +47,7 @@ const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '1000000' },
     'baseline-events': { type: 'string', default: '100000' },
+    'backfill-runs': { type: 'string', default: '1' },
     'mapping-records': { type: 'string', default: '200000' },
     'mapping-runs': { type: 'string', default: '5' },
     integrations: { type: 'string', default: '10000' },
@@ -106,7 +109,11 @@ const workerNodeArgs = values['worker-node-args']?.split(/\s+/).filter(Boolean);
 const stack = needsStack ? await startStack({ workerNodeArgs }) : undefined;
 try {
   for (const size of [baseline, events].filter((size, i, all) => size > 0 && all.indexOf(size) === i)) {
-    report.backfill.push(await runBackfill(stack!, size, { log: say }));
+    const runs = size === events ? Math.max(1, int('backfill-runs')) : 1;
+    for (let run = 1; run <= runs; run++) {
+      if (runs > 1) say(`backfill ${size}: run ${run} of ${runs}`);
+      report.backfill.push(await runBackfill(stack!, size, { log: say }));
+    }
   }
   if (stack && int('idle-integrations') > 0) {
     report.idle = await runIdle(stack, { integrations: int('idle-integrations'), windowSeconds: int('idle-window'), log: say });

@@ -85,6 +85,9 @@ describe('npm run bench, small', () => {
     expect(markdown).toMatch(/\| azure-blob \| [\d.]+ \([\d.]+\) \| [\d.]+ \| [\d.]+ \([\d.]+\) \| [\d.]+ \|/);
     expect(markdown).toContain('- note: smoke');
     expect(markdown).toContain('start lag');
+    // A size run twice (--backfill-runs 2) gets its median ratio and range.
+    const twice = formatReport({ backfill: [backfill, { ...backfill, ratio: backfill.ratio + 0.1 }] }, 'bench-smoke');
+    expect(twice).toContain(`3,000 events, 2 runs: ratio median ${(backfill.ratio + 0.05).toFixed(2)} (${backfill.ratio}–${backfill.ratio + 0.1})`);
     expect(markdown).toMatch(/CPU seconds by thread[\s\S]*- 3,000: worker .*MainThread [\d.]+/);
   });
 
