@@ -259,12 +259,12 @@ export async function createFakeCloudLogging(options: FakeCloudLoggingOptions = 
       return sendJson(res, 200, { nextPageToken: tokenAt(position ?? { time: '', insertId: '', id: -1 }) });
     }
 
-    let rows = store.visible(resourceNames);
-    if (orderBy === 'timestamp desc') rows = rows.reverse();
-    const after = (row: Position) => (position === undefined ? true : orderBy === 'timestamp asc' ? isAfter(row, position) : isAfter(position, row));
-    const candidates = rows.filter(after);
     if (orderBy === 'timestamp desc') {
       // Descending reads are not what auditflow does: no search windows, plain pages.
+      const candidates = store
+        .visible(resourceNames)
+        .reverse()
+        .filter((row) => position === undefined || isAfter(position, row));
       const page = candidates.filter((row) => matches(filter, row.entry)).slice(0, pageSize || 50);
       const more = candidates.filter((row) => matches(filter, row.entry)).length > page.length;
       return sendJson(res, 200, { entries: page.map((r) => r.entry), ...(more ? { nextPageToken: tokenAt(page.at(-1)!) } : {}) });
@@ -272,7 +272,7 @@ export async function createFakeCloudLogging(options: FakeCloudLoggingOptions = 
     // The search starts at the position, or on a first request at the oldest entry it holds from the
     // query's lower bound on, and covers a window of timestamps per request: a gap in the log answers
     // pages with no entries and a token, each searching twice as far as the one before.
-    const first = candidates[0];
+    const first = store.visibleSince(resourceNames, { after: position }).next().value;
     if (first === undefined) return sendJson(res, 200, {});
     const lower = lowerBound(filter);
     const start = position?.time || (lower !== undefined && lower > first.time ? lower : first.time);
@@ -281,7 +281,8 @@ export async function createFakeCloudLogging(options: FakeCloudLoggingOptions = 
     const page: GcpLogEntry[] = [];
     let last: Position | undefined;
     let searchedAll = true;
-    for (const row of candidates) {
+    // Entries before the filter's lower bound cannot match: the walk starts at it.
+    for (const row of store.visibleSince(resourceNames, { after: position, time: lower })) {
       if (!isAfter(end, row)) {
         searchedAll = false;
         break;

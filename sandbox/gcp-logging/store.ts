@@ -109,6 +109,38 @@ export class LogEntryStore {
     return this.rows.filter((row) => names.has(row.resourceName) && row.visibleAtMs <= now);
   }
 
+  /**
+   * The same rows, read lazily from the first one after `after` (and from `time` on): a page costs the
+   * rows it walks, not the whole log. A filter over every row per request spent 250 ms of the bench's
+   * CPU on each page of a 4 × 65,000-entry backfill, so the fake, not the quota, set the pace.
+   */
+  *visibleSince(resourceNames: readonly string[], from: { after?: Position; time?: string } = {}): Generator<StoredEntry> {
+    const now = this.now();
+    const names = new Set(resourceNames);
+    const { after, time } = from;
+    let i = after ? this.firstIndex((row) => isAfter(row, after)) : 0;
+    if (time !== undefined)
+      i = Math.max(
+        i,
+        this.firstIndex((row) => row.time >= time),
+      );
+    for (; i < this.rows.length; i++) {
+      const row = this.rows[i]!;
+      if (names.has(row.resourceName) && row.visibleAtMs <= now) yield row;
+    }
+  }
+
+  /** The first index whose row passes `test`, a test that holds from some row on (the rows are in order). */
+  private firstIndex(test: (row: StoredEntry) => boolean): number {
+    let [low, high] = [0, this.rows.length];
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (test(this.rows[middle]!)) high = middle;
+      else low = middle + 1;
+    }
+    return low;
+  }
+
   /** Ground truth for tests: every entry of these resources visible now, in order, duplicates once. */
   all(resourceNames: readonly string[]): GcpLogEntry[] {
     const seen = new Set<string>();

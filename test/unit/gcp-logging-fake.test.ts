@@ -139,6 +139,29 @@ describe('fake Cloud Logging: paging', () => {
     expect(fake.store.all([PROJECT])).toHaveLength(2);
   });
 
+  it('pages one project of several interleaved ones from a lower bound, late entries hidden, as a scan of the whole log would', async () => {
+    // The fake walks from the page's position (a binary search) instead of filtering the whole log per request.
+    let now = Date.parse('2026-11-01T02:00:00Z');
+    const fake = await start({ now: () => now, searchWindowMs: 60_000 });
+    const others = ['projects/other-a', 'projects/other-b'];
+    for (const [i, name] of [PROJECT, ...others].entries()) fake.store.generate(name, { calls: 300, start: '2026-11-01T00:00:00Z', perSecond: 2, seed: i + 1 });
+    // A later stretch after a gap, and entries that arrive late inside the first stretch.
+    fake.store.generate(PROJECT, { calls: 40, start: '2026-11-01T00:20:00Z', perSecond: 2, seed: 9 });
+    fake.store.add(buildEntries(mulberry32(7), 'activity', { resourceName: PROJECT, nanos: nanosOf('2026-11-01T00:01:00Z') }), { visibleAt: now + 60_000 });
+    const from = '2026-11-01T00:00:40Z';
+    const filter = passFilter(['activity', 'data_access', 'system_event', 'policy'], { from, until: '2100-01-01T00:00:00Z' });
+    const expected = () => fake.store.all([PROJECT]).filter((e) => matches(parseFilter(filter), e));
+    const before = expected();
+    expect(before.length).toBeGreaterThan(100);
+    expect(before.length).toBeLessThan(fake.store.all([PROJECT]).length);
+    const read = await readAll(fake, { filter, pageSize: 23 });
+    expect(read.entries).toEqual(before);
+    expect(read.empty).toBeGreaterThan(0);
+    now += 60_000;
+    expect((await readAll(fake, { filter, pageSize: 23 })).entries).toEqual(expected());
+    expect(expected().length).toBeGreaterThan(before.length);
+  });
+
   it('refuses a page token used with another query, a page size over 1000 and unknown resource names', async () => {
     const fake = await start();
     fake.store.generate(PROJECT, { calls: 50, start: '2026-11-01T00:00:00Z' });
