@@ -118,13 +118,9 @@ export class LogEntryStore {
     const now = this.now();
     const names = new Set(resourceNames);
     const { after, time } = from;
-    let i = after ? this.firstIndex((row) => isAfter(row, after)) : 0;
-    if (time !== undefined)
-      i = Math.max(
-        i,
-        this.firstIndex((row) => row.time >= time),
-      );
-    for (; i < this.rows.length; i++) {
+    const afterAt = after ? this.firstIndex((row) => isAfter(row, after)) : 0;
+    const timeAt = time === undefined ? 0 : this.firstIndex((row) => row.time >= time);
+    for (let i = Math.max(afterAt, timeAt); i < this.rows.length; i++) {
       const row = this.rows[i]!;
       if (names.has(row.resourceName) && row.visibleAtMs <= now) yield row;
     }
