@@ -61,6 +61,12 @@ describe('one-time exports API', () => {
     // Its last pass waits out an hour past `to`: it is running until cancelled.
     const { created: waiting } = await createExport(recent, { lateArrivalSeconds: 3600 });
     const { created: newest } = await createExport(recent, { lateArrivalSeconds: 3600 });
+    // Listings read Temporal's visibility store, which indexes a new execution shortly after it starts.
+    await waitFor('both listed', async () => {
+      const listed = await h.request<{ exports: Export[] }>('GET', '/v1/exports?status=running');
+      const ids = new Set(listed.body.exports.map((e) => e.id));
+      return ids.has(waiting.id) && ids.has(newest.id) ? true : undefined;
+    });
 
     const first = await h.request<{ exports: Export[]; nextPageToken?: string }>('GET', '/v1/exports?limit=1');
     expect(first.status).toBe(200);
