@@ -104,9 +104,7 @@ export class LogEntryStore {
 
   /** The rows of these resources a request sees now, in order. */
   visible(resourceNames: readonly string[]): StoredEntry[] {
-    const now = this.now();
-    const names = new Set(resourceNames);
-    return this.rows.filter((row) => names.has(row.resourceName) && row.visibleAtMs <= now);
+    return [...this.visibleSince(resourceNames)];
   }
 
   /**
